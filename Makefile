@@ -1,0 +1,49 @@
+# tickroom: `make test` is everything CI runs (.ci/run calls it).
+# Needs Go, Node 20 with npm, and the package registries through their own clients.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+GO ?= go
+NPM ?= npm
+# Node packages the tests need; each dir has a package.json and a committed package-lock.json.
+NODE_DIRS := tests/node netio/sioparser/testdata/capture
+GOTEST_TIMEOUT ?= 12m
+FUZZTIME ?= 10s
+EIO_SUITE ?=
+SIO_SUITE ?=
+
+.PHONY: test deps vet gotest fuzz bench run conformance-published
+
+test: deps vet gotest fuzz
+
+deps:
+	@for d in $(NODE_DIRS); do \
+		echo "npm: installing $$d"; \
+		if [ -f "$$d/package-lock.json" ]; then \
+			(cd "$$d" && $(NPM) ci --no-audit --no-fund --loglevel=error); \
+		else \
+			(cd "$$d" && $(NPM) install --no-audit --no-fund --loglevel=error); \
+		fi; \
+	done
+
+vet:
+	$(GO) vet ./...
+
+gotest:
+	$(GO) test -race -count=1 -timeout=$(GOTEST_TIMEOUT) ./...
+
+# Short fuzz run of every fuzz target in the repo (found by tests/scripts/fuzz.sh).
+fuzz:
+	GO="$(GO)" FUZZTIME="$(FUZZTIME)" tests/scripts/fuzz.sh
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+run:
+	$(GO) run ./cmd/gameserver
+
+# The published Engine.IO and Socket.IO protocol suites against tests/conformance/server.
+# EIO_SUITE and SIO_SUITE are paths to their test-suite/ directories (see the script).
+conformance-published:
+	tests/conformance/run-published.sh "$(EIO_SUITE)" "$(SIO_SUITE)"

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/tickroom/tickroom/netio/socketio"
+)
+
+// config is the binary's configuration; flags override the environment.
+type config struct {
+	Addr            string
+	ShutdownTimeout time.Duration
+	LogLevel        slog.Level
+}
+
+func defaultConfig() config {
+	return config{Addr: "localhost:8080", ShutdownTimeout: 10 * time.Second, LogLevel: slog.LevelInfo}
+}
+
+func parseConfig(args []string, getenv func(string) string) (config, error) {
+	c := defaultConfig()
+	if v := getenv("TICKROOM_ADDR"); v != "" {
+		c.Addr = v
+	}
+	fs := flag.NewFlagSet("gameserver", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env TICKROOM_ADDR)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take")
+	level := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return c, fmt.Errorf("gameserver: -log-level: %w", err)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return c, errors.New("gameserver: -shutdown-timeout must be positive")
+	}
+	return c, nil
+}
+
+func main() {
+	cfg, err := parseConfig(os.Args[1:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log, nil); err != nil {
+		log.Error("gameserver stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx is done, then shuts down within cfg.ShutdownTimeout.
+// ready, when not nil, receives the bound address once listening.
+func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- net.Addr) error {
+	sioCfg := socketio.DefaultConfig()
+	sioCfg.Logger = log
+	sio, err := socketio.NewServer(&sioCfg)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", sio)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, placeholderPage)
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("gameserver listening", "addr", "http://"+ln.Addr().String()+"/")
+	if ready != nil {
+		ready <- ln.Addr()
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("gameserver shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	sio.Close()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// placeholderPage stands in for the demo until client-js lands (issue 6).
+const placeholderPage = `<!doctype html><meta charset="utf-8"><title>tickroom</title>
+<h1>tickroom</h1><p>The Socket.IO endpoint is at <code>/socket.io/</code>. The arena demo page arrives with the JS client.</p>`

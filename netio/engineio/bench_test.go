@@ -1,0 +1,149 @@
+package engineio
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// BenchmarkWebSocketSend measures the server sending 100-byte text messages to N real
+// loopback websocket clients; each b.N iteration is one message to every client.
+func BenchmarkWebSocketSend(b *testing.B) {
+	for _, n := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("clients=%d", n), func(b *testing.B) {
+			cfg := DefaultConfig()
+			cfg.OutboxSize = 1 << 16
+			sessions := make(chan *Session, n)
+			srv, _ := NewServer(&cfg, func(s *Session) { sessions <- s })
+			hs := httptest.NewServer(srv)
+			defer hs.Close()
+			defer srv.Close()
+			url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/engine.io/?EIO=4&transport=websocket"
+			var wg sync.WaitGroup
+			conns := make([]*websocket.Conn, n)
+			list := make([]*Session, n)
+			for i := range conns {
+				c, _, err := websocket.DefaultDialer.Dial(url, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				c.ReadMessage() // open
+				conns[i] = c
+				list[i] = <-sessions
+			}
+			msg := Message{Data: []byte(strings.Repeat("x", 100))}
+			b.ResetTimer()
+			received := make([]atomic.Int64, n)
+			for i, c := range conns {
+				wg.Add(1)
+				go func(c *websocket.Conn, got *atomic.Int64) {
+					defer wg.Done()
+					for got.Load() < int64(b.N) {
+						_, r, err := c.NextReader()
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						var buf [128]byte
+						for {
+							if _, err := r.Read(buf[:]); err != nil {
+								break
+							}
+						}
+						got.Add(1)
+					}
+				}(c, &received[i])
+			}
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				if i%1024 == 0 { // stay within the outbox: wait for laggards
+					for j := range received {
+						for int64(i)-received[j].Load() > 8192 {
+							time.Sleep(100 * time.Microsecond)
+						}
+					}
+				}
+				for _, s := range list {
+					if s.Send(msg) == ErrSlowClient {
+						b.Fatal("slow client")
+					}
+				}
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N*n)/time.Since(start).Seconds(), "frames/s")
+			for _, c := range conns {
+				c.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkIdleWebSocketMemory opens idle websocket sessions from raw TCP clients (no client
+// goroutines or buffers) and reports heap plus stack growth per connection. The figure
+// includes the client's own net.Conn, so the server's share is a little lower.
+func BenchmarkIdleWebSocketMemory(b *testing.B) {
+	const n = 2000
+	for i := 0; i < b.N; i++ {
+		cfg := DefaultConfig()
+		srv, _ := NewServer(&cfg, nil)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		hsrv := &http.Server{Handler: srv}
+		go hsrv.Serve(ln)
+		addr := ln.Addr().String()
+		before, beforeStack := memUse()
+		conns := make([]net.Conn, 0, n)
+		for j := 0; j < n; j++ {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fmt.Fprintf(c, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+			br := bufio.NewReader(c)
+			for { // 101 response headers, then the open packet frame
+				line, err := br.ReadString('\n')
+				if err != nil {
+					b.Fatal(err)
+				}
+				if line == "\r\n" {
+					break
+				}
+			}
+			hdr := make([]byte, 2)
+			br.Read(hdr)
+			frame := make([]byte, hdr[1]&0x7f)
+			br.Read(frame)
+			conns = append(conns, c)
+		}
+		time.Sleep(100 * time.Millisecond) // writers exit
+		after, afterStack := memUse()
+		b.ReportMetric(float64(after-before)/n, "B/conn")
+		b.ReportMetric(float64(afterStack-beforeStack)/n, "stackB/conn")
+		b.ReportMetric(float64(runtime.NumGoroutine())/n, "goroutines/conn")
+		for _, c := range conns {
+			c.Close()
+		}
+		srv.Close()
+		hsrv.Close()
+	}
+}
+
+func memUse() (total, stack uint64) {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse + m.StackInuse, m.StackInuse
+}

@@ -1,0 +1,409 @@
+package engineio
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Message is one Engine.IO message packet: text (UTF-8) or binary data.
+type Message struct {
+	Binary bool
+	Data   []byte
+}
+
+// SessionHandler receives a session's events. Set it with Session.SetHandler.
+type SessionHandler interface {
+	// OnMessage is called for each message in arrival order, never concurrently with
+	// another OnMessage or OnClose of the same session. m.Data belongs to the handler.
+	OnMessage(m Message)
+	// OnClose is called exactly once, after the last OnMessage returned, with one of the
+	// Reason* strings (or the one given to Close) and the cause when there is one.
+	OnClose(reason string, err error)
+}
+
+type nopHandler struct{}
+
+func (nopHandler) OnMessage(Message)     {}
+func (nopHandler) OnClose(string, error) {}
+
+// closeMode says how much of the outbox still reaches the peer when a session closes.
+type closeMode uint8
+
+const (
+	closeGraceful closeMode = iota // Close: flush the outbox, then a close packet / frame
+	closeError                     // drop the outbox; tell the peer if that cannot block
+	closeAbort                     // drop the outbox and the connection now
+	closePeer                      // the client sent a close packet
+)
+
+// Session is one Engine.IO connection, over polling or websocket (after an upgrade or
+// directly). Its methods are safe for concurrent use.
+type Session struct {
+	srv  *Server       // static
+	id   string        // static once registered
+	req  *http.Request // static: the handshake request
+	done chan struct{} // closed when the session closes
+	dmu  sync.Mutex    // serialises handler calls (OnMessage, pending OnClose)
+
+	mu            sync.Mutex
+	handler       SessionHandler  // guarded by mu
+	closed        bool            // guarded by mu
+	inHandler     bool            // guarded by mu: an OnMessage is running
+	notifyPending bool            // guarded by mu: OnClose waits for that OnMessage to return
+	closeReason   string          // guarded by mu
+	closeErr      error           // guarded by mu
+	out           outbox          // guarded by mu
+	ws            *websocket.Conn // guarded by mu: set once when the transport is websocket
+	writing       bool            // guarded by mu: a writer goroutine owns ws writes
+	wsCloseFrame  bool            // guarded by mu: the writer ends with a close frame
+
+	// polling, guarded by mu
+	pollActive  bool          // a GET is waiting
+	pollWake    chan struct{} // signals the waiting GET (capacity 1)
+	pollClose   bool          // the next GET answer ends with a close packet
+	postActive  bool          // a POST is being read
+	lingering   bool          // closed, still registered to hand the close packet to a GET
+	lingerTimer *time.Timer
+
+	// upgrade, guarded by mu
+	upgradeConn  *websocket.Conn // the probing websocket, nil when none
+	upgradeTimer *time.Timer
+	probed       bool // probe answered: polls are answered with noop at once
+
+	heartbeat heartbeat // guarded by mu
+}
+
+func (srv *Server) newSession(r *http.Request) *Session {
+	// A detached copy: keeping the handshake's context would pin net/http's per-connection
+	// contexts (~300 B per idle connection) for the session's life.
+	req := r.WithContext(context.Background())
+	req.Body = http.NoBody
+	req.GetBody = nil
+	return &Session{
+		srv:     srv,
+		id:      newSessionID(),
+		req:     req,
+		done:    make(chan struct{}),
+		handler: nopHandler{},
+	}
+}
+
+// ID returns the session id (sid), 20 url-safe characters from crypto/rand.
+func (s *Session) ID() string { return s.id }
+
+// Request returns the handshake request (method, URL, header, RemoteAddr, TLS). Its body is
+// not readable and its context is context.Background().
+func (s *Session) Request() *http.Request { return s.req }
+
+// Transport returns "polling" or "websocket"; it changes once, when an upgrade completes.
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ws != nil {
+		return TransportWebSocket
+	}
+	return TransportPolling
+}
+
+// SetHandler sets the event handler. Call it inside onConnection, before it returns.
+func (s *Session) SetHandler(h SessionHandler) {
+	if h == nil {
+		h = nopHandler{}
+	}
+	s.mu.Lock()
+	s.handler = h
+	s.mu.Unlock()
+}
+
+// Done is closed when the session closes.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Send queues msgs, contiguous and in order, without blocking. It returns ErrClosed when the
+// session is closed; when the outbox cannot take all of them it queues none, closes the
+// session with reason "slow client" and returns ErrSlowClient. Data is never modified and
+// must not be modified by the caller afterwards: the same slice may go to many sessions.
+func (s *Session) Send(msgs ...Message) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if s.out.len()+len(msgs) > s.srv.cfg.OutboxSize {
+		after := s.closeLocked(ReasonSlowClient, ErrSlowClient, closeAbort)
+		s.mu.Unlock()
+		// The sender may be a game loop: it must not run OnClose (handler code) itself.
+		if s.srv.addGoroutine() {
+			go func() {
+				defer s.srv.wg.Done()
+				after()
+			}()
+		} else {
+			after()
+		}
+		return ErrSlowClient
+	}
+	for _, m := range msgs {
+		s.out.push(Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data})
+	}
+	s.flushLocked()
+	s.mu.Unlock()
+	return nil
+}
+
+// SendVolatile queues msgs only if they can go out at once: the outbox is empty and the
+// transport is writable (a websocket writer is idle, or a poll is waiting). It reports
+// whether they were queued.
+func (s *Session) SendVolatile(msgs ...Message) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.out.len() > 0 || len(msgs) > s.srv.cfg.OutboxSize {
+		return false
+	}
+	if s.ws != nil && s.writing || s.ws == nil && !s.pollActive {
+		return false
+	}
+	for _, m := range msgs {
+		s.out.push(Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data})
+	}
+	s.flushLocked()
+	return true
+}
+
+// Close closes the session with reason: queued messages are still delivered, then a close
+// packet (polling) or close frame (websocket). OnClose runs with reason and a nil error.
+func (s *Session) Close(reason string) {
+	s.close(reason, nil, closeGraceful)
+}
+
+// sendControl queues a packet the server generates (ping, noop); it bypasses OutboxSize so a
+// heartbeat is not what declares a client slow.
+func (s *Session) sendControlLocked(t PacketType) {
+	s.out.push(Packet{Type: t})
+	s.flushLocked()
+}
+
+// flushLocked hands the outbox to the transport's writer.
+func (s *Session) flushLocked() {
+	if s.out.len() == 0 {
+		return
+	}
+	if s.ws != nil {
+		s.startWriterLocked()
+		return
+	}
+	if s.pollActive {
+		s.wakePollLocked()
+	}
+}
+
+func (s *Session) close(reason string, err error, mode closeMode) {
+	s.mu.Lock()
+	after := s.closeLocked(reason, err, mode)
+	s.mu.Unlock()
+	after()
+}
+
+func nop() {}
+
+// closeLocked ends the session and returns what must run after mu is released: dropping
+// connections, unregistering, and OnClose (unless an OnMessage is running: it then runs
+// when that returns).
+func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
+	if s.closed {
+		return nop
+	}
+	s.closed = true
+	s.closeReason, s.closeErr = reason, err
+	close(s.done)
+	s.heartbeat.stop()
+	if s.upgradeTimer != nil {
+		s.upgradeTimer.Stop()
+		s.upgradeTimer = nil
+	}
+	var drop []*websocket.Conn
+	if s.upgradeConn != nil {
+		drop = append(drop, s.upgradeConn) // its reader ends the upgrade attempt
+		s.upgradeConn = nil
+	}
+	remove := true
+	if s.ws != nil {
+		switch {
+		case mode == closeGraceful:
+			s.wsCloseFrame = true
+			s.startWriterLocked()
+		case mode == closeAbort || s.writing:
+			// A writer may be stuck on a peer that does not read: cut the connection.
+			s.out.reset()
+			drop = append(drop, s.ws)
+		default:
+			s.out.reset()
+			s.wsCloseFrame = true
+			s.startWriterLocked()
+		}
+	} else {
+		switch mode {
+		case closeGraceful:
+			s.pollClose = true
+			if s.pollActive {
+				s.wakePollLocked()
+			} else {
+				// Keep the session registered so the next GET gets the rest and "1".
+				s.lingering = true
+				remove = false
+				s.lingerTimer = time.AfterFunc(pollingCloseTimeout, s.endLinger)
+			}
+		case closePeer:
+			s.out.reset()
+			if s.pollActive {
+				s.wakePollLocked() // answered with a noop
+			}
+		default:
+			s.out.reset()
+			if s.pollActive {
+				s.pollClose = true
+				s.wakePollLocked()
+			}
+		}
+	}
+	notify := !s.inHandler
+	if !notify {
+		s.notifyPending = true
+	}
+	h := s.handler
+	s.srv.log.Debug("engineio: session closed", "sid", s.id, "reason", reason, "err", err)
+	return func() {
+		for _, c := range drop {
+			c.NetConn().Close()
+		}
+		if remove {
+			s.srv.remove(s)
+		}
+		if notify {
+			s.dmu.Lock()
+			h.OnClose(reason, err)
+			s.dmu.Unlock()
+		}
+	}
+}
+
+// pollingCloseTimeout bounds how long a polling session closed with Close waits for the
+// client's next GET to deliver the close packet (the reference's closeTimeout).
+const pollingCloseTimeout = 30 * time.Second
+
+// endLinger unregisters a closed polling session whose close packet was not collected.
+func (s *Session) endLinger() {
+	s.mu.Lock()
+	if !s.lingering {
+		s.mu.Unlock()
+		return
+	}
+	s.lingering = false
+	if s.lingerTimer != nil {
+		s.lingerTimer.Stop()
+	}
+	s.out.reset()
+	s.mu.Unlock()
+	s.srv.remove(s)
+}
+
+// deliver calls OnMessage unless the session is closed.
+func (s *Session) deliver(m Message) {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.inHandler = true
+	h := s.handler
+	s.mu.Unlock()
+
+	h.OnMessage(m)
+
+	s.mu.Lock()
+	s.inHandler = false
+	notify := s.notifyPending
+	s.notifyPending = false
+	reason, err := s.closeReason, s.closeErr
+	s.mu.Unlock()
+	if notify {
+		h.OnClose(reason, err)
+	}
+}
+
+// onPacket handles a packet received on the session's current transport.
+func (s *Session) onPacket(p Packet) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if p.Type != PacketPong {
+		s.heartbeat.activity()
+	}
+	switch p.Type {
+	case PacketMessage:
+		s.mu.Unlock()
+		s.deliver(Message{Binary: p.Binary, Data: p.Data})
+		return
+	case PacketPong:
+		s.heartbeat.pong()
+	case PacketPing:
+		// v4: only the server pings (reference: "invalid heartbeat direction").
+		after := s.closeLocked(ReasonTransportError, ErrProtocol, closeError)
+		s.mu.Unlock()
+		after()
+		return
+	case PacketClose:
+		after := s.closeLocked(ReasonTransportClose, nil, closePeer)
+		s.mu.Unlock()
+		after()
+		return
+	}
+	// open, upgrade, noop: ignored on an established transport, as the reference does.
+	s.mu.Unlock()
+}
+
+// outbox is the session's FIFO of packets waiting for the transport. The writer takes the
+// whole queue at once and gives the emptied slice back, so a busy session reuses two slices
+// and an idle one keeps only small ones.
+type outbox struct {
+	q     []Packet
+	spare []Packet
+}
+
+const outboxKeepCap = 16
+
+func (o *outbox) len() int { return len(o.q) }
+
+func (o *outbox) push(p Packet) { o.q = append(o.q, p) }
+
+// take returns the queued packets and leaves the queue empty.
+func (o *outbox) take() []Packet {
+	b := o.q
+	o.q = o.spare[:0]
+	o.spare = nil
+	return b
+}
+
+// recycle returns a slice obtained from take once its packets are written.
+func (o *outbox) recycle(b []Packet) {
+	clear(b)
+	if cap(b) <= outboxKeepCap && o.spare == nil {
+		o.spare = b[:0]
+	}
+}
+
+func (o *outbox) reset() {
+	clear(o.q)
+	if cap(o.q) > outboxKeepCap {
+		o.q = nil
+	} else {
+		o.q = o.q[:0]
+	}
+}

@@ -1,0 +1,303 @@
+package engineio
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// WebSocket transport. Per connection there is one reader goroutine for its whole life and a
+// writer goroutine only while the outbox has packets: an idle connection costs one blocked
+// goroutine, a 1 KiB read buffer and no write buffer (those are pooled).
+
+// closeGrace bounds the closing handshake: sending our close frame and waiting for the peer's.
+const closeGrace = time.Second
+
+// typeDigits holds the text form of each packet type, sliced without allocating.
+const typeDigits = "0123456"
+
+func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
+	sess := srv.newSession(r)
+	if !srv.register(sess, 1) { // counts the reader
+		srv.refuse(w, r, true, &RequestError{Code: CodeBadRequest, Message: "Server is shutting down", Status: http.StatusServiceUnavailable})
+		return
+	}
+	conn, err := srv.upgrader.Upgrade(w, r, w.Header())
+	if err != nil { // gorilla has answered
+		srv.remove(sess)
+		srv.wg.Done()
+		srv.log.Debug("engineio: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
+		return
+	}
+	conn.SetReadLimit(srv.cfg.MaxHTTPBufferSize)
+	sess.mu.Lock()
+	sess.ws = conn
+	sess.out.push(srv.openPacket(sess.id, TransportWebSocket))
+	if !sess.closed {
+		sess.heartbeat.start(sess)
+	}
+	sess.mu.Unlock()
+	sess.runOnConnection()
+	sess.mu.Lock()
+	if sess.closed && !sess.wsCloseFrame && !sess.writing {
+		conn.NetConn().Close() // closed during onConnection: nothing more to say
+	} else {
+		sess.flushLocked()
+	}
+	sess.mu.Unlock()
+	go sess.readLoop(conn)
+}
+
+// upgradeSession takes a websocket opened for an existing polling session and runs the probe
+// exchange on it; the session switches to it when the client sends the upgrade packet.
+func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, sess *Session) {
+	if !srv.addGoroutine() {
+		srv.refuse(w, r, true, &RequestError{Code: CodeBadRequest, Message: "Server is shutting down", Status: http.StatusServiceUnavailable})
+		return
+	}
+	conn, err := srv.upgrader.Upgrade(w, r, w.Header())
+	if err != nil {
+		srv.wg.Done()
+		return
+	}
+	conn.SetReadLimit(srv.cfg.MaxHTTPBufferSize)
+	sess.mu.Lock()
+	if sess.closed || sess.ws != nil || sess.upgradeConn != nil || !srv.cfg.AllowUpgrades {
+		// Already upgraded or upgrading: the reference closes the newcomer at once.
+		sess.mu.Unlock()
+		go func() {
+			defer srv.wg.Done()
+			closeConn(conn)
+		}()
+		return
+	}
+	sess.upgradeConn = conn
+	sess.upgradeTimer = time.AfterFunc(srv.cfg.UpgradeTimeout, func() { sess.upgradeTimedOut(conn) })
+	sess.mu.Unlock()
+	go sess.upgradeLoop(conn)
+}
+
+// closeConn sends an empty close frame (the peer sees 1005, like the reference's ws.close()),
+// waits briefly for the peer's, and drops the connection.
+func closeConn(c *websocket.Conn) {
+	c.WriteControl(websocket.CloseMessage, nil, time.Now().Add(closeGrace))
+	c.SetReadDeadline(time.Now().Add(closeGrace))
+	for {
+		if _, _, err := c.NextReader(); err != nil {
+			break
+		}
+	}
+	c.NetConn().Close()
+}
+
+func (s *Session) upgradeTimedOut(c *websocket.Conn) {
+	s.mu.Lock()
+	if s.upgradeConn == c {
+		s.abandonUpgradeLocked()
+		c.SetReadDeadline(time.Now()) // wakes upgradeLoop, which closes it
+	}
+	s.mu.Unlock()
+}
+
+func (s *Session) abandonUpgradeLocked() {
+	s.upgradeConn = nil
+	s.probed = false
+	if s.upgradeTimer != nil {
+		s.upgradeTimer.Stop()
+		s.upgradeTimer = nil
+	}
+}
+
+// upgradeLoop reads the probing websocket: "2probe" is answered with "3probe" and makes the
+// pending poll return a noop so the client can pause polling; "5" completes the upgrade and the
+// loop becomes the session's reader. Anything else, or the timeout, closes this websocket
+// only; the session continues on polling.
+func (s *Session) upgradeLoop(c *websocket.Conn) {
+	defer s.srv.wg.Done()
+	for {
+		mt, data, err := c.ReadMessage()
+		var p Packet
+		if err == nil && mt == websocket.TextMessage {
+			p, err = DecodePacket(data)
+		} else if err == nil {
+			err = errors.New("binary frame during upgrade")
+		}
+		probe := err == nil && p.Type == PacketPing && string(p.Data) == "probe"
+		if probe {
+			c.SetWriteDeadline(time.Now().Add(s.srv.cfg.PingTimeout))
+			err = c.WriteMessage(websocket.TextMessage, []byte("3probe"))
+		}
+		s.mu.Lock()
+		if s.upgradeConn != c || s.closed {
+			s.mu.Unlock()
+			closeConn(c)
+			return
+		}
+		switch {
+		case err == nil && probe:
+			s.probed = true
+			if s.pollActive {
+				s.wakePollLocked() // answered with a noop
+			}
+			s.mu.Unlock()
+			continue
+		case err == nil && p.Type == PacketUpgrade:
+			s.abandonUpgradeLocked()
+			s.ws = c
+			if s.pollActive {
+				s.wakePollLocked()
+			}
+			s.flushLocked()
+			s.mu.Unlock()
+			s.srv.log.Debug("engineio: upgraded", "sid", s.id)
+			s.read(c)
+			return
+		}
+		s.abandonUpgradeLocked()
+		s.mu.Unlock()
+		s.srv.log.Debug("engineio: upgrade failed", "sid", s.id, "err", err)
+		closeConn(c)
+		return
+	}
+}
+
+func (s *Session) readLoop(c *websocket.Conn) {
+	defer s.srv.wg.Done()
+	s.read(c)
+}
+
+// read is the session's reader on its websocket until the connection ends. After the
+// session closes it keeps reading (and ignoring) until the closing handshake ends it.
+func (s *Session) read(c *websocket.Conn) {
+	defer c.NetConn().Close()
+	for {
+		mt, data, err := c.ReadMessage()
+		if err != nil {
+			reason := ReasonTransportClose
+			if isProtocolError(err) {
+				reason = ReasonTransportError
+			}
+			s.close(reason, err, closeError)
+			return
+		}
+		if mt == websocket.BinaryMessage {
+			s.onPacket(Packet{Type: PacketMessage, Binary: true, Data: data})
+			continue
+		}
+		p, err := DecodePacket(data)
+		if err != nil {
+			s.close(ReasonParseError, err, closeError)
+			continue
+		}
+		s.onPacket(p)
+	}
+}
+
+// isProtocolError tells errors of the peer's framing (too large, malformed: the reference's
+// "transport error") from the connection simply ending ("transport close").
+func isProtocolError(err error) bool {
+	var ce *websocket.CloseError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, net.ErrClosed), errors.As(err, &ne):
+		return false
+	}
+	return true
+}
+
+// startWriterLocked starts the writer goroutine unless one is running.
+func (s *Session) startWriterLocked() {
+	if s.writing || s.ws == nil {
+		return
+	}
+	s.writing = true
+	s.srv.wg.Add(1) // a reader of this connection is counted, so the counter is not zero
+	go s.writeLoop(s.ws)
+}
+
+// writeLoop writes the outbox until it is empty, then exits; after a graceful close it ends
+// with the close frame.
+func (s *Session) writeLoop(c *websocket.Conn) {
+	defer s.srv.wg.Done()
+	for {
+		s.mu.Lock()
+		if s.closed && !s.wsCloseFrame { // aborted: the connection is being dropped
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		batch := s.out.take()
+		if len(batch) == 0 {
+			s.out.recycle(batch)
+			s.writing = false
+			closing := s.closed && s.wsCloseFrame
+			s.wsCloseFrame = false
+			s.mu.Unlock()
+			if closing {
+				c.WriteControl(websocket.CloseMessage, nil, time.Now().Add(closeGrace))
+				c.SetReadDeadline(time.Now().Add(closeGrace)) // the reader ends the connection
+			}
+			return
+		}
+		s.mu.Unlock()
+		var err error
+		for _, p := range batch {
+			if err = s.writePacket(c, p); err != nil {
+				break
+			}
+		}
+		s.mu.Lock()
+		s.out.recycle(batch)
+		if err != nil {
+			s.writing = false
+			s.wsCloseFrame = false
+			after := s.closeLocked(ReasonTransportError, err, closeAbort)
+			s.mu.Unlock()
+			after()
+			c.NetConn().Close()
+			return
+		}
+		s.mu.Unlock()
+	}
+}
+
+// writePacket writes one packet as one frame. p.Data is only read: gorilla does not mask
+// server frames, and text frames are assembled in a pooled buffer.
+func (s *Session) writePacket(c *websocket.Conn, p Packet) error {
+	c.SetWriteDeadline(time.Now().Add(s.srv.cfg.PingInterval + s.srv.cfg.PingTimeout))
+	if p.Binary {
+		return c.WriteMessage(websocket.BinaryMessage, p.Data)
+	}
+	w, err := c.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	io.WriteString(w, typeDigits[p.Type:p.Type+1])
+	w.Write(p.Data)
+	return w.Close()
+}
+
+// runOnConnection calls the server's onConnection as a handler call: a close that happens
+// meanwhile delivers OnClose to the handler set inside it, after it returns.
+func (s *Session) runOnConnection() {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	s.mu.Lock()
+	s.inHandler = true
+	s.mu.Unlock()
+	s.srv.onConnection(s)
+	s.mu.Lock()
+	s.inHandler = false
+	notify := s.notifyPending
+	s.notifyPending = false
+	h, reason, err := s.handler, s.closeReason, s.closeErr
+	s.mu.Unlock()
+	if notify {
+		h.OnClose(reason, err)
+	}
+}

@@ -1,0 +1,79 @@
+package sioparser
+
+import "testing"
+
+var benchEvents = []struct {
+	name string
+	json string
+}{
+	{"small", `["input",{"seq":1,"x":0.5,"y":-1}]`},
+	{"100B", `["state",{"tick":1234,"players":[{"id":"p1","x":12.5,"y":-3.25,"hp":100},{"id":"p2","x":-7.75,"y":40.5,"hp":87}],"ok":true}]`},
+}
+
+func benchPacket(b *testing.B, js string) Packet {
+	data, err := JSONToMsgpack([]byte(js), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Packet{Type: Event, Namespace: "/", Data: data}
+}
+
+func BenchmarkEncodeMsgpack(b *testing.B) {
+	for _, ev := range benchEvents {
+		b.Run(ev.name, func(b *testing.B) {
+			p := benchPacket(b, ev.json)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := EncodeMsgpack(&p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDecodeMsgpack(b *testing.B) {
+	for _, ev := range benchEvents {
+		b.Run(ev.name, func(b *testing.B) {
+			p := benchPacket(b, ev.json)
+			frame, _ := EncodeMsgpack(&p)
+			b.SetBytes(int64(len(frame)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := DecodeMsgpack(frame); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkEncodeText(b *testing.B) {
+	for _, ev := range benchEvents {
+		b.Run(ev.name, func(b *testing.B) {
+			p := benchPacket(b, ev.json)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := EncodeText(&p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDecodeText(b *testing.B) {
+	for _, ev := range benchEvents {
+		b.Run(ev.name, func(b *testing.B) {
+			text := "2" + ev.json
+			b.SetBytes(int64(len(text)))
+			var d TextDecoder
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := d.AddText(text); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,140 @@
+// Command server is tickroom's server for the published Engine.IO and Socket.IO protocol test
+// suites (socketio/engine.io-protocol and socketio/socket.io-protocol, their test-suite/
+// directories), configured as those suites expect: pingInterval 300ms, pingTimeout 200ms,
+// maxPayload 1000000, connectTimeout 1000ms, CORS origin "*".
+//
+//   - /engine.io/: a raw Engine.IO server that sends every message straight back, text or binary.
+//   - /socket.io/: a Socket.IO server (default text parser or msgpack, chosen per connection).
+//     On connection to "/" it emits "auth" with the handshake auth; "message" is answered by
+//     "message-back" with the same arguments; "message-with-ack" is acked with the same
+//     arguments. Namespace "/custom" only emits "auth". Other namespaces are refused.
+//
+// It listens on 127.0.0.1:3000 by default (the suites use localhost:3000) and prints
+// "LISTEN http://host:port" once it accepts connections. SIGINT or SIGTERM stops it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/tickroom/tickroom/netio/engineio"
+	"github.com/tickroom/tickroom/netio/socketio"
+)
+
+// The suites' configuration.
+const (
+	pingInterval   = 300 * time.Millisecond
+	pingTimeout    = 200 * time.Millisecond
+	maxPayload     = 1000000
+	connectTimeout = 1000 * time.Millisecond
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:3000", "listen address")
+	verbose := flag.Bool("v", false, "debug logging to stderr")
+	flag.Parse()
+
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	eio, err := newEchoServer(logger)
+	if err != nil {
+		fatal(err)
+	}
+	sio, err := newSocketIOServer(logger)
+	if err != nil {
+		fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/engine.io/", eio)
+	mux.Handle("/socket.io/", sio)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fatal(err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fatal(err)
+		}
+	}()
+	fmt.Printf("LISTEN http://%s\n", ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	eio.Close()
+	sio.Close()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(shutdownCtx)
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "conformance server:", err)
+	os.Exit(1)
+}
+
+func engineConfig(path string, logger *slog.Logger) engineio.Config {
+	cfg := engineio.DefaultConfig()
+	cfg.Path = path
+	cfg.PingInterval = pingInterval
+	cfg.PingTimeout = pingTimeout
+	cfg.MaxHTTPBufferSize = maxPayload
+	cfg.CORS = &engineio.CORSConfig{Origins: []string{"*"}}
+	cfg.Logger = logger
+	return cfg
+}
+
+// echo sends every message of its session straight back.
+type echo struct{ sess *engineio.Session }
+
+func (e echo) OnMessage(m engineio.Message) { _ = e.sess.Send(m) }
+
+func (e echo) OnClose(string, error) {}
+
+func newEchoServer(logger *slog.Logger) (*engineio.Server, error) {
+	cfg := engineConfig("/engine.io/", logger)
+	return engineio.NewServer(&cfg, func(s *engineio.Session) { s.SetHandler(echo{sess: s}) })
+}
+
+func newSocketIOServer(logger *slog.Logger) (*socketio.Server, error) {
+	cfg := socketio.DefaultConfig()
+	cfg.Engine = engineConfig("/socket.io/", logger)
+	cfg.ConnectTimeout = connectTimeout
+	cfg.Logger = logger
+	srv, err := socketio.NewServer(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	srv.Of("/").OnConnection(func(s *socketio.Socket) {
+		s.On("message", func(s *socketio.Socket, args socketio.Args, _ socketio.Ack) {
+			if vals, err := args.Values(); err == nil {
+				_ = s.Emit("message-back", vals...)
+			}
+		})
+		s.On("message-with-ack", func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+			if vals, err := args.Values(); err == nil && ack != nil {
+				_ = ack(vals...)
+			}
+		})
+		_ = s.Emit("auth", s.Handshake().Auth)
+	})
+	srv.Of("/custom").OnConnection(func(s *socketio.Socket) {
+		_ = s.Emit("auth", s.Handshake().Auth)
+	})
+	return srv, nil
+}
