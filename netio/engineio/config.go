@@ -48,6 +48,11 @@ type Config struct {
 	// WebSocketWriteBufferSize is the size of the pooled write buffers, borrowed only while
 	// a message is being written.
 	WebSocketWriteBufferSize int
+	// WebSocketSendBuffer, when positive, sets the kernel send buffer (SO_SNDBUF) of each
+	// WebSocket connection. The kernel otherwise autotunes it to megabytes, which can hold
+	// seconds of stale data for a slow link before the writer ever blocks; a small buffer
+	// makes a stalled peer show up as a backed-up outbox instead. Zero keeps the OS default.
+	WebSocketSendBuffer int
 	// Logger receives debug and warning records. Nil discards them.
 	Logger *slog.Logger
 }
@@ -103,6 +108,8 @@ func (c *Config) Validate() error {
 		return bad("Transports is empty")
 	case c.OutboxSize <= 0:
 		return bad("OutboxSize must be positive")
+	case c.WebSocketSendBuffer < 0:
+		return bad("WebSocketSendBuffer must not be negative")
 	case c.WebSocketReadBufferSize <= 0 || c.WebSocketWriteBufferSize <= 0:
 		return bad("WebSocket buffer sizes must be positive")
 	}

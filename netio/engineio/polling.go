@@ -92,15 +92,20 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.pollActive = false
 	}
 	packets := s.out.take()
-	if s.pollClose {
+	switch {
+	case s.pollClose && len(packets) == 0:
 		packets = append(packets, Packet{Type: PacketClose})
 		s.pollClose = false
-	} else if len(packets) == 0 {
+	case s.pollClose:
+		// Queued packets go first, and "1" only in the next poll, as the reference does:
+		// socket.io-client handles decoded packets a tick later, so a close in the same
+		// payload would overtake them (a server DISCONNECT would read as "transport close").
+	case len(packets) == 0:
 		packets = append(packets, Packet{Type: PacketNoop}) // upgrade, or client close
 	}
 	body := AppendPayload(make([]byte, 0, payloadSize(packets)), packets)
 	s.out.recycle(packets)
-	ended := s.lingering
+	ended := s.lingering && !s.pollClose
 	if ended {
 		s.lingering = false
 		s.lingerTimer.Stop()
@@ -192,10 +197,12 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 		s.close(ReasonParseError, perr, closeError)
 	}
 	s.mu.Lock()
-	aborted := !wasClosed && s.closed && s.closeReason != ReasonTransportClose
+	// A graceful Close during the request (a handler disconnecting its socket) still answers
+	// "ok", so the client goes on to collect the queued packets and the close packet.
+	aborted := !wasClosed && s.closed && s.closeErr != nil
 	s.mu.Unlock()
 	if aborted {
-		// The reference destroys the data request when the session closes under it.
+		// The reference destroys the data request when the session fails under it.
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}

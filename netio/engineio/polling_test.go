@@ -183,14 +183,18 @@ func TestPollingCloseFromServer(t *testing.T) {
 	if ev := h.waitClose(t); ev.reason != ReasonForcedClose {
 		t.Fatal(ev)
 	}
-	// without: queued messages and the close packet wait for the next GET
+	// without: queued messages go out in the next GET, the close packet in the one after
+	// (in one payload the client would see the close before the messages)
 	sid, h = e.handshake()
 	h.s.Send(Message{Data: []byte("bye")})
 	h.s.Close("custom reason")
 	if ev := h.waitClose(t); ev.reason != "custom reason" {
 		t.Fatal(ev)
 	}
-	if code, body := e.get(sid); code != 200 || body != "4bye\x1e1" {
+	if code, body := e.get(sid); code != 200 || body != "4bye" {
+		t.Fatalf("%d %q", code, body)
+	}
+	if code, body := e.get(sid); code != 200 || body != "1" {
 		t.Fatalf("%d %q", code, body)
 	}
 	if code, _ := e.get(sid); code != 400 || e.srv.SessionCount() != 0 {
@@ -237,5 +241,24 @@ func TestPingTimeoutWithoutPoll(t *testing.T) {
 	}
 	if code, _ := e.get(sid); code != 400 {
 		t.Fatal(code)
+	}
+}
+
+// A GET that crosses the client's close (sent before it, arriving after) gets a noop, not
+// "unknown sid"; the next one gets 400.
+func TestPollingGetCrossingClientClose(t *testing.T) {
+	e := newEnv(t, nil)
+	sid, h := e.handshake()
+	if code, _ := e.post(sid, "1"); code != 200 {
+		t.Fatal(code)
+	}
+	if ev := h.waitClose(t); ev.reason != ReasonTransportClose {
+		t.Fatal(ev)
+	}
+	if code, body := e.get(sid); code != 200 || body != "6" {
+		t.Fatalf("crossing GET: %d %q", code, body)
+	}
+	if code, _ := e.get(sid); code != 400 || e.srv.SessionCount() != 0 {
+		t.Fatal(code, e.srv.SessionCount())
 	}
 }

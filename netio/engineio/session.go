@@ -247,19 +247,25 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 	} else {
 		switch mode {
 		case closeGraceful:
+			// Keep the session registered until a GET has collected the rest and "1".
 			s.pollClose = true
+			s.lingering = true
+			remove = false
+			s.lingerTimer = time.AfterFunc(pollingCloseTimeout, s.endLinger)
 			if s.pollActive {
 				s.wakePollLocked()
-			} else {
-				// Keep the session registered so the next GET gets the rest and "1".
-				s.lingering = true
-				remove = false
-				s.lingerTimer = time.AfterFunc(pollingCloseTimeout, s.endLinger)
 			}
 		case closePeer:
 			s.out.reset()
 			if s.pollActive {
 				s.wakePollLocked() // answered with a noop
+			} else {
+				// A GET the client sent before its close may still be on its way (the
+				// two travel on different HTTP connections): answer it with a noop, as
+				// if it had been pending, rather than with "unknown sid".
+				s.lingering = true
+				remove = false
+				s.lingerTimer = time.AfterFunc(peerCloseLinger, s.endLinger)
 			}
 		default:
 			s.out.reset()
@@ -293,6 +299,10 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 // pollingCloseTimeout bounds how long a polling session closed with Close waits for the
 // client's next GET to deliver the close packet (the reference's closeTimeout).
 const pollingCloseTimeout = 30 * time.Second
+
+// peerCloseLinger is how long a session the client closed over polling still answers a
+// crossing GET with a noop.
+const peerCloseLinger = time.Second
 
 // endLinger unregisters a closed polling session whose close packet was not collected.
 func (s *Session) endLinger() {

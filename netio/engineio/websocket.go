@@ -34,6 +34,7 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conn.SetReadLimit(srv.cfg.MaxHTTPBufferSize)
+	srv.tuneConn(conn)
 	sess.mu.Lock()
 	sess.ws = conn
 	sess.out.push(srv.openPacket(sess.id, TransportWebSocket))
@@ -52,6 +53,18 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 	go sess.readLoop(conn)
 }
 
+// tuneConn applies the kernel socket options of the configuration.
+func (srv *Server) tuneConn(c *websocket.Conn) {
+	if srv.cfg.WebSocketSendBuffer <= 0 {
+		return
+	}
+	if tc, ok := c.NetConn().(interface{ SetWriteBuffer(int) error }); ok {
+		if err := tc.SetWriteBuffer(srv.cfg.WebSocketSendBuffer); err != nil {
+			srv.log.Debug("engineio: SO_SNDBUF", "err", err)
+		}
+	}
+}
+
 // upgradeSession takes a websocket opened for an existing polling session and runs the probe
 // exchange on it; the session switches to it when the client sends the upgrade packet.
 func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, sess *Session) {
@@ -65,6 +78,7 @@ func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, sess *
 		return
 	}
 	conn.SetReadLimit(srv.cfg.MaxHTTPBufferSize)
+	srv.tuneConn(conn)
 	sess.mu.Lock()
 	if sess.closed || sess.ws != nil || sess.upgradeConn != nil || !srv.cfg.AllowUpgrades {
 		// Already upgraded or upgrading: the reference closes the newcomer at once.

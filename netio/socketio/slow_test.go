@@ -22,7 +22,9 @@ func TestFrozenClientDoesNotStallOthers(t *testing.T) {
 		others = 100
 		events = 2000
 	)
-	srv, hs := newTestServer(t, nil)
+	cfg := DefaultConfig()
+	cfg.Engine.WebSocketSendBuffer = 16 << 10
+	srv, hs := newTestServer(t, &cfg)
 	rs := newReasons()
 	connected := make(chan *Socket, others+1)
 	srv.OnConnection(func(s *Socket) { rs.track(s); connected <- s })
