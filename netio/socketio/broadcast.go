@@ -71,7 +71,7 @@ func (n *Namespace) collect(b *Broadcast, out []*Socket) []*Socket {
 			return true
 		}
 		for _, r := range b.except {
-			if _, ok := n.rooms[r][s]; ok {
+			if n.inRoom(s, r) {
 				return true
 			}
 		}
@@ -89,17 +89,23 @@ func (n *Namespace) collect(b *Broadcast, out []*Socket) []*Socket {
 	if len(b.rooms) > 1 {
 		seen = make(map[*Socket]struct{})
 	}
+	add := func(s *Socket) {
+		if seen != nil {
+			if _, dup := seen[s]; dup {
+				return
+			}
+			seen[s] = struct{}{}
+		}
+		if !excluded(s) {
+			out = append(out, s)
+		}
+	}
 	for _, r := range b.rooms {
+		if s := n.sockets[r]; s != nil { // a socket's own id room
+			add(s)
+		}
 		for s := range n.rooms[r] {
-			if seen != nil {
-				if _, dup := seen[s]; dup {
-					continue
-				}
-				seen[s] = struct{}{}
-			}
-			if !excluded(s) {
-				out = append(out, s)
-			}
+			add(s)
 		}
 	}
 	return out

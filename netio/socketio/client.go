@@ -20,7 +20,7 @@ type client struct {
 
 	parser atomic.Uint32 // parserKind, set once by the first packet
 
-	textDec sioparser.TextDecoder // owned by the reader path
+	textDec *sioparser.TextDecoder // owned by the reader path; made for text-parser peers only
 
 	mu           sync.Mutex
 	sockets      map[string]*Socket // guarded by mu: by namespace name
@@ -68,9 +68,9 @@ func (c *client) OnMessage(m engineio.Message) {
 	case kind == parserMsgpack:
 		err = errors.New("socketio: text frame on a msgpack connection")
 	case m.Binary:
-		pkt, done, err = c.textDec.AddBinary(m.Data)
+		pkt, done, err = c.textDecoder().AddBinary(m.Data)
 	default:
-		pkt, done, err = c.textDec.AddText(string(m.Data))
+		pkt, done, err = c.textDecoder().AddText(string(m.Data))
 	}
 	if err != nil {
 		c.srv.log.Debug("socketio: parse error", "sid", c.sess.ID(), "err", err)
@@ -81,6 +81,13 @@ func (c *client) OnMessage(m engineio.Message) {
 		return
 	}
 	c.handlePacket(&pkt)
+}
+
+func (c *client) textDecoder() *sioparser.TextDecoder {
+	if c.textDec == nil {
+		c.textDec = new(sioparser.TextDecoder)
+	}
+	return c.textDec
 }
 
 func (c *client) handlePacket(p *sioparser.Packet) {

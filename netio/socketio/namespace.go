@@ -96,8 +96,7 @@ func (n *Namespace) fireConnection(s *Socket) {
 
 func (n *Namespace) add(s *Socket) {
 	n.mu.Lock()
-	n.sockets[s.id] = s
-	n.joinLocked(s, s.id)
+	n.sockets[s.id] = s // its own id room is implicit: see inRoom
 	n.mu.Unlock()
 }
 
@@ -110,8 +109,15 @@ func (n *Namespace) remove(s *Socket) {
 	n.mu.Unlock()
 }
 
-// joinLocked adds s to room; n.mu is held.
+// joinLocked adds s to room; n.mu is held. Joining the socket's own id room
+// is a no-op: every socket is in it implicitly, which spares a map per socket.
 func (n *Namespace) joinLocked(s *Socket, room string) {
+	if room == s.id {
+		return
+	}
+	if s.rooms == nil {
+		s.rooms = make(map[string]struct{})
+	}
 	m := n.rooms[room]
 	if m == nil {
 		m = make(map[*Socket]struct{})
@@ -131,6 +137,15 @@ func (n *Namespace) leaveLocked(s *Socket, room string) {
 		}
 	}
 	delete(s.rooms, room)
+}
+
+// inRoom reports whether s is in room (its own id room included); n.mu is held.
+func (n *Namespace) inRoom(s *Socket, room string) bool {
+	if room == s.id {
+		return true
+	}
+	_, ok := n.rooms[room][s]
+	return ok
 }
 
 // Socket returns the connected socket with the given id, or nil.

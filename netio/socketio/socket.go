@@ -36,9 +36,11 @@ type Socket struct {
 	nsp       *Namespace // static
 	nspName   string     // static
 	client    *client    // static
-	handshake Handshake  // static
+	auth      Auth       // static: the CONNECT auth object
+	connAt    time.Time  // static
+	transport string     // static: the transport at connect time
 
-	rooms map[string]struct{} // guarded by nsp.mu
+	rooms map[string]struct{} // guarded by nsp.mu; nil until the first Join; never holds the own id room
 
 	mu            sync.Mutex
 	handlers      map[string]EventHandler       // guarded by mu
@@ -58,22 +60,14 @@ type pendingAck struct {
 }
 
 func newSocket(n *Namespace, c *client, auth Auth, nspName string) *Socket {
-	req := c.sess.Request()
-	hs := Handshake{Auth: auth, Time: time.Now(), Transport: c.sess.Transport()}
-	if req != nil {
-		hs.Header = req.Header
-		hs.Query = req.URL.Query()
-		hs.Address = req.RemoteAddr
-	}
 	return &Socket{
 		id:        newSocketID(),
 		nsp:       n,
 		nspName:   nspName,
 		client:    c,
-		handshake: hs,
-		rooms:     make(map[string]struct{}),
-		handlers:  make(map[string]EventHandler),
-		acks:      make(map[uint64]*pendingAck),
+		auth:      auth,
+		connAt:    time.Now(),
+		transport: c.sess.Transport(),
 		connected: true,
 	}
 }
@@ -94,8 +88,17 @@ func (s *Socket) ID() string { return s.id }
 // Namespace is the namespace the socket belongs to.
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
-// Handshake describes the connection's handshake.
-func (s *Socket) Handshake() Handshake { return s.handshake }
+// Handshake describes the connection's handshake. It is assembled on each
+// call (the query is parsed then), so idle sockets keep only the request.
+func (s *Socket) Handshake() Handshake {
+	hs := Handshake{Auth: s.auth, Time: s.connAt, Transport: s.transport}
+	if req := s.client.sess.Request(); req != nil {
+		hs.Header = req.Header
+		hs.Query = req.URL.Query()
+		hs.Address = req.RemoteAddr
+	}
+	return hs
+}
 
 // Transport is the connection's current transport ("polling" or "websocket").
 func (s *Socket) Transport() string { return s.client.sess.Transport() }
@@ -110,6 +113,9 @@ func (s *Socket) Connected() bool {
 // On registers the handler for an event, replacing any earlier one.
 func (s *Socket) On(event string, h EventHandler) {
 	s.mu.Lock()
+	if s.handlers == nil {
+		s.handlers = make(map[string]EventHandler)
+	}
 	s.handlers[event] = h
 	s.mu.Unlock()
 }
@@ -247,6 +253,9 @@ func (s *Socket) emit(event string, args []any, volatile bool, cb AckCallback, t
 		s.nextAck++
 		p.ID, p.HasID = id, true
 		pa := &pendingAck{cb: cb}
+		if s.acks == nil {
+			s.acks = make(map[uint64]*pendingAck)
+		}
 		s.acks[id] = pa
 		if timeout > 0 {
 			pa.timer = time.AfterFunc(timeout, func() { s.failAck(id, ErrAckTimeout) })
@@ -375,7 +384,8 @@ func (s *Socket) Leave(room string) {
 func (s *Socket) Rooms() []string {
 	s.nsp.mu.RLock()
 	defer s.nsp.mu.RUnlock()
-	out := make([]string, 0, len(s.rooms))
+	out := make([]string, 0, 1+len(s.rooms))
+	out = append(out, s.id)
 	for r := range s.rooms {
 		out = append(out, r)
 	}
@@ -426,7 +436,7 @@ func (s *Socket) onClose(reason string) {
 	s.mu.Lock()
 	s.connected = false
 	acks := s.acks
-	s.acks = make(map[uint64]*pendingAck)
+	s.acks = nil
 	post := s.disconnected
 	s.mu.Unlock()
 	s.nsp.remove(s)

@@ -4,6 +4,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -91,9 +92,25 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 		settle()
 		after := rss(b)
 		b.ReportMetric(float64(after-before)/float64(n), "rss-bytes/conn")
+		if path := os.Getenv("BENCH_HEAPPROFILE"); path != "" {
+			writeHeapProfile(b, path)
+		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
+		b.ReportMetric(float64(ms.HeapInuse)/float64(n), "heap-inuse-bytes/conn")
+		b.ReportMetric(float64(ms.StackInuse)/float64(n), "stack-bytes/conn")
 		b.ReportMetric(float64(runtime.NumGoroutine())/float64(n), "goroutines/conn")
+	}
+}
+
+func writeHeapProfile(tb testing.TB, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		tb.Fatal(err)
 	}
 }
 
