@@ -1,0 +1,297 @@
+package arena
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/tickroom/tickroom/game"
+)
+
+func TestConfigure(t *testing.T) {
+	s, err := Mode{}.Configure(game.Options{})
+	if err != nil || s.MaxPlayers != 10 || s.MaxPlayersLimit != 32 || s.MinPlayers != 1 ||
+		s.TickRate != 20 || s.SnapshotRate != 20 || !s.JoinInProgress || s.MatchTicks != 6000 {
+		t.Fatalf("defaults: %+v, %v", s, err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := (Mode{}).Configure(game.Options{MaxPlayers: 32, Raw: map[string]any{"matchSeconds": 60.0, "other": "x"}}); err != nil || s.MaxPlayers != 32 || s.MatchTicks != 1200 {
+		t.Fatalf("max 32: %+v %v", s, err)
+	}
+	for _, o := range []game.Options{
+		{MaxPlayers: 33}, {MaxPlayers: -1},
+		{Raw: map[string]any{"matchSeconds": "60"}},
+		{Raw: map[string]any{"matchSeconds": 1.5}},
+		{Raw: map[string]any{"matchSeconds": 0}},
+		{Raw: map[string]any{"matchSeconds": int64(3601)}},
+	} {
+		if _, err := (Mode{}).Configure(o); !errors.Is(err, game.ErrBadOptions) {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+	var reg game.Registry
+	if err := reg.Register(Mode{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDecodeInput(t *testing.T) {
+	ok := []struct {
+		in   map[string]any
+		want Input
+	}{
+		{map[string]any{}, Input{}},
+		{map[string]any{"seq": 5, "x": 0.5, "extra": []any{1, "a", map[string]any{}}}, Input{X: 0.5}},
+		{map[string]any{"x": 3, "y": -4}, Input{X: 0.6, Y: -0.8}},
+		{map[string]any{"x": uint64(math.MaxUint64)}, Input{X: 1}},
+		{map[string]any{"x": -1e308, "y": 1e308}, Input{X: -math.Sqrt2 / 2, Y: math.Sqrt2 / 2}},
+		{map[string]any{"x": float32(0.25), "y": nil, "boost": true}, Input{X: 0.25, Boost: true}},
+		{map[string]any{"x": int8(-1), "boost": nil}, Input{X: -1}},
+	}
+	for _, c := range ok {
+		got, err := DecodeInput(encode(t, c.in))
+		if err != nil || math.Abs(got.X-c.want.X) > 1e-12 || math.Abs(got.Y-c.want.Y) > 1e-12 || got.Boost != c.want.Boost {
+			t.Errorf("%v: got %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+		if l := math.Hypot(got.X, got.Y); l > 1+1e-12 {
+			t.Errorf("%v: length %v", c.in, l)
+		}
+	}
+	bad := []any{
+		map[string]any{"x": math.NaN()},
+		map[string]any{"y": math.Inf(1)},
+		map[string]any{"x": math.Inf(-1)},
+		map[string]any{"x": float32(math.Inf(1))},
+		map[string]any{"x": "1"},
+		map[string]any{"x": true},
+		map[string]any{"y": []any{1}},
+		map[string]any{"boost": 1},
+		map[string]any{"boost": "yes"},
+		map[int]any{1: 2},
+		[]any{1, 2},
+		42,
+		"x",
+		nil,
+	}
+	for _, v := range bad {
+		if _, err := DecodeInput(encode(t, v)); !errors.Is(err, game.ErrBadInput) {
+			t.Errorf("%v: err %v", v, err)
+		}
+	}
+	for _, raw := range [][]byte{{}, {0x82, 0xa1, 'x'}, {0x81, 0xa1, 'x', 0xcb, 0}} {
+		if _, err := DecodeInput(raw); !errors.Is(err, game.ErrBadInput) {
+			t.Errorf("% x: err %v", raw, err)
+		}
+	}
+}
+
+func TestBoostAndCooldown(t *testing.T) {
+	m := newMatch(t, 1, game.Options{})
+	m.begin()
+	m.g.Join(game.Player{ID: 1, Name: "a"})
+	m.step()
+	p := m.g.find(1)
+	var boosted []bool
+	for i := 0; i < 100; i++ {
+		m.begin()
+		// Oscillate so that no wall gets in the way; ask for a boost every tick.
+		m.input(t, 1, map[string]any{"x": float64(1 - 2*(i%2)), "boost": true})
+		x0 := p.x
+		m.step()
+		d := p.x - x0
+		if d < 0 {
+			d = -d
+		}
+		switch d {
+		case 10 * fx:
+			boosted = append(boosted, false)
+		case 15 * fx:
+			boosted = append(boosted, true)
+		default:
+			t.Fatalf("tick %d moved %v units", i, float64(d)/fx)
+		}
+		if m.w.Bool(p.ent, PlayerBoost) != boosted[i] {
+			t.Fatalf("tick %d: boost field %v", i, !boosted[i])
+		}
+	}
+	// 20 ticks (1 s) of boost, 60 ticks (3 s) of cooldown, then boost again.
+	for i, b := range boosted {
+		want := i < 20 || i >= 80
+		if b != want {
+			t.Fatalf("tick %d boosted %v, want %v (pattern %v)", i, b, want, boosted)
+		}
+	}
+}
+
+func TestOrbEatingAndRespawn(t *testing.T) {
+	m := newMatch(t, 2, game.Options{})
+	m.begin()
+	m.g.Join(game.Player{ID: 1, Name: "a"})
+	m.step()
+	p := m.g.find(1)
+	put := func() game.EntityID { // the first orb right under the player
+		o := &m.g.orbs[0]
+		o.x, o.y = p.x+fx, p.y
+		return o.ent
+	}
+	// Waiting: nothing is eaten.
+	put()
+	m.begin()
+	m.step()
+	if p.score != 0 {
+		t.Fatal("orb eaten before the match started")
+	}
+	m.begin()
+	m.g.Start()
+	old := put()
+	v := m.g.orbs[0].v
+	m.step()
+	if p.score != v || m.w.Int(p.ent, PlayerScore) != v {
+		t.Fatalf("score %d, field %d, want %d", p.score, m.w.Int(p.ent, PlayerScore), v)
+	}
+	if m.w.Exists(old) || m.g.orbs[0].ent == old || !m.w.Exists(m.g.orbs[0].ent) {
+		t.Fatal("eaten orb not replaced by a new entity")
+	}
+	wantR := PlayerRadius + 2*math.Sqrt(float64(v))
+	if r := m.w.Float(p.ent, PlayerR); math.Abs(r-wantR) > 1.0/fx {
+		t.Fatalf("radius %v, want %v", r, wantR)
+	}
+	orbs := 0
+	m.w.Entities(func(id game.EntityID) {
+		if m.w.Kind(id) == KindOrb {
+			orbs++
+		}
+	})
+	if orbs != OrbCount {
+		t.Fatalf("%d orbs", orbs)
+	}
+	// Radius is capped.
+	p.score = 1 << 20
+	put()
+	m.begin()
+	m.step()
+	if p.r != MaxPlayerRadius*fx {
+		t.Fatalf("radius %v not capped", float64(p.r)/fx)
+	}
+}
+
+func TestViewRadius(t *testing.T) {
+	m := newMatch(t, 3, game.Options{})
+	m.begin()
+	for id := game.PlayerID(1); id <= 4; id++ {
+		m.g.Join(game.Player{ID: id})
+	}
+	m.step()
+	me := m.g.find(1)
+	me.x, me.y = -900*fx, -900*fx
+	m.g.find(2).x, m.g.find(2).y = -900*fx+799*fx, -900*fx // just inside
+	m.g.find(3).x, m.g.find(3).y = 900*fx, 900*fx          // far
+	m.g.find(4).x, m.g.find(4).y = -900*fx, -900*fx+801*fx // just outside
+	seen := map[game.EntityID]bool{}
+	for _, id := range m.view(1) {
+		seen[id] = true
+	}
+	if !seen[me.ent] || !seen[m.g.find(2).ent] || seen[m.g.find(3).ent] || seen[m.g.find(4).ent] {
+		t.Fatalf("players seen: me %v, near %v, far %v, edge %v", seen[me.ent], seen[m.g.find(2).ent], seen[m.g.find(3).ent], seen[m.g.find(4).ent])
+	}
+	far := 0
+	for _, o := range m.g.orbs {
+		d := math.Hypot(float64(o.x-me.x)/fx, float64(o.y-me.y)/fx)
+		if (d <= ViewRadius) != seen[o.ent] {
+			t.Fatalf("orb at distance %v: seen %v", d, seen[o.ent])
+		}
+		if !seen[o.ent] {
+			far++
+		}
+	}
+	if far == 0 {
+		t.Fatal("no far orb to test with")
+	}
+	// Far entities never reach the player's mirror.
+	mirror := game.NewMirror(schema)
+	if err := mirror.Apply(m.w.AppendDelta(nil, 0, nil, m.view(1)), true); err != nil {
+		t.Fatal(err)
+	}
+	if mirror.Has(m.g.find(3).ent) || mirror.Len() != len(seen) {
+		t.Fatal("mirror holds entities outside the view")
+	}
+	if m.view(99) != nil {
+		t.Fatal("an unseated player sees something")
+	}
+}
+
+func TestResultsRanking(t *testing.T) {
+	m := newMatch(t, 4, game.Options{})
+	m.begin()
+	for _, id := range []game.PlayerID{3, 1, 2} {
+		m.g.Join(game.Player{ID: id, Name: string(rune('a' + id))})
+	}
+	m.g.find(3).score, m.g.find(1).score, m.g.find(2).score = 5, 9, 5
+	r := m.g.Results()["ranking"].([]any)
+	want := []struct {
+		id    uint32
+		score int64
+	}{{1, 9}, {2, 5}, {3, 5}}
+	for i, w := range want {
+		e := r[i].(map[string]any)
+		if e["playerId"] != w.id || e["score"] != w.score || e["name"] != string(rune('a'+w.id)) {
+			t.Fatalf("ranking[%d] = %v, want %v", i, e, w)
+		}
+	}
+}
+
+func TestMatchEndsAndSeats(t *testing.T) {
+	m := newMatch(t, 5, game.Options{MaxPlayers: 2, Raw: map[string]any{"matchSeconds": 1}})
+	m.begin()
+	for _, id := range []game.PlayerID{1, 2} {
+		if err := m.g.CanJoin(game.Player{ID: id}); err != nil {
+			t.Fatal(err)
+		}
+		m.g.Join(game.Player{ID: id})
+	}
+	if err := m.g.CanJoin(game.Player{ID: 3}); !errors.Is(err, game.ErrRoomFull) {
+		t.Fatalf("third player: %v", err)
+	}
+	if err := m.g.CanJoin(game.Player{ID: 1}); !errors.Is(err, game.ErrNotJoinable) {
+		t.Fatalf("seated player: %v", err)
+	}
+	m.g.Start()
+	m.step()
+	for i := 0; i < 30; i++ {
+		m.begin()
+		m.input(t, 1, map[string]any{"x": 1})
+		m.step()
+		if m.tick < 21 && m.ended != 0 || m.tick >= 21 && m.ended != 1 {
+			t.Fatalf("tick %d: ended %d times", m.tick, m.ended)
+		}
+	}
+	if m.w.GlobalInt(GlobalPhase) != PhaseEnded || m.w.GlobalInt(GlobalEndTick) != 21 {
+		t.Fatalf("phase %d endTick %d", m.w.GlobalInt(GlobalPhase), m.w.GlobalInt(GlobalEndTick))
+	}
+	if err := m.g.CanJoin(game.Player{ID: 9}); !errors.Is(err, game.ErrNotJoinable) {
+		t.Fatalf("join after the end: %v", err)
+	}
+	// Leave frees the seat and removes the circle; Drop stops it.
+	m2 := newMatch(t, 6, game.Options{})
+	m2.begin()
+	m2.g.Join(game.Player{ID: 1})
+	m2.g.Join(game.Player{ID: 2})
+	ent := m2.g.find(1).ent
+	m2.g.Leave(1)
+	m2.input(t, 2, map[string]any{"x": 1})
+	m2.g.Drop(2)
+	x := m2.g.find(2).x
+	m2.step()
+	if m2.w.Exists(ent) || m2.g.find(1) != nil || m2.g.find(2).x != x {
+		t.Fatal("Leave or Drop did not take effect")
+	}
+	m2.begin()
+	m2.g.Return(2)
+	m2.input(t, 2, map[string]any{"x": 1})
+	m2.step()
+	if m2.g.find(2).x == x {
+		t.Fatal("a returned player cannot steer")
+	}
+}

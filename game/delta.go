@@ -1,0 +1,244 @@
+package game
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// AppendDelta appends to dst the entity section of a snapshot that takes a
+// client from its baseline to the current state of the world as seen
+// through curView, and returns the extended slice.
+//
+// baseTick is the tick of the baseline snapshot and baseView the view the
+// client held then; baseTick 0 means a full state (baseView is ignored and
+// the client clears its mirror first). Both views must be ascending without
+// duplicates (World.NormalizeView); ids in curView that are not live are
+// treated as out of view.
+//
+// The section lists, in this order: the ids in baseView that are not in
+// curView (removed from the world or gone out of view), one record per
+// entity that is new to the client (every field) or changed after baseTick
+// (the changed fields), and the globals changed after baseTick. The byte
+// layout is documented in docs/snapshot-format.md. The cost is
+// O(len(baseView) + len(curView) + bytes written); nothing is allocated
+// when dst has room.
+func (w *World) AppendDelta(dst []byte, baseTick uint64, baseView, curView []EntityID) []byte {
+	if baseTick == 0 {
+		baseView = nil
+	}
+	dst = w.appendRemoved(dst, baseView, curView)
+	dst = w.appendRecords(dst, baseTick, baseView, curView)
+	return w.appendGlobals(dst, baseTick)
+}
+
+// inView reports whether id is in the ascending view, advancing *i past
+// ids below it; successive calls must ask ascending ids.
+func inView(view []EntityID, i *int, id EntityID) bool {
+	for *i < len(view) && view[*i] < id {
+		*i++
+	}
+	return *i < len(view) && view[*i] == id
+}
+
+func (w *World) appendRemoved(dst []byte, baseView, curView []EntityID) []byte {
+	n, j := 0, 0
+	for _, id := range baseView {
+		if !inView(curView, &j, id) || w.get(id) == nil {
+			n++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	if n == 0 {
+		return dst
+	}
+	prev, j := EntityID(0), 0
+	for _, id := range baseView {
+		if !inView(curView, &j, id) || w.get(id) == nil {
+			dst = binary.AppendUvarint(dst, uint64(id-prev))
+			prev = id
+		}
+	}
+	return dst
+}
+
+// recordKind says what a record of id is: 0 none, 1 created, 2 updated.
+func (w *World) recordKind(e *entity, inBase bool, baseTick uint64) int {
+	switch {
+	case e == nil:
+		return 0
+	case !inBase:
+		return 1
+	case e.changed > baseTick:
+		return 2
+	}
+	return 0
+}
+
+func (w *World) appendRecords(dst []byte, baseTick uint64, baseView, curView []EntityID) []byte {
+	n, i := 0, 0
+	for _, id := range curView {
+		if w.recordKind(w.get(id), inView(baseView, &i, id), baseTick) != 0 {
+			n++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	prev := EntityID(0)
+	i = 0
+	for _, id := range curView {
+		e := w.get(id)
+		rk := w.recordKind(e, inView(baseView, &i, id), baseTick)
+		if rk == 0 {
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(id-prev))
+		prev = id
+		codecs := w.c.kinds[e.kind]
+		if rk == 1 {
+			dst = binary.AppendUvarint(dst, uint64(e.kind)<<1|1)
+			for f := range e.vals {
+				dst = appendValue(dst, codecs[f], &e.vals[f])
+			}
+			continue
+		}
+		var mask uint64
+		for f := range e.vals {
+			if e.vals[f].at > baseTick {
+				mask |= 1 << f
+			}
+		}
+		dst = binary.AppendUvarint(dst, mask<<1)
+		for f := range e.vals {
+			if mask&(1<<f) != 0 {
+				dst = appendValue(dst, codecs[f], &e.vals[f])
+			}
+		}
+	}
+	return dst
+}
+
+func (w *World) appendGlobals(dst []byte, baseTick uint64) []byte {
+	if baseTick != 0 && w.globalsChanged <= baseTick {
+		return append(dst, 0)
+	}
+	var mask uint64
+	for g := range w.globals {
+		if baseTick == 0 || w.globals[g].at > baseTick {
+			mask |= 1 << g
+		}
+	}
+	dst = binary.AppendUvarint(dst, mask)
+	for g := range w.globals {
+		if mask&(1<<g) != 0 {
+			dst = appendValue(dst, w.c.globals[g], &w.globals[g])
+		}
+	}
+	return dst
+}
+
+func appendValue(dst []byte, c codec, v *fieldVal) []byte {
+	switch c {
+	case codecVarint:
+		return binary.AppendVarint(dst, int64(v.n))
+	case codecF64:
+		return binary.LittleEndian.AppendUint64(dst, v.n)
+	case codecBool:
+		return append(dst, byte(v.n))
+	default:
+		dst = binary.AppendUvarint(dst, uint64(len(v.s)))
+		return append(dst, v.s...)
+	}
+}
+
+// FNV-1a, 32 bits.
+const (
+	fnvOffset32 = 2166136261
+	fnvPrime32  = 16777619
+)
+
+type hasher uint32
+
+func (h *hasher) bytes(b []byte) {
+	x := *h
+	for _, c := range b {
+		x ^= hasher(c)
+		x *= fnvPrime32
+	}
+	*h = x
+}
+
+func (h *hasher) byte1(c byte) {
+	*h ^= hasher(c)
+	*h *= fnvPrime32
+}
+
+func (h *hasher) u32(v uint32) {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], v)
+	h.bytes(b[:])
+}
+
+func (h *hasher) u64(v uint64) {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], v)
+	h.bytes(b[:])
+}
+
+func (h *hasher) value(c codec, n uint64, s string) {
+	switch c {
+	case codecVarint, codecF64:
+		h.u64(n)
+	case codecBool:
+		h.byte1(byte(n))
+	default:
+		if len(s) > math.MaxUint32 {
+			s = s[:math.MaxUint32]
+		}
+		h.u32(uint32(len(s)))
+		for i := 0; i < len(s); i++ {
+			h.byte1(s[i])
+		}
+	}
+}
+
+func (h *hasher) entity(id EntityID, kind int, codecs []codec, vals []fieldVal) {
+	h.u32(uint32(id))
+	h.byte1(byte(kind))
+	for f, c := range codecs {
+		h.value(c, vals[f].n, vals[f].s)
+	}
+}
+
+func (h *hasher) globals(codecs []codec, vals []fieldVal) {
+	h.byte1(0xFF)
+	for g, c := range codecs {
+		h.value(c, vals[g].n, vals[g].s)
+	}
+}
+
+// ViewHash returns the 32-bit hash of what a client holding view (ascending,
+// as for AppendDelta; ids not live are skipped) sees: FNV-1a over the
+// view's entities and the globals, exactly as Mirror.Hash computes it on
+// the client side. The definition is in docs/snapshot-format.md.
+func (w *World) ViewHash(view []EntityID) uint32 {
+	h := hasher(fnvOffset32)
+	for _, id := range view {
+		if e := w.get(id); e != nil {
+			h.entity(id, e.kind, w.c.kinds[e.kind], e.vals)
+		}
+	}
+	h.globals(w.c.globals, w.globals)
+	return uint32(h)
+}
+
+// Hash returns the view hash of the whole world (every live entity), the
+// fingerprint replay tests compare tick by tick.
+func (w *World) Hash() uint32 {
+	h := hasher(fnvOffset32)
+	for id, e := range w.ents {
+		if e != nil {
+			h.entity(EntityID(id), e.kind, w.c.kinds[e.kind], e.vals)
+		}
+	}
+	h.globals(w.c.globals, w.globals)
+	return uint32(h)
+}
