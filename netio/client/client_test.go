@@ -1,0 +1,167 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/tickroom/tickroom/netio/engineio"
+)
+
+func TestOptionsValidate(t *testing.T) {
+	o := DefaultOptions()
+	if err := o.Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	bad := []func(*Options){
+		func(o *Options) { o.Path = "socket.io" },
+		func(o *Options) { o.QueueSize = 0 },
+		func(o *Options) { o.ReconnectionDelayMax = o.ReconnectionDelay / 2 },
+		func(o *Options) { o.RandomizationFactor = 2 },
+		func(o *Options) { o.Parser = 9 },
+	}
+	for i, f := range bad {
+		o := DefaultOptions()
+		f(&o)
+		if err := o.Validate(); !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("case %d: %v", i, err)
+		}
+	}
+	if _, err := NewManager("ftp://x", nil); err == nil {
+		t.Error("ftp URL accepted")
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	o := DefaultOptions()
+	for attempt, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second} {
+		o.RandomizationFactor = 0
+		if got := backoff(attempt, &o, 0.3); got != want {
+			t.Errorf("attempt %d: %v, want %v", attempt, got, want)
+		}
+	}
+	o.RandomizationFactor = 0.5
+	// r=0.3: floor(3)&1 = 1 adds the deviation 0.15*d; r=0.2 subtracts 0.1*d.
+	if got := backoff(0, &o, 0.3); got != 1150*time.Millisecond {
+		t.Errorf("jitter up: %v", got)
+	}
+	if got := backoff(1, &o, 0.2); got != 1800*time.Millisecond {
+		t.Errorf("jitter down: %v", got)
+	}
+	if got := backoff(100, &o, 0.99); got != 5*time.Second {
+		t.Errorf("cap: %v", got)
+	}
+}
+
+// silentServer answers the Engine.IO WebSocket handshake with a short heartbeat and then
+// never pings: a dead server as the client sees it.
+func silentServer(t *testing.T) *httptest.Server {
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		_ = ws.WriteMessage(websocket.TextMessage, engineio.AppendPacket(nil, engineio.Packet{
+			Type: engineio.PacketOpen,
+			Data: []byte(`{"sid":"abc","upgrades":[],"pingInterval":100,"pingTimeout":100,"maxPayload":1000000}`),
+		}))
+		for {
+			mt, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			if mt == websocket.BinaryMessage { // a CONNECT: accept it
+				_ = ws.WriteMessage(websocket.BinaryMessage, []byte("\x83\xa4type\x00\xa4data\x81\xa3sid\xa1x\xa3nsp\xa1/"))
+				_ = data
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestDeadServerPingTimeout(t *testing.T) {
+	base := runtime.NumGoroutine()
+	srv := silentServer(t)
+	o := DefaultOptions()
+	o.Transport = TransportWebSocket
+	o.Reconnection = false
+	m, err := NewManager(srv.URL, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.Socket("/", nil)
+	reason := make(chan string, 1)
+	s.OnDisconnect(func(r string) { reason <- r })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	select {
+	case r := <-reason:
+		if r != ReasonPingTimeout {
+			t.Errorf("reason %q", r)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("detected after %v, want about 200ms", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("dead server not detected")
+	}
+	if s.Active() {
+		t.Error("socket active without reconnection")
+	}
+	m.Close()
+	srv.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines %d > %d", runtime.NumGoroutine(), base)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestEmitWithoutConnect(t *testing.T) {
+	m, err := NewManager("http://127.0.0.1:1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	s := m.Socket("/", nil)
+	if err := s.Emit("x"); !errors.Is(err, ErrDisconnected) {
+		t.Errorf("emit on an inactive socket: %v", err)
+	}
+	if err := s.Emit("disconnect"); !errors.Is(err, ErrReservedEvent) {
+		t.Errorf("reserved: %v", err)
+	}
+}
+
+// FuzzDecode feeds the client's packet path (Socket.IO decode with either parser, then event
+// and ack argument splitting) with arbitrary messages: it must never panic.
+func FuzzDecode(f *testing.F) {
+	f.Add(true, []byte("\x84\xa4type\x02\xa4data\x92\xa5input\x81\xa3seq\x01\xa2id\x00\xa3nsp\xa1/"))
+	f.Add(false, []byte(`2["echo",{"a":[1,2.5,null]},"x"]`))
+	f.Add(false, []byte(`51-["bin",{"_placeholder":true,"num":0}]`))
+	f.Add(false, []byte(`3/custom,7[1,"b"]`))
+	f.Fuzz(func(t *testing.T, binary bool, data []byte) {
+		for _, parser := range []Parser{ParserMsgpack, ParserText} {
+			c := &engineConn{}
+			pkt, ok, err := c.decode(parser, engineio.Packet{Type: engineio.PacketMessage, Binary: binary, Data: data})
+			if err != nil || !ok {
+				continue
+			}
+			_, _ = splitArgs(pkt.Data, 0)
+			_, _ = splitArgs(pkt.Data, 1)
+		}
+	})
+}

@@ -1,0 +1,260 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tickroom/tickroom/netio/engineio"
+	"github.com/tickroom/tickroom/netio/sioparser"
+)
+
+// transport carries Engine.IO packets for one engineConn. write is only called by the
+// connection's writer, one call at a time; run is the reader loop and returns when the
+// transport ends; shutdown unblocks both.
+type transport interface {
+	name() string
+	write(pkts []engineio.Packet) error
+	run(c *engineConn) error
+	shutdown(graceful bool)
+}
+
+// handshake is the Engine.IO open packet.
+type handshake struct {
+	SID          string   `json:"sid"`
+	Upgrades     []string `json:"upgrades"`
+	PingInterval int64    `json:"pingInterval"`
+	PingTimeout  int64    `json:"pingTimeout"`
+	MaxPayload   int64    `json:"maxPayload"`
+}
+
+func parseHandshake(p engineio.Packet) (handshake, error) {
+	var hs handshake
+	if p.Type != engineio.PacketOpen || p.Binary {
+		return hs, fmt.Errorf("client: expected an open packet, got %v", p.Type)
+	}
+	if err := json.Unmarshal(p.Data, &hs); err != nil {
+		return hs, fmt.Errorf("client: bad handshake: %w", err)
+	}
+	if hs.SID == "" || hs.PingInterval <= 0 || hs.PingTimeout <= 0 {
+		return hs, fmt.Errorf("client: bad handshake %s", p.Data)
+	}
+	return hs, nil
+}
+
+func (hs handshake) offers(t string) bool {
+	for _, u := range hs.Upgrades {
+		if u == t {
+			return true
+		}
+	}
+	return false
+}
+
+// connHandler receives what an engineConn reads. onMessage runs on the reader goroutine;
+// onClose runs once, after the transport is shut down.
+type connHandler interface {
+	onMessage(c *engineConn, p engineio.Packet)
+	onClose(c *engineConn, reason string, err error)
+}
+
+// engineConn is one Engine.IO session seen from the client. Its reader goroutine belongs to
+// the current transport; its writer goroutine runs only while packets wait (on demand), so an
+// idle connection costs one goroutine.
+type engineConn struct {
+	h     connHandler        // static
+	hs    handshake          // static
+	limit int                // static: queue bound for messages
+	wg    *sync.WaitGroup    // static: the Manager's, counts every goroutine started here
+	ctx   context.Context    // static: canceled on close; bounds polling requests
+	stop  context.CancelFunc // static
+	done  chan struct{}      // closed on close
+	ping  *time.Timer        // static; reset by the reader on each ping
+	alive time.Duration      // static: pingInterval + pingTimeout
+
+	writeMu sync.Mutex // held by the writer around each transport write, and by an upgrade
+
+	dec sioparser.TextDecoder // owned by the reader goroutine of the moment
+
+	mu      sync.Mutex
+	tr      transport         // guarded by mu; swapped by an upgrade
+	q       []engineio.Packet // guarded by mu
+	writing bool              // guarded by mu: a writer goroutine is running
+	paused  bool              // guarded by mu: an upgrade holds the writer back
+	closed  bool              // guarded by mu
+}
+
+func newEngineConn(h connHandler, hs handshake, tr transport, limit int, wg *sync.WaitGroup) *engineConn {
+	ctx, stop := context.WithCancel(context.Background())
+	c := &engineConn{
+		h: h, hs: hs, limit: limit, wg: wg, ctx: ctx, stop: stop, tr: tr,
+		done:  make(chan struct{}),
+		alive: time.Duration(hs.PingInterval+hs.PingTimeout) * time.Millisecond,
+	}
+	c.ping = time.AfterFunc(c.alive, func() { c.close(ReasonPingTimeout, nil, false) })
+	return c
+}
+
+// start runs the reader of the first transport. pre are packets that arrived with the
+// handshake.
+func (c *engineConn) start(pre []engineio.Packet) {
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		for _, p := range pre {
+			c.onPacket(p)
+		}
+		c.readLoop(c.currentTransport())
+	}()
+}
+
+func (c *engineConn) currentTransport() transport {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tr
+}
+
+// Transport is the name of the transport in use.
+func (c *engineConn) transportName() string { return c.currentTransport().name() }
+
+func (c *engineConn) readLoop(tr transport) {
+	err := tr.run(c)
+	c.mu.Lock()
+	replaced := c.tr != tr
+	c.mu.Unlock()
+	if replaced || errors.Is(err, errPaused) {
+		return // polling paused by an upgrade: the websocket reader takes over
+	}
+	reason := ReasonTransportClose
+	var pe *parseError
+	if errors.As(err, &pe) {
+		reason = ReasonParseError
+	} else if err != nil && !errors.Is(err, errTransportClosed) {
+		reason = ReasonTransportError
+	}
+	c.close(reason, err, false)
+}
+
+// parseError marks a packet the transport could not decode.
+type parseError struct{ err error }
+
+func (e *parseError) Error() string { return "client: parse error: " + e.err.Error() }
+func (e *parseError) Unwrap() error { return e.err }
+
+// errTransportClosed ends a reader whose peer closed the connection cleanly.
+var errTransportClosed = errors.New("client: transport closed")
+
+// onPacket handles one packet read by the current transport's reader.
+func (c *engineConn) onPacket(p engineio.Packet) {
+	switch p.Type {
+	case engineio.PacketPing:
+		c.ping.Reset(c.alive)
+		c.sendControl(engineio.Packet{Type: engineio.PacketPong, Data: p.Data})
+	case engineio.PacketClose:
+		c.close(ReasonTransportClose, nil, false)
+	case engineio.PacketMessage:
+		c.h.onMessage(c, p)
+	}
+}
+
+// send queues messages as one unit; it fails with ErrQueueFull past the bound and with
+// ErrDisconnected once the connection is closed. It never blocks on the network.
+func (c *engineConn) send(pkts []engineio.Packet, volatile bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrDisconnected
+	}
+	if volatile && (len(c.q) > 0 || c.paused) {
+		return nil // busy: a volatile packet is dropped, as the npm client does
+	}
+	if len(c.q)+len(pkts) > c.limit {
+		return ErrQueueFull
+	}
+	c.q = append(c.q, pkts...)
+	c.kickLocked()
+	return nil
+}
+
+// sendControl queues a packet past the bound: pongs must go out even when data backs up.
+func (c *engineConn) sendControl(p engineio.Packet) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.q = append(c.q, p)
+	c.kickLocked()
+}
+
+func (c *engineConn) kickLocked() {
+	if c.writing || c.paused || len(c.q) == 0 {
+		return
+	}
+	c.writing = true
+	c.wg.Add(1)
+	go c.writeLoop()
+}
+
+// writeLoop writes queued packets until the queue is empty, then exits.
+func (c *engineConn) writeLoop() {
+	defer c.wg.Done()
+	var batch []engineio.Packet
+	for {
+		c.mu.Lock()
+		if c.closed || c.paused || len(c.q) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		batch, c.q = c.q, batch[:0]
+		tr := c.tr
+		c.mu.Unlock()
+
+		c.writeMu.Lock()
+		err := tr.write(batch)
+		c.writeMu.Unlock()
+		clear(batch)
+		if err != nil {
+			c.close(ReasonTransportError, err, false)
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
+// close ends the connection once. A graceful close (the client chose it) first writes what
+// is queued, so a DISCONNECT sent just before reaches the server, and ends the transport the
+// polite way. The handler is told last.
+func (c *engineConn) close(reason string, err error, graceful bool) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	rest := c.q
+	c.q = nil
+	c.mu.Unlock()
+	c.ping.Stop()
+	close(c.done) // releases an upgrade waiting for polling to pause
+	if graceful && len(rest) > 0 {
+		c.writeMu.Lock() // after the write in flight, if any
+		_ = c.currentTransport().write(rest)
+		c.writeMu.Unlock()
+	}
+	c.stop()
+	c.currentTransport().shutdown(graceful)
+	c.h.onClose(c, reason, err)
+}
+
+func (c *engineConn) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
