@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickroom/tickroom/netio/engineio"
+	"github.com/tickroom/tickroom/netio/sioparser"
 )
 
 func TestOptionsValidate(t *testing.T) {
@@ -160,8 +161,8 @@ func FuzzDecode(f *testing.F) {
 			if err != nil || !ok {
 				continue
 			}
-			_, _ = splitArgs(pkt.Data, 0)
-			_, _ = splitArgs(pkt.Data, 1)
+			_, _ = sioparser.SplitArgs(pkt.Data, 0)
+			_, _ = sioparser.SplitArgs(pkt.Data, 1)
 		}
 	})
 }

@@ -100,7 +100,7 @@ func (s *Socket) emitID(event string, args []any, volatile bool, cb AckCallback,
 	if sioparser.IsReservedEvent(event) {
 		return 0, ErrReservedEvent
 	}
-	data, err := encodeArray(event, args)
+	data, err := sioparser.EncodeArgs(event, args)
 	if err != nil {
 		return 0, err
 	}

@@ -249,7 +249,7 @@ func (s *Socket) sendConnect(c *engineConn) {
 	p := sioparser.Packet{Type: sioparser.Connect, Namespace: s.nsp}
 	var err error
 	if auth != nil {
-		p.Data, err = encodeValue(auth)
+		p.Data, err = sioparser.EncodeValue(auth)
 	}
 	var msgs []engineio.Packet
 	if err == nil {
@@ -361,7 +361,7 @@ func (s *Socket) onEvent(c *engineConn, p *sioparser.Packet) {
 	name, _, err := sioparser.EventName(p.Data)
 	var args Args
 	if err == nil {
-		args, err = splitArgs(p.Data, 1)
+		args, err = sioparser.SplitArgs(p.Data, 1)
 	}
 	if err != nil {
 		c.close(ReasonParseError, err, false)
@@ -389,7 +389,7 @@ func (s *Socket) ackFunc(c *engineConn, id uint64) Ack {
 		if used.Swap(true) {
 			return ErrAckUsed
 		}
-		data, err := encodeArray("", args)
+		data, err := sioparser.EncodeArgs("", args)
 		if err != nil {
 			return err
 		}
@@ -415,6 +415,6 @@ func (s *Socket) onAck(p *sioparser.Packet) {
 	if pa.timer != nil {
 		pa.timer.Stop()
 	}
-	args, err := splitArgs(p.Data, 0)
+	args, err := sioparser.SplitArgs(p.Data, 0)
 	pa.cb(args, err)
 }

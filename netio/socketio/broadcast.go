@@ -118,7 +118,7 @@ func (b *Broadcast) Emit(event string, args ...any) error {
 	if sioparser.IsReservedEvent(event) {
 		return ErrReservedEvent
 	}
-	data, err := encodeData(event, args)
+	data, err := sioparser.EncodeArgs(event, args)
 	if err != nil {
 		return err
 	}

@@ -161,7 +161,7 @@ func (c *client) connect(p *sioparser.Packet) {
 	}
 	c.mu.Unlock()
 	nsp.add(sock)
-	data, _ := encodeValue(map[string]any{"sid": sock.id})
+	data, _ := sioparser.EncodeValue(map[string]any{"sid": sock.id})
 	c.send(newOutPacket(sioparser.Packet{Type: sioparser.Connect, Namespace: p.Namespace, Data: data}), false)
 	nsp.fireConnection(sock)
 }
@@ -171,9 +171,9 @@ func (c *client) sendConnectError(nsp string, ce *ConnectError) {
 	if ce.Data != nil {
 		v["data"] = ce.Data
 	}
-	data, err := encodeValue(v)
+	data, err := sioparser.EncodeValue(v)
 	if err != nil {
-		data, _ = encodeValue(map[string]any{"message": ce.Message})
+		data, _ = sioparser.EncodeValue(map[string]any{"message": ce.Message})
 	}
 	c.send(newOutPacket(sioparser.Packet{Type: sioparser.ConnectError, Namespace: nsp, Data: data}), false)
 }

@@ -1,12 +1,10 @@
 package socketio
 
 import (
-	"bytes"
 	"sync"
 
 	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/sioparser"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // parserKind is the Socket.IO parser a connection speaks.
@@ -17,47 +15,6 @@ const (
 	parserMsgpack
 	parserText
 )
-
-// encodeData encodes values as one canonical msgpack array, with name first
-// when it is not empty.
-func encodeData(name string, args []any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := msgpack.GetEncoder()
-	defer msgpack.PutEncoder(enc)
-	enc.Reset(&buf)
-	enc.UseCompactInts(true)
-	n := len(args)
-	if name != "" {
-		n++
-	}
-	if err := enc.EncodeArrayLen(n); err != nil {
-		return nil, err
-	}
-	if name != "" {
-		if err := enc.EncodeString(name); err != nil {
-			return nil, err
-		}
-	}
-	for _, a := range args {
-		if err := enc.Encode(a); err != nil {
-			return nil, err
-		}
-	}
-	return buf.Bytes(), nil
-}
-
-// encodeValue encodes one value as canonical msgpack.
-func encodeValue(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := msgpack.GetEncoder()
-	defer msgpack.PutEncoder(enc)
-	enc.Reset(&buf)
-	enc.UseCompactInts(true)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
 
 // outPacket is a packet encoded lazily once per parser kind, so a broadcast
 // to many connections encodes at most twice.

@@ -170,7 +170,7 @@ func (p *peer) closed(timeout time.Duration) bool {
 
 func mp(t testing.TB, v any) []byte {
 	t.Helper()
-	b, err := encodeValue(v)
+	b, err := sioparser.EncodeValue(v)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -237,7 +237,7 @@ func (s *Socket) emit(event string, args []any, volatile bool, cb AckCallback, t
 	if sioparser.IsReservedEvent(event) {
 		return ErrReservedEvent
 	}
-	data, err := encodeData(event, args)
+	data, err := sioparser.EncodeArgs(event, args)
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ func (s *Socket) onAck(p *sioparser.Packet) {
 	if pa.timer != nil {
 		pa.timer.Stop()
 	}
-	args, err := splitArray(p.Data, 0)
+	args, err := sioparser.SplitArgs(p.Data, 0)
 	if err != nil {
 		pa.cb(Args{}, err)
 		return
@@ -307,16 +307,17 @@ func (s *Socket) onAck(p *sioparser.Packet) {
 }
 
 func (s *Socket) onEvent(p *sioparser.Packet) {
-	name, ok := eventName(p.Data)
-	if !ok {
-		s.client.sess.Close(ReasonParseError)
-		return
-	}
-	args, err := splitArray(p.Data, 1)
+	all, err := sioparser.SplitArgs(p.Data, 0)
 	if err != nil {
 		s.client.sess.Close(ReasonParseError)
 		return
 	}
+	name, ok := all.String(0)
+	if !ok {
+		s.client.sess.Close(ReasonParseError)
+		return
+	}
+	args := all.From(1)
 	var ack Ack
 	if p.HasID {
 		ack = s.ackFunc(p.ID)
@@ -333,21 +334,13 @@ func (s *Socket) onEvent(p *sioparser.Packet) {
 	}
 }
 
-func eventName(data []byte) (string, bool) {
-	a, err := splitArray(data, 0)
-	if err != nil || a.Len() == 0 {
-		return "", false
-	}
-	return a.String(0)
-}
-
 func (s *Socket) ackFunc(id uint64) Ack {
 	var used atomic.Bool
 	return func(args ...any) error {
 		if used.Swap(true) {
 			return ErrAckUsed
 		}
-		data, err := encodeData("", args)
+		data, err := sioparser.EncodeArgs("", args)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,174 @@
+package sioparser
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Args are the arguments of an event or an ack, each kept as one canonical
+// msgpack value, whatever parser the peer used. The server (netio/socketio)
+// and the client (netio/client) both hand them to handlers, which decode
+// into the types they expect.
+type Args struct {
+	raw [][]byte
+}
+
+// Len is the number of arguments.
+func (a Args) Len() int { return len(a.raw) }
+
+// Raw is argument i as canonical msgpack bytes, or nil when i is out of range.
+func (a Args) Raw(i int) []byte {
+	if i < 0 || i >= len(a.raw) {
+		return nil
+	}
+	return a.raw[i]
+}
+
+// Decode unmarshals argument i into v (msgpack struct tags apply). A missing
+// argument is an error.
+func (a Args) Decode(i int, v any) error {
+	if i < 0 || i >= len(a.raw) {
+		return fmt.Errorf("sioparser: argument %d of %d missing", i, len(a.raw))
+	}
+	return msgpack.Unmarshal(a.raw[i], v)
+}
+
+// String returns argument i when it is a string.
+func (a Args) String(i int) (string, bool) {
+	if i < 0 || i >= len(a.raw) || len(a.raw[i]) == 0 {
+		return "", false
+	}
+	if c := a.raw[i][0]; !(c >= 0xa0 && c <= 0xbf) && c != 0xd9 && c != 0xda && c != 0xdb {
+		return "", false
+	}
+	var s string
+	if err := msgpack.Unmarshal(a.raw[i], &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// From returns the arguments from i on (an EVENT's arguments after its
+// name); they share storage with a.
+func (a Args) From(i int) Args {
+	if i >= len(a.raw) {
+		return Args{}
+	}
+	if i < 0 {
+		i = 0
+	}
+	return Args{raw: a.raw[i:]}
+}
+
+// Values decodes every argument into generic Go values (map[string]any,
+// []any, integers, float64, string, []byte, bool, nil).
+func (a Args) Values() ([]any, error) {
+	out := make([]any, len(a.raw))
+	for i := range a.raw {
+		if err := msgpack.Unmarshal(a.raw[i], &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Arg returns argument i ready to be emitted again unchanged (a
+// msgpack.RawMessage), or nil when i is out of range.
+func (a Args) Arg(i int) any {
+	if i < 0 || i >= len(a.raw) {
+		return nil
+	}
+	return msgpack.RawMessage(a.raw[i])
+}
+
+// AsAny returns every argument ready to be emitted again unchanged.
+func (a Args) AsAny() []any {
+	out := make([]any, len(a.raw))
+	for i, r := range a.raw {
+		out[i] = msgpack.RawMessage(r)
+	}
+	return out
+}
+
+// SplitArgs splits canonical array data (an EVENT's or ACK's Data) into its
+// elements after the first skip of them. The elements alias data.
+func SplitArgs(data []byte, skip int) (Args, error) {
+	if len(data) == 0 {
+		return Args{}, nil
+	}
+	r := bytes.NewReader(data)
+	dec := msgpack.GetDecoder()
+	defer msgpack.PutDecoder(dec)
+	dec.Reset(r)
+	n, err := dec.DecodeArrayLen()
+	if err != nil {
+		return Args{}, fmt.Errorf("%w: %v", ErrInvalidPacket, err)
+	}
+	if n < 0 {
+		n = 0
+	}
+	if n > len(data) { // every element takes at least one byte
+		return Args{}, fmt.Errorf("%w: array length %d exceeds data", ErrInvalidPacket, n)
+	}
+	var out Args
+	if n > skip {
+		out.raw = make([][]byte, 0, n-skip)
+	}
+	for i := 0; i < n; i++ {
+		start := len(data) - r.Len()
+		if err := dec.Skip(); err != nil {
+			return Args{}, fmt.Errorf("%w: %v", ErrInvalidPacket, err)
+		}
+		if i >= skip {
+			end := len(data) - r.Len()
+			out.raw = append(out.raw, data[start:end:end])
+		}
+	}
+	return out, nil
+}
+
+// EncodeArgs encodes name (when not empty) followed by args as one canonical
+// msgpack array: the Data of an EVENT (with a name) or an ACK (without).
+// Go values are encoded with vmihailenco/msgpack (msgpack struct tags apply)
+// and then normalised, so both parsers send the same value.
+func EncodeArgs(name string, args []any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(enc)
+	enc.Reset(&buf)
+	enc.UseCompactInts(true)
+	n := len(args)
+	if name != "" {
+		n++
+	}
+	if err := enc.EncodeArrayLen(n); err != nil {
+		return nil, err
+	}
+	if name != "" {
+		if err := enc.EncodeString(name); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range args {
+		if err := enc.Encode(a); err != nil {
+			return nil, err
+		}
+	}
+	return Normalize(buf.Bytes())
+}
+
+// EncodeValue encodes one Go value (a CONNECT auth or reply) as canonical
+// msgpack.
+func EncodeValue(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(enc)
+	enc.Reset(&buf)
+	enc.UseCompactInts(true)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return Normalize(buf.Bytes())
+}
