@@ -1,0 +1,33 @@
+package rooms
+
+// Peer is one seated player's connection as the room sees it. Every method
+// returns at once: the room goroutine calls them and must never wait for
+// the network.
+type Peer interface {
+	// Event queues a reliable, ordered event (room:event, room:closed,
+	// notice ...). The room does not modify args after the call, and may
+	// pass the same values to many peers.
+	Event(name string, args ...any) error
+
+	// OfferSnapshot puts pkt, the whole `snapshot` event argument (a
+	// msgpack map) of tick `tick`, encoded as a delta against tick base
+	// (0 = a full state), into the connection's latest-wins slot, replacing
+	// any snapshot the writer has not taken yet. The room does not touch pkt
+	// afterwards.
+	//
+	// The writer must drop, instead of writing, a taken pkt whose base is
+	// neither 0 nor the tick of the last snapshot it wrote on this
+	// connection. The room picks base when it encodes, and the writer may
+	// take an older snapshot between that moment and the offer; without
+	// this check the client would get a delta against a state it does not
+	// hold. (A writer that does not check is detected: the room counts
+	// Stats.BaselineViolations and sends that player a full state next.)
+	//
+	// written is called once, from the writer, after pkt has been handed to
+	// the socket; never for a replaced or dropped pkt. Writes are reported
+	// in the order they happen.
+	OfferSnapshot(tick, base uint64, pkt []byte, written func()) error
+
+	// Close ends the peer's connection with a reason (a flood disconnect).
+	Close(reason string)
+}

@@ -1,0 +1,48 @@
+package rooms
+
+import "sync/atomic"
+
+// Stats are a room's counters since it was made. Read them with Room.Stats
+// from any goroutine.
+type Stats struct {
+	Ticks        uint64 // steps run
+	CatchUpSteps uint64 // steps run late, after a stall, beyond one per timer wake-up
+	Overruns     uint64 // due steps dropped because a stall went beyond MaxCatchUp
+
+	InputsApplied     uint64 // inputs passed to Game.Input
+	InputsStale       uint64 // seq below the last applied one
+	InputsDuplicate   uint64 // seq equal to the last applied one or to another in the same tick
+	InputsQueueFull   uint64 // oldest inputs pushed out of a full queue
+	InputsRateLimited uint64 // over the token bucket
+	InputsMalformed   uint64 // bad seq or rejected by Game.DecodeInput
+	Floods            uint64 // players disconnected for flooding
+
+	Snapshots          uint64 // snapshot boundaries
+	SnapshotsOffered   uint64 // packets handed to peers
+	SnapshotsWritten   uint64 // packets peers reported written; the rest were replaced, dropped or are in flight
+	FullSnapshots      uint64 // packets with b = 0
+	SectionEncodes     uint64 // World.AppendDelta calls: one per group sharing baseline and view
+	SnapshotBytes      uint64 // bytes of the packets offered
+	BaselineViolations uint64 // writes of a delta over a baseline the client did not hold (a Peer bug)
+}
+
+// counters are Stats as atomics: the room goroutine, the network
+// goroutines (inputs) and the writers (written) all add to them.
+type counters struct {
+	ticks, catchUp, overruns                                 atomic.Uint64
+	applied, stale, duplicate, queueFull, rateLimited, bad   atomic.Uint64
+	floods                                                   atomic.Uint64
+	snapshots, offered, written, full, encodes, bytes, viols atomic.Uint64
+}
+
+func (c *counters) load() Stats {
+	return Stats{
+		Ticks: c.ticks.Load(), CatchUpSteps: c.catchUp.Load(), Overruns: c.overruns.Load(),
+		InputsApplied: c.applied.Load(), InputsStale: c.stale.Load(), InputsDuplicate: c.duplicate.Load(),
+		InputsQueueFull: c.queueFull.Load(), InputsRateLimited: c.rateLimited.Load(), InputsMalformed: c.bad.Load(),
+		Floods:    c.floods.Load(),
+		Snapshots: c.snapshots.Load(), SnapshotsOffered: c.offered.Load(), SnapshotsWritten: c.written.Load(),
+		FullSnapshots: c.full.Load(), SectionEncodes: c.encodes.Load(), SnapshotBytes: c.bytes.Load(),
+		BaselineViolations: c.viols.Load(),
+	}
+}
