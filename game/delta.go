@@ -13,13 +13,17 @@ import (
 // client held then; baseTick 0 means a full state (baseView is ignored and
 // the client clears its mirror first). Both views must be ascending without
 // duplicates (World.NormalizeView); ids in curView that are not live are
-// treated as out of view.
+// treated as out of view. baseView must be exactly the ids the client
+// holds, that is the curView of the baseline snapshot as normalized at its
+// tick, because the section refers to held entities by their position in
+// it.
 //
-// The section lists, in this order: the ids in baseView that are not in
-// curView (removed from the world or gone out of view), one record per
-// entity that is new to the client (every field) or changed after baseTick
-// (the changed fields), and the globals changed after baseTick. The byte
-// layout is documented in docs/snapshot-format.md. The cost is
+// The section lists, in this order: the positions in baseView of the
+// entities that are not in curView (removed from the world or gone out of
+// view), one record per held entity changed after baseTick (its position
+// and the changed fields), one record per entity that is new to the client
+// (its id and every field), and the globals changed after baseTick. The
+// byte layout is documented in docs/snapshot-format.md. The cost is
 // O(len(baseView) + len(curView) + bytes written); nothing is allocated
 // when dst has room.
 func (w *World) AppendDelta(dst []byte, baseTick uint64, baseView, curView []EntityID) []byte {
@@ -27,7 +31,8 @@ func (w *World) AppendDelta(dst []byte, baseTick uint64, baseView, curView []Ent
 		baseView = nil
 	}
 	dst = w.appendRemoved(dst, baseView, curView)
-	dst = w.appendRecords(dst, baseTick, baseView, curView)
+	dst = w.appendUpdated(dst, baseTick, baseView, curView)
+	dst = w.appendCreated(dst, baseView, curView)
 	return w.appendGlobals(dst, baseTick)
 }
 
@@ -40,10 +45,18 @@ func inView(view []EntityID, i *int, id EntityID) bool {
 	return *i < len(view) && view[*i] == id
 }
 
+// kept reports whether the held entity id stays with the client: still in
+// the world and in curView. Successive calls must ask ascending ids.
+func (w *World) kept(curView []EntityID, j *int, id EntityID) bool {
+	return inView(curView, j, id) && w.get(id) != nil
+}
+
+// appendRemoved writes the positions in baseView of the held entities that
+// are not kept, as gaps (pos - prevPos - 1, prevPos starting at -1).
 func (w *World) appendRemoved(dst []byte, baseView, curView []EntityID) []byte {
 	n, j := 0, 0
 	for _, id := range baseView {
-		if !inView(curView, &j, id) || w.get(id) == nil {
+		if !w.kept(curView, &j, id) {
 			n++
 		}
 	}
@@ -51,66 +64,94 @@ func (w *World) appendRemoved(dst []byte, baseView, curView []EntityID) []byte {
 	if n == 0 {
 		return dst
 	}
-	prev, j := EntityID(0), 0
-	for _, id := range baseView {
-		if !inView(curView, &j, id) || w.get(id) == nil {
-			dst = binary.AppendUvarint(dst, uint64(id-prev))
-			prev = id
+	prev, j := -1, 0
+	for pos, id := range baseView {
+		if !w.kept(curView, &j, id) {
+			dst = binary.AppendUvarint(dst, uint64(pos-prev-1))
+			prev = pos
 		}
 	}
 	return dst
 }
 
-// recordKind says what a record of id is: 0 none, 1 created, 2 updated.
-func (w *World) recordKind(e *entity, inBase bool, baseTick uint64) int {
-	switch {
-	case e == nil:
+// changedMask returns the fields of e whose wire value changed after
+// baseTick, bit i for field i.
+func changedMask(e *entity, baseTick uint64) uint64 {
+	if e.changed <= baseTick {
 		return 0
-	case !inBase:
-		return 1
-	case e.changed > baseTick:
-		return 2
 	}
-	return 0
+	var mask uint64
+	for f := range e.vals {
+		if e.vals[f].at > baseTick {
+			mask |= 1 << f
+		}
+	}
+	return mask
 }
 
-func (w *World) appendRecords(dst []byte, baseTick uint64, baseView, curView []EntityID) []byte {
-	n, i := 0, 0
-	for _, id := range curView {
-		if w.recordKind(w.get(id), inView(baseView, &i, id), baseTick) != 0 {
+// appendUpdated writes one record per kept entity with a field changed
+// after baseTick: its position in baseView as a gap (as for removed, with
+// its own running position), the field mask and the changed values.
+func (w *World) appendUpdated(dst []byte, baseTick uint64, baseView, curView []EntityID) []byte {
+	n, j := 0, 0
+	for _, id := range baseView {
+		if w.kept(curView, &j, id) && changedMask(w.get(id), baseTick) != 0 {
 			n++
 		}
 	}
 	dst = binary.AppendUvarint(dst, uint64(n))
-	prev := EntityID(0)
-	i = 0
-	for _, id := range curView {
+	if n == 0 {
+		return dst
+	}
+	prev, j := -1, 0
+	for pos, id := range baseView {
+		if !w.kept(curView, &j, id) {
+			continue
+		}
 		e := w.get(id)
-		rk := w.recordKind(e, inView(baseView, &i, id), baseTick)
-		if rk == 0 {
+		mask := changedMask(e, baseTick)
+		if mask == 0 {
 			continue
 		}
-		dst = binary.AppendUvarint(dst, uint64(id-prev))
-		prev = id
+		dst = binary.AppendUvarint(dst, uint64(pos-prev-1))
+		prev = pos
+		dst = binary.AppendUvarint(dst, mask)
 		codecs := w.c.kinds[e.kind]
-		if rk == 1 {
-			dst = binary.AppendUvarint(dst, uint64(e.kind)<<1|1)
-			for f := range e.vals {
-				dst = appendValue(dst, codecs[f], &e.vals[f])
-			}
-			continue
-		}
-		var mask uint64
-		for f := range e.vals {
-			if e.vals[f].at > baseTick {
-				mask |= 1 << f
-			}
-		}
-		dst = binary.AppendUvarint(dst, mask<<1)
 		for f := range e.vals {
 			if mask&(1<<f) != 0 {
 				dst = appendValue(dst, codecs[f], &e.vals[f])
 			}
+		}
+	}
+	return dst
+}
+
+// appendCreated writes one record per live entity of curView that is not
+// in baseView: its id as a delta (from 0, then from the previous created
+// id), its kind and every field.
+func (w *World) appendCreated(dst []byte, baseView, curView []EntityID) []byte {
+	n, i := 0, 0
+	for _, id := range curView {
+		if !inView(baseView, &i, id) && w.get(id) != nil {
+			n++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	if n == 0 {
+		return dst
+	}
+	prev, i := EntityID(0), 0
+	for _, id := range curView {
+		e := w.get(id)
+		if inView(baseView, &i, id) || e == nil {
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(id-prev))
+		prev = id
+		dst = binary.AppendUvarint(dst, uint64(e.kind))
+		codecs := w.c.kinds[e.kind]
+		for f := range e.vals {
+			dst = appendValue(dst, codecs[f], &e.vals[f])
 		}
 	}
 	return dst

@@ -1,7 +1,9 @@
 package game
 
 import (
+	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -169,5 +171,73 @@ func TestApplyLeavesMirrorOnError(t *testing.T) {
 	}
 	if m.Hash() != before || m.Int(a, fI) != 0 {
 		t.Fatal("a refused section changed the mirror")
+	}
+}
+
+// TestApplyRejects: sections the encoder never writes are refused as a
+// whole, against a mirror holding entities 1 (kind a), 2 (pos) and 4 (empty)
+// at positions 0, 1 and 2.
+func TestApplyRejects(t *testing.T) {
+	w := NewWorld(testSchema)
+	w.BeginTick(1)
+	a, p, _, e := w.Spawn(0), w.Spawn(1), w.Spawn(1), w.Spawn(2)
+	view := []EntityID{a, p, e}
+	m := NewMirror(testSchema)
+	if err := m.Apply(w.AppendDelta(nil, 0, nil, view), true); err != nil {
+		t.Fatal(err)
+	}
+	before := m.Hash()
+	// globals: none; the smallest full-state globals: all five, zero.
+	const none = "\x00"
+	const allGlobals = "\x1f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+	for name, c := range map[string]struct {
+		sec  string
+		full bool
+	}{
+		"removed position beyond held":    {"\x01\x03\x00\x00" + none, false},
+		"removed second beyond held":      {"\x02\x01\x01\x00\x00" + none, false},
+		"more removals than held":         {"\x04\x00\x00\x00\x00\x00\x00" + none, false},
+		"update position beyond held":     {"\x00\x01\x03\x01\x00\x00" + none, false},
+		"update of a removed entity":      {"\x01\x01\x01\x01\x01\x02\x00" + none, false},
+		"more updates than kept":          {"\x02\x00\x00\x02\x00\x01\x02\x00\x01\x02\x00" + none, false},
+		"update mask zero":                {"\x00\x01\x00\x00\x00" + none, false},
+		"update mask beyond the fields":   {"\x00\x01\x01\x04\x00\x00" + none, false},
+		"update of a fieldless entity":    {"\x00\x01\x02\x01\x00\x00" + none, false},
+		"create of a held id":             {"\x00\x00\x01\x02\x01\x00\x00" + none, false},
+		"create of a held id it removes":  {"\x01\x01\x00\x01\x02\x01\x00\x00" + none, false},
+		"create of id 0":                  {"\x00\x00\x01\x00\x02" + none, false},
+		"created ids not ascending":       {"\x00\x00\x02\x05\x02\x00\x02" + none, false},
+		"created id above 2^32-1":         {"\x00\x00\x01\x80\x80\x80\x80\x10\x02" + none, false},
+		"created id delta wrapping":       {"\x00\x00\x02\x05\x02\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01\x02" + none, false},
+		"create of an unknown kind":       {"\x00\x00\x01\x05\x03" + none, false},
+		"full state with a removal":       {"\x01\x00\x00\x00" + allGlobals, true},
+		"full state with an update":       {"\x00\x01\x00\x01\x00\x00" + allGlobals, true},
+		"full state without every global": {"\x00\x00\x00\x01\x00", true},
+		"unknown global bit":              {"\x00\x00\x00\x20", false},
+		"overlong count":                  {"\x80\x00\x00\x00" + none, false},
+		"overlong gap":                    {"\x01\x80\x00\x00\x00" + none, false},
+		"overlong value":                  {"\x00\x01\x00\x01\x80\x00\x00" + none, false},
+		"overlong mask":                   {"\x00\x00\x00\x81\x00\x00", false},
+		"uvarint overflow":                {"\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", false},
+		"bad bool":                        {"\x00\x01\x00\x08\x02\x00" + none, false},
+		"truncated float":                 {"\x00\x01\x00\x04\x00\x00\x00\x00" + none, false},
+		"truncated string":                {"\x00\x01\x00\x10\x07abcd\x00" + none, false},
+		"missing globals":                 {"\x00\x00\x00", false},
+		"trailing byte":                   {"\x00\x00\x00\x00\x00", false},
+	} {
+		if err := m.Apply([]byte(c.sec), c.full); !errors.Is(err, ErrBadSection) {
+			t.Errorf("%s: Apply(% x) = %v", name, c.sec, err)
+		} else if m.Hash() != before || !slices.Equal(m.IDs(), view) {
+			t.Fatalf("%s: the refused section changed the mirror", name)
+		}
+	}
+	// The same shapes done right are accepted: remove 4, update x of 2,
+	// create 9 (kind empty).
+	ok := "\x01\x02" + "\x01\x01\x01\x02" + "\x01\x09\x02" + none
+	if err := m.Apply([]byte(ok), false); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.IDs(); !slices.Equal(got, []EntityID{a, p, 9}) || m.Float(p, fX) != 0.125 {
+		t.Fatalf("mirror holds %v, x %v", got, m.Float(p, fX))
 	}
 }

@@ -45,8 +45,8 @@ func diffMirror(w *World, view []EntityID, m *Mirror) string {
 	if got := m.IDs(); !slices.Equal(got, view) {
 		return fmt.Sprintf("entities: mirror %v, view %v", got, view)
 	}
-	for _, id := range view {
-		e, me := w.get(id), m.ents[id]
+	for i, id := range view {
+		e, me := w.get(id), m.ents[i]
 		if e.kind != me.kind {
 			return fmt.Sprintf("entity %d: kind %d, mirror %d", id, e.kind, me.kind)
 		}

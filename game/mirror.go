@@ -13,11 +13,12 @@ import (
 // as wire values, so a quantized float reads back as wire * Quantum.
 type Mirror struct {
 	c       *compiled
-	ents    map[EntityID]*mirrorEntity
-	globals []fieldVal // n and s only
+	ents    []mirrorEntity // ascending by id: a section's positions index it
+	globals []fieldVal     // n and s only
 }
 
 type mirrorEntity struct {
+	id   EntityID
 	kind int
 	vals []fieldVal // n and s only
 }
@@ -29,14 +30,14 @@ func NewMirror(s *Schema) *Mirror {
 	if err != nil {
 		panic(err)
 	}
-	return &Mirror{c: c, ents: make(map[EntityID]*mirrorEntity), globals: make([]fieldVal, len(c.globals))}
+	return &Mirror{c: c, globals: make([]fieldVal, len(c.globals))}
 }
 
 // Clone returns an independent copy, such as a baseline kept aside.
 func (m *Mirror) Clone() *Mirror {
-	n := &Mirror{c: m.c, ents: make(map[EntityID]*mirrorEntity, len(m.ents)), globals: slices.Clone(m.globals)}
-	for id, e := range m.ents {
-		n.ents[id] = &mirrorEntity{kind: e.kind, vals: slices.Clone(e.vals)}
+	n := &Mirror{c: m.c, ents: make([]mirrorEntity, len(m.ents)), globals: slices.Clone(m.globals)}
+	for i, e := range m.ents {
+		n.ents[i] = mirrorEntity{id: e.id, kind: e.kind, vals: slices.Clone(e.vals)}
 	}
 	return n
 }
@@ -44,26 +45,32 @@ func (m *Mirror) Clone() *Mirror {
 // staged is a parsed section, checked against the mirror before any of it
 // is applied, so a malformed section leaves the mirror untouched.
 type staged struct {
-	removed []EntityID
-	records []stagedRecord
+	removed []int // positions in Mirror.ents, ascending
+	updated []stagedUpdate
+	created []stagedCreate
 	vals    []fieldVal // record values, back to back
 	gmask   uint64
 	gvals   []fieldVal
 }
 
-type stagedRecord struct {
-	id      EntityID
-	created bool
-	kind    int
-	mask    uint64 // for updates
-	off     int    // first value in staged.vals
+type stagedUpdate struct {
+	pos  int // in Mirror.ents
+	mask uint64
+	off  int // first value in staged.vals
+}
+
+type stagedCreate struct {
+	id   EntityID
+	kind int
+	off  int // first value in staged.vals
 }
 
 // Apply applies one section. full (the snapshot's b is 0) clears the mirror
 // first. A section that is malformed, or that does not fit what the mirror
-// holds (removing or updating an entity it lacks, creating one it has),
-// returns an error wrapping ErrBadSection and leaves the mirror unchanged.
-// Apply never panics and allocates at most in proportion to len(section).
+// holds (a position beyond the entities held, an update of a removed
+// entity, a create of a held id), returns an error wrapping ErrBadSection
+// and leaves the mirror unchanged. Apply never panics; what it allocates
+// is in proportion to len(section), plus the growth of the held list.
 func (m *Mirror) Apply(section []byte, full bool) error {
 	st, err := m.parse(section, full)
 	if err != nil {
@@ -71,26 +78,22 @@ func (m *Mirror) Apply(section []byte, full bool) error {
 	}
 	if full {
 		clear(m.ents)
+		m.ents = m.ents[:0]
 		clear(m.globals)
 	}
-	for _, id := range st.removed {
-		delete(m.ents, id)
-	}
-	for _, r := range st.records {
-		if r.created {
-			n := len(m.c.kinds[r.kind])
-			m.ents[r.id] = &mirrorEntity{kind: r.kind, vals: slices.Clone(st.vals[r.off : r.off+n])}
-			continue
-		}
-		e := m.ents[r.id]
-		k := r.off
+	// Positions refer to the list before this section: update first.
+	for _, u := range st.updated {
+		e := &m.ents[u.pos]
+		k := u.off
 		for f := range e.vals {
-			if r.mask&(1<<f) != 0 {
+			if u.mask&(1<<f) != 0 {
 				e.vals[f] = st.vals[k]
 				k++
 			}
 		}
 	}
+	m.remove(st.removed)
+	m.insert(st)
 	k := 0
 	for g := range m.globals {
 		if st.gmask&(1<<g) != 0 {
@@ -99,6 +102,49 @@ func (m *Mirror) Apply(section []byte, full bool) error {
 		}
 	}
 	return nil
+}
+
+// remove drops the entities at the ascending positions, in place.
+func (m *Mirror) remove(positions []int) {
+	if len(positions) == 0 {
+		return
+	}
+	n, r := 0, 0
+	for i := range m.ents {
+		if r < len(positions) && positions[r] == i {
+			r++
+			continue
+		}
+		m.ents[n] = m.ents[i]
+		n++
+	}
+	clear(m.ents[n:])
+	m.ents = m.ents[:n]
+}
+
+// insert merges the created entities (ascending ids, none held) into the
+// held list, from the back, in place.
+func (m *Mirror) insert(st *staged) {
+	c := len(st.created)
+	if c == 0 {
+		return
+	}
+	n := len(m.ents)
+	m.ents = slices.Grow(m.ents, c)[:n+c]
+	i, j := n-1, c-1
+	for k := n + c - 1; j >= 0; k-- {
+		if i >= 0 && m.ents[i].id > st.created[j].id {
+			m.ents[k] = m.ents[i]
+			i--
+			continue
+		}
+		cr := st.created[j]
+		nf := len(m.c.kinds[cr.kind])
+		// The values are the staged ones, capped so that no entity can
+		// append into its neighbour's.
+		m.ents[k] = mirrorEntity{id: cr.id, kind: cr.kind, vals: st.vals[cr.off : cr.off+nf : cr.off+nf]}
+		j--
+	}
 }
 
 // reader decodes the section's primitives; every method fails instead of
@@ -114,6 +160,8 @@ func (r *reader) fail(format string, args ...any) {
 	}
 }
 
+// uvarint reads a uvarint in its shortest form, the only one the encoder
+// writes: a last byte of 0 after others is malformed.
 func (r *reader) uvarint() uint64 {
 	if r.err != nil {
 		return 0
@@ -123,21 +171,32 @@ func (r *reader) uvarint() uint64 {
 		r.fail("bad uvarint")
 		return 0
 	}
+	if n > 1 && r.b[n-1] == 0 {
+		r.fail("uvarint not in its shortest form")
+		return 0
+	}
 	r.b = r.b[n:]
 	return v
 }
 
+// varint reads a zigzag varint, in its shortest form like uvarint.
 func (r *reader) varint() int64 {
+	u := r.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
+}
+
+// position reads a gap and returns the position it codes, prev + 1 + gap,
+// failing unless that is below held.
+func (r *reader) position(prev, held int, what string) int {
+	gap := r.uvarint()
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail("bad varint")
+	if gap >= uint64(held-prev-1) {
+		r.fail("%s gap %d after position %d points beyond the %d entities held", what, gap, prev, held)
 		return 0
 	}
-	r.b = r.b[n:]
-	return v
+	return prev + 1 + int(gap)
 }
 
 // count reads a count of items that take at least one byte each, so a
@@ -191,41 +250,63 @@ func (r *reader) value(c codec) fieldVal {
 func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 	r := &reader{b: section}
 	st := &staged{}
+	held := len(m.ents)
+	if full {
+		held = 0
+	}
 	nrem := r.count("removed")
-	if full && nrem != 0 {
-		return nil, fmt.Errorf("full state with %d removals", nrem)
+	if r.err == nil && nrem > held {
+		return nil, fmt.Errorf("%d removals of %d entities held", nrem, held)
 	}
-	st.removed = make([]EntityID, 0, nrem)
-	var prev uint64
+	st.removed = make([]int, 0, nrem)
+	prev := -1
 	for i := 0; i < nrem && r.err == nil; i++ {
-		id := prev + r.uvarint()
-		if r.err == nil && (id == prev || id > math.MaxUint32) {
-			return nil, fmt.Errorf("removed id %d out of order", id)
-		}
-		if _, ok := m.ents[EntityID(id)]; r.err == nil && !ok {
-			return nil, fmt.Errorf("removed id %d not held", id)
-		}
-		st.removed = append(st.removed, EntityID(id))
-		prev = id
+		prev = r.position(prev, held, "removed")
+		st.removed = append(st.removed, prev)
 	}
-	nrec := r.count("record")
-	st.records = make([]stagedRecord, 0, nrec)
-	prev = 0
-	for i := 0; i < nrec && r.err == nil; i++ {
-		id := prev + r.uvarint()
-		head := r.uvarint()
+	nupd := r.count("updated")
+	if r.err == nil && nupd > held-nrem {
+		return nil, fmt.Errorf("%d updates of %d entities kept", nupd, held-nrem)
+	}
+	st.updated = make([]stagedUpdate, 0, nupd)
+	prev = -1
+	for i, ri := 0, 0; i < nupd && r.err == nil; i++ {
+		prev = r.position(prev, held, "updated")
+		mask := r.uvarint()
 		if r.err != nil {
 			break
 		}
-		if id == prev || id > math.MaxUint32 {
-			return nil, fmt.Errorf("record id %d out of order", id)
+		for ri < len(st.removed) && st.removed[ri] < prev {
+			ri++
 		}
-		prev = id
-		rec, err := m.stageRecord(r, st, EntityID(id), head, full)
+		if ri < len(st.removed) && st.removed[ri] == prev {
+			return nil, fmt.Errorf("update of entity %d, removed by the same section", m.ents[prev].id)
+		}
+		u, err := m.stageUpdate(r, st, prev, mask)
 		if err != nil {
 			return nil, err
 		}
-		st.records = append(st.records, rec)
+		st.updated = append(st.updated, u)
+	}
+	ncre := r.count("created")
+	st.created = make([]stagedCreate, 0, ncre)
+	var prevID uint64
+	for i := 0; i < ncre && r.err == nil; i++ {
+		delta := r.uvarint()
+		kind := r.uvarint()
+		if r.err != nil {
+			break
+		}
+		if delta == 0 || delta > math.MaxUint32-prevID {
+			return nil, fmt.Errorf("created id delta %d after id %d: not ascending or above 2^32-1", delta, prevID)
+		}
+		id := prevID + delta
+		prevID = id
+		c, err := m.stageCreate(r, st, EntityID(id), kind, full)
+		if err != nil {
+			return nil, err
+		}
+		st.created = append(st.created, c)
 	}
 	st.gmask = r.uvarint()
 	if r.err == nil && st.gmask>>len(m.c.globals) != 0 {
@@ -248,78 +329,80 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 	return st, nil
 }
 
-func (m *Mirror) stageRecord(r *reader, st *staged, id EntityID, head uint64, full bool) (stagedRecord, error) {
-	rec := stagedRecord{id: id, off: len(st.vals)}
-	_, held := m.ents[id]
-	if full {
-		held = false
-	}
-	if head&1 == 1 {
-		kind := head >> 1
-		if kind >= uint64(len(m.c.kinds)) {
-			return rec, fmt.Errorf("entity %d of unknown kind %d", id, kind)
-		}
-		if held && !removedIn(st.removed, id) {
-			return rec, fmt.Errorf("entity %d created twice", id)
-		}
-		rec.created, rec.kind = true, int(kind)
-		for _, c := range m.c.kinds[kind] {
-			st.vals = append(st.vals, r.value(c))
-		}
-		return rec, nil
-	}
-	if !held || removedIn(st.removed, id) {
-		return rec, fmt.Errorf("update of entity %d not held", id)
-	}
-	rec.kind = m.ents[id].kind
-	rec.mask = head >> 1
-	codecs := m.c.kinds[rec.kind]
-	if rec.mask == 0 || rec.mask>>len(codecs) != 0 {
-		return rec, fmt.Errorf("entity %d: bad field mask %#x", id, rec.mask)
+func (m *Mirror) stageUpdate(r *reader, st *staged, pos int, mask uint64) (stagedUpdate, error) {
+	u := stagedUpdate{pos: pos, mask: mask, off: len(st.vals)}
+	e := &m.ents[pos]
+	codecs := m.c.kinds[e.kind]
+	if mask == 0 || mask>>len(codecs) != 0 {
+		return u, fmt.Errorf("entity %d: bad field mask %#x", e.id, mask)
 	}
 	for f, c := range codecs {
-		if rec.mask&(1<<f) != 0 {
+		if mask&(1<<f) != 0 {
 			st.vals = append(st.vals, r.value(c))
 		}
 	}
-	return rec, nil
+	return u, nil
 }
 
-func removedIn(removed []EntityID, id EntityID) bool {
-	_, ok := slices.BinarySearch(removed, id)
-	return ok
+func (m *Mirror) stageCreate(r *reader, st *staged, id EntityID, kind uint64, full bool) (stagedCreate, error) {
+	c := stagedCreate{id: id, off: len(st.vals)}
+	if kind >= uint64(len(m.c.kinds)) {
+		return c, fmt.Errorf("entity %d of unknown kind %d", id, kind)
+	}
+	if _, held := m.find(id); held && !full {
+		return c, fmt.Errorf("create of entity %d, which is held", id)
+	}
+	c.kind = int(kind)
+	for _, fc := range m.c.kinds[kind] {
+		st.vals = append(st.vals, r.value(fc))
+	}
+	return c, nil
+}
+
+// find returns the position of id in the held list and whether it is held.
+func (m *Mirror) find(id EntityID) (int, bool) {
+	return slices.BinarySearchFunc(m.ents, id, func(e mirrorEntity, id EntityID) int {
+		switch {
+		case e.id < id:
+			return -1
+		case e.id > id:
+			return 1
+		}
+		return 0
+	})
 }
 
 // Len returns the number of entities held.
 func (m *Mirror) Len() int { return len(m.ents) }
 
-// IDs returns the ids held, ascending.
+// IDs returns the ids held, ascending: the list a section's positions
+// refer to.
 func (m *Mirror) IDs() []EntityID {
-	ids := make([]EntityID, 0, len(m.ents))
-	for id := range m.ents {
-		ids = append(ids, id)
+	ids := make([]EntityID, len(m.ents))
+	for i := range m.ents {
+		ids[i] = m.ents[i].id
 	}
-	slices.Sort(ids)
 	return ids
 }
 
 // Has reports whether entity id is held.
-func (m *Mirror) Has(id EntityID) bool { _, ok := m.ents[id]; return ok }
+func (m *Mirror) Has(id EntityID) bool { _, ok := m.find(id); return ok }
 
 // Kind returns the kind of entity id, or -1 when it is not held.
 func (m *Mirror) Kind(id EntityID) int {
-	if e, ok := m.ents[id]; ok {
-		return e.kind
+	if i, ok := m.find(id); ok {
+		return m.ents[i].kind
 	}
 	return -1
 }
 
 // val returns field f of id if held and of kind want, else nil.
 func (m *Mirror) val(id EntityID, f int, want FieldKind) (*fieldVal, Field) {
-	e, ok := m.ents[id]
+	i, ok := m.find(id)
 	if !ok {
 		return nil, Field{}
 	}
+	e := &m.ents[i]
 	fs := m.c.schema.Kinds[e.kind].Fields
 	if f < 0 || f >= len(fs) || fs[f].Kind != want {
 		return nil, Field{}
@@ -409,9 +492,9 @@ func (m *Mirror) GlobalString(g int) string {
 // section of a snapshot it equals World.ViewHash of that player's view.
 func (m *Mirror) Hash() uint32 {
 	h := hasher(fnvOffset32)
-	for _, id := range m.IDs() {
-		e := m.ents[id]
-		h.entity(id, e.kind, m.c.kinds[e.kind], e.vals)
+	for i := range m.ents {
+		e := &m.ents[i]
+		h.entity(e.id, e.kind, m.c.kinds[e.kind], e.vals)
 	}
 	h.globals(m.c.globals, m.globals)
 	return uint32(h)

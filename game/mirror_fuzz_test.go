@@ -13,9 +13,15 @@ func fuzzBaseline() (*World, []EntityID, *Mirror) {
 	w := NewWorld(testSchema)
 	var live []EntityID
 	w.BeginTick(1)
-	mutate(w, rng, &live)
-	mutate(w, rng, &live)
-	view := randomView(w, rng)
+	for len(live) < 12 {
+		mutate(w, rng, &live)
+	}
+	var view []EntityID // every other live entity: ids and positions differ
+	w.Entities(func(id EntityID) {
+		if id%2 == 0 {
+			view = append(view, id)
+		}
+	})
 	m := NewMirror(testSchema)
 	if err := m.Apply(w.AppendDelta(nil, 0, nil, view), true); err != nil {
 		panic(err)
@@ -34,8 +40,14 @@ func FuzzMirrorApply(f *testing.F) {
 		mutate(w, rng, &live)
 		f.Add(w.AppendDelta(nil, 1, view, randomView(w, rng)), false)
 	}
+	n, first := byte(base.Len()), byte(base.IDs()[0])
 	f.Add([]byte{}, false)
-	f.Add([]byte{0, 0, 0}, false)
+	f.Add([]byte{0, 0, 0, 0}, false)
+	f.Add([]byte{1, n - 1, 0, 0, 0}, false)         // remove the last entity held
+	f.Add([]byte{1, n, 0, 0, 0}, false)             // a position beyond them
+	f.Add([]byte{2, 0, 0, 1, 0, 1, 0, 0}, false)    // update a removed position
+	f.Add([]byte{0, 1, 0, 1, 0x80, 0, 0, 0}, false) // a value not in shortest form
+	f.Add([]byte{0, 0, 1, first, 2, 0}, false)      // create a held id
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, true)
 	f.Fuzz(func(t *testing.T, data []byte, full bool) {
 		m := base.Clone()
@@ -47,9 +59,13 @@ func FuzzMirrorApply(f *testing.F) {
 			return
 		}
 		_ = m.Hash()
-		for _, id := range m.IDs() {
+		ids := m.IDs()
+		for i, id := range ids {
 			if m.Kind(id) < 0 {
 				t.Fatal("held entity without kind")
+			}
+			if i > 0 && id <= ids[i-1] {
+				t.Fatalf("held ids not ascending: %v", ids)
 			}
 		}
 	})
@@ -60,9 +76,10 @@ func FuzzMirrorApply(f *testing.F) {
 func TestMirrorBoundedAlloc(t *testing.T) {
 	big := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
 	inputs := [][]byte{
-		big,                       // removed count 2^63-1
-		append([]byte{0}, big...), // record count
-		append([]byte{0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, big...), // string length
+		big,                          // removed count 2^63-1
+		append([]byte{0}, big...),    // updated count
+		append([]byte{0, 0}, big...), // created count
+		append([]byte{0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, big...), // string length
 	}
 	m := NewMirror(testSchema)
 	for _, in := range inputs {

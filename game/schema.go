@@ -57,9 +57,10 @@ type Schema struct {
 	Globals []Field
 }
 
-// Limits of a schema, fixed by the section format: a kind index and its
-// created flag share one uvarint head and the hash spends one byte on the
-// kind; a field mask and its created flag share one 64-bit uvarint.
+// Limits of a schema, fixed by the section format: the hash spends one byte
+// on the kind, and masks are 64-bit uvarints. MaxFieldsPerKind is one below
+// what a mask carries: it was set when the mask also held a created flag,
+// and clients may rely on it.
 const (
 	MaxKinds         = 256
 	MaxFieldsPerKind = 63

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -21,7 +22,7 @@ func TestChangeTrackingComparesWireValues(t *testing.T) {
 	w.SetFloat(a, fF, 0)      // same bits
 	w.SetString(a, fS, "")    // same
 	w.SetGlobalFloat(gQ, 0.2) // round(0.4) = 0
-	if got := w.AppendDelta(nil, 1, view, view); !bytes.Equal(got, []byte{0, 0, 0}) {
+	if got := w.AppendDelta(nil, 1, view, view); !bytes.Equal(got, []byte{0, 0, 0, 0}) {
 		t.Fatalf("no-op writes made a delta: % x", got)
 	}
 	if got := w.Float(p, fX); got != 10.05 {
@@ -34,18 +35,19 @@ func TestChangeTrackingComparesWireValues(t *testing.T) {
 	w.SetGlobalBool(gB, true)
 	got := w.AppendDelta(nil, 2, view, view)
 	want := []byte{
-		0,                                          // no removals
-		2,                                          // two records
-		byte(a), 4 << 1, 0, 0, 0, 0, 0, 0, 0, 0x80, // a: mask f (bit 2), -0.0
-		1, 2 << 1, 2, // p (id delta 1): mask y (bit 1), zigzag(1) = 2
+		0,                                     // no removals
+		2,                                     // two updates
+		0, 1 << fF, 0, 0, 0, 0, 0, 0, 0, 0x80, // a (position 0): mask f, -0.0
+		0, 1 << fY, 2, // p (position 1, gap 0): mask y, zigzag(1) = 2
+		0,          // no creates
 		1 << gB, 1, // globals: gb = true
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("delta\n got % x\nwant % x", got, want)
 	}
 	// Against an older baseline the x change of tick 1 is still included.
-	if got := w.AppendDelta(nil, 0, nil, view); got[1] != 2 {
-		t.Fatalf("full state has %d records", got[1])
+	if got := w.AppendDelta(nil, 0, nil, view); got[0] != 0 || got[1] != 0 || got[2] != 2 {
+		t.Fatalf("full state has %d removals, %d updates, %d creates", got[0], got[1], got[2])
 	}
 }
 
@@ -87,8 +89,9 @@ func TestSpawnRemoveAndView(t *testing.T) {
 	if got := m.Float(d, fX); got != -3 {
 		t.Fatalf("mirror x = %v", got)
 	}
-	// The removed list is b then c, ascending deltas from 0.
-	if !bytes.HasPrefix(sec, []byte{2, byte(b), byte(c - b)}) {
+	// The removed list is b then c: positions 1 and 2 of the baseline
+	// view, as gaps 1 and 0; no updates; d created, its id as a delta from 0.
+	if !bytes.HasPrefix(sec, []byte{2, 1, 0, 0, 1, byte(d), 1}) {
 		t.Fatalf("section % x", sec)
 	}
 }
@@ -209,4 +212,24 @@ func equalIDs(a, b []EntityID) bool {
 		}
 	}
 	return true
+}
+
+// TestAppendDeltaAllocs: encoding into a buffer with room allocates nothing,
+// for full states and deltas alike.
+func TestAppendDeltaAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	w := NewWorld(testSchema)
+	var live []EntityID
+	w.BeginTick(1)
+	mutate(w, rng, &live)
+	base := randomView(w, rng)
+	w.BeginTick(2)
+	mutate(w, rng, &live)
+	cur := randomView(w, rng)
+	buf := make([]byte, 0, 1<<16)
+	for _, b := range []uint64{0, 1} {
+		if n := testing.AllocsPerRun(100, func() { buf = w.AppendDelta(buf[:0], b, base, cur) }); n != 0 {
+			t.Errorf("baseline %d: %v allocations per AppendDelta", b, n)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package arena
 
 import (
+	"encoding/binary"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -111,15 +113,17 @@ func BenchmarkArenaRoomTick10(b *testing.B) {
 // TestArenaSnapshotSize measures a 10-player room with players steering
 // continuously for 60 s at 20 Hz, every player taking deltas against the
 // previous tick: bytes per moving entity inside the section (target: at
-// most 6) and section bytes per player per second.
+// most 6), counted on the update records of the moving players in the
+// sections actually sent, and section bytes per player per second.
 func TestArenaSnapshotSize(t *testing.T) {
 	r := newRoom10(t)
 	for i := 0; i < 40; i++ { // spread out first
 		r.advance()
 		r.snapshot()
 	}
+	schema := Mode{}.Schema()
 	const ticks = 60 * TickRate
-	var sections, snapshots, movers, moverBytes, firstID int
+	var sections, snapshots, movers, moverBytes, longGaps int
 	for i := 0; i < ticks; i++ {
 		before := r.positions()
 		r.advance()
@@ -130,21 +134,33 @@ func TestArenaSnapshotSize(t *testing.T) {
 		}
 		sections += r.snapshot()
 		for pi := range r.views {
-			var moving []game.EntityID
+			moving := map[game.EntityID]bool{}
 			for _, id := range intersect(prev[pi], r.views[pi]) {
 				if r.w.Kind(id) == KindPlayer && before[id] != after[id] {
-					moving = append(moving, id)
+					moving[id] = true
 				}
 			}
-			overhead := len(r.w.AppendDelta(nil, r.tick-1, nil, nil))
-			moverBytes += len(r.w.AppendDelta(nil, r.tick-1, moving, moving)) - overhead
-			movers += len(moving)
-			if len(moving) > 0 && moving[0] >= 128 {
-				firstID++ // the first record's id delta from 0 takes 2 bytes
+			sec := r.w.AppendDelta(nil, r.tick-1, prev[pi], r.views[pi])
+			seen := 0
+			err := walkUpdates(schema, sec, func(pos int) int { return r.w.Kind(prev[pi][pos]) }, func(pos, gapLen, n int) {
+				if moving[prev[pi][pos]] {
+					seen++
+					moverBytes += n
+					if gapLen > 1 {
+						longGaps++
+					}
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
+			if seen != len(moving) {
+				t.Fatalf("%d moving players, %d update records of them", len(moving), seen)
+			}
+			movers += seen
 			m, err := marshalCompact(map[string]any{
 				"t": r.tick, "b": r.tick - 1, "a": 1000 + r.tick, "ts": time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(),
-				"e": r.w.AppendDelta(nil, r.tick-1, prev[pi], r.views[pi]),
+				"e": sec,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -154,13 +170,61 @@ func TestArenaSnapshotSize(t *testing.T) {
 	}
 	perMover := float64(moverBytes) / float64(movers)
 	perSec := float64(sections) / 10 / 60
-	t.Logf("bytes per moving entity in the section: %.2f (%d moving-entity updates); %.2f without the 2-byte first id", perMover, movers, float64(moverBytes-firstID)/float64(movers))
-	t.Logf("section bytes per player per second at 20 Hz: %.0f; snapshot map {t,b,a,ts,e} with compact ints: %.0f B/s", perSec, float64(snapshots)/10/60)
-	// The target is 6; the excess is the first record's 2-byte id (player
-	// ids follow the 200 orbs). This guards against regressions beyond it.
-	if perMover > 6.5 {
+	t.Logf("bytes per moving entity in the section: %.2f (%d moving-entity updates, %d with a position gap over 1 byte)", perMover, movers, longGaps)
+	t.Logf("section bytes per player per second at 20 Hz: %.1f; snapshot map {t,b,a,ts,e} with compact ints: %.1f B/s", perSec, float64(snapshots)/10/60)
+	if perMover > 6.0 {
 		t.Errorf("%.2f bytes per moving entity, target <= 6", perMover)
 	}
+}
+
+// walkUpdates walks the removed and updated parts of a section as
+// docs/snapshot-format.md lays them out and calls record for every update
+// record with its position in the baseline view, the length of its gap
+// and its length in bytes; kindAt gives the kind at a position.
+func walkUpdates(s *game.Schema, sec []byte, kindAt func(pos int) int, record func(pos, gapLen, n int)) error {
+	off := 0
+	uv := func() (int, int) {
+		v, n := binary.Uvarint(sec[off:])
+		if n <= 0 {
+			panic("bad uvarint")
+		}
+		off += n
+		return int(v), n
+	}
+	nrem, _ := uv()
+	for range nrem {
+		uv()
+	}
+	nupd, _ := uv()
+	pos := -1
+	for range nupd {
+		start := off
+		gap, gapLen := uv()
+		pos += 1 + gap
+		mask, _ := uv()
+		fields := s.Kinds[kindAt(pos)].Fields
+		for f, fd := range fields {
+			if mask&(1<<f) == 0 {
+				continue
+			}
+			switch {
+			case fd.Kind == game.KindBool:
+				off++
+			case fd.Kind == game.KindFloat && fd.Quantum == 0:
+				off += 8
+			case fd.Kind == game.KindString:
+				n, _ := uv()
+				off += n
+			default:
+				uv()
+			}
+		}
+		if mask>>len(fields) != 0 || off > len(sec) {
+			return fmt.Errorf("bad update record at %d: % x", start, sec)
+		}
+		record(pos, gapLen, off-start)
+	}
+	return nil
 }
 
 // marshalCompact encodes with the smallest integer forms, as a snapshot

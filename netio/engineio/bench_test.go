@@ -89,7 +89,8 @@ func BenchmarkWebSocketSend(b *testing.B) {
 }
 
 // BenchmarkIdleWebSocketMemory opens idle websocket sessions from raw TCP clients (no client
-// goroutines or buffers) and reports heap plus stack growth per connection. The figure
+// goroutines or buffers), each sending one message, and reports heap plus stack growth per
+// connection. The figure
 // includes the client's own net.Conn, so the server's share is a little lower.
 func BenchmarkIdleWebSocketMemory(b *testing.B) {
 	const n = 2000
@@ -125,6 +126,8 @@ func BenchmarkIdleWebSocketMemory(b *testing.B) {
 			br.Read(hdr)
 			frame := make([]byte, hdr[1]&0x7f)
 			br.Read(frame)
+			// One message, so the reader has run a burst before going idle.
+			c.Write(clientFrame(fin(opText), []byte("4hello"), true))
 			conns = append(conns, c)
 		}
 		time.Sleep(100 * time.Millisecond) // writers exit

@@ -42,8 +42,9 @@ type Config struct {
 	// OutboxSize is how many packets may wait for a slow client before its session is
 	// closed with reason "slow client".
 	OutboxSize int
-	// WebSocketReadBufferSize is gorilla/websocket's per-connection read buffer. Small keeps
-	// idle connections cheap; larger frames are still read whole.
+	// WebSocketReadBufferSize is the size of the pooled buffers WebSocket frames are read
+	// into (at least 256), borrowed only while a connection has unparsed bytes: an idle
+	// connection holds none. Larger frames are still read whole.
 	WebSocketReadBufferSize int
 	// WebSocketWriteBufferSize is the size of the pooled write buffers, borrowed only while
 	// a message is being written.
@@ -83,7 +84,7 @@ func DefaultConfig() Config {
 		Transports:               []string{TransportPolling, TransportWebSocket},
 		AllowUpgrades:            true,
 		OutboxSize:               1024,
-		WebSocketReadBufferSize:  1024,
+		WebSocketReadBufferSize:  4096,
 		WebSocketWriteBufferSize: 4096,
 	}
 }

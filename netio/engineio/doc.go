@@ -16,9 +16,10 @@
 // Concurrency: a session's handler runs on its reader (the websocket reader goroutine or the
 // POST request), never concurrently with itself. Send never blocks: each session has a
 // bounded outbox, and a client that lets it fill is closed as "slow client" without delaying
-// anyone else. A websocket connection has one reader goroutine; its writer goroutine exists
-// only while there is something to write. Timers, not goroutines, drive heartbeats and
-// upgrade timeouts.
+// anyone else. A websocket connection has one reader goroutine at a time, which reads frames
+// itself and parks with no buffer and a minimal stack while the client is idle; its writer
+// goroutine exists only while there is something to write. Timers, not goroutines, drive
+// heartbeats and upgrade timeouts.
 //
 // The packet and payload codec (DecodePacket, AppendPacket, DecodePayload, AppendPayload)
 // has no server state and is shared with the Go client.

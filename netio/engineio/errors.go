@@ -23,7 +23,8 @@ var (
 	// ErrInvalidConfig wraps every Config.Validate error.
 	ErrInvalidConfig = errors.New("engineio: invalid config")
 	// ErrProtocol is the OnClose error for protocol violations closed as "transport error":
-	// a client ping, overlapping polls, a binary POST body, an oversized body.
+	// a client ping, overlapping polls, a binary POST body, an oversized body, a malformed or
+	// oversized WebSocket frame or message, invalid UTF-8 in a text frame.
 	ErrProtocol = errors.New("engineio: protocol violation")
 )
 

@@ -21,6 +21,7 @@ type Server struct {
 	onConnection func(*Session) // static
 	upgrader     websocket.Upgrader
 	writePool    sync.Pool // gorilla write buffers, borrowed per message
+	readPool     sync.Pool // *readBuf, borrowed while a websocket has unparsed bytes
 
 	// wg counts websocket reader and writer goroutines so Close can wait for them.
 	wg sync.WaitGroup
@@ -57,7 +58,9 @@ func NewServer(cfg *Config, onConnection func(*Session)) (*Server, error) {
 		sessions:     make(map[string]*Session),
 	}
 	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:  c.WebSocketReadBufferSize,
+		// Frames are read by wsReader, never by gorilla: its per-connection reader only
+		// costs what gorilla's minimum (125 bytes) makes it.
+		ReadBufferSize:  1,
 		WriteBufferSize: c.WebSocketWriteBufferSize,
 		WriteBufferPool: &s.writePool,
 		// The reference accepts websockets from any origin; AllowRequest is the place to vet.

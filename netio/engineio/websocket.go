@@ -3,16 +3,15 @@ package engineio
 import (
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
 
-// WebSocket transport. Per connection there is one reader goroutine for its whole life and a
-// writer goroutine only while the outbox has packets: an idle connection costs one blocked
-// goroutine, a 1 KiB read buffer and no write buffer (those are pooled).
+// WebSocket transport. Per connection there is one reader goroutine at a time (wsread.go) and a
+// writer goroutine only while the outbox has packets: an idle connection costs one goroutine
+// parked on a minimal stack and no read or write buffer (those are pooled).
 
 // closeGrace bounds the closing handshake: sending our close frame and waiting for the peer's.
 const closeGrace = time.Second
@@ -33,7 +32,6 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 		srv.log.Debug("engineio: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
 		return
 	}
-	conn.SetReadLimit(srv.cfg.MaxHTTPBufferSize)
 	srv.tuneConn(conn)
 	sess.mu.Lock()
 	sess.ws = conn
@@ -50,7 +48,7 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 		sess.flushLocked()
 	}
 	sess.mu.Unlock()
-	go sess.readLoop(conn)
+	go srv.newReader(sess, conn, readSession).run()
 }
 
 // tuneConn applies the kernel socket options of the configuration.
@@ -77,42 +75,29 @@ func (srv *Server) upgradeSession(w http.ResponseWriter, r *http.Request, sess *
 		srv.wg.Done()
 		return
 	}
-	conn.SetReadLimit(srv.cfg.MaxHTTPBufferSize)
 	srv.tuneConn(conn)
+	rd := srv.newReader(sess, conn, readUpgrade)
 	sess.mu.Lock()
 	if sess.closed || sess.ws != nil || sess.upgradeConn != nil || !srv.cfg.AllowUpgrades {
 		// Already upgraded or upgrading: the reference closes the newcomer at once.
 		sess.mu.Unlock()
 		go func() {
-			defer srv.wg.Done()
-			closeConn(conn)
+			rd.drain()
+			rd.run()
 		}()
 		return
 	}
 	sess.upgradeConn = conn
 	sess.upgradeTimer = time.AfterFunc(srv.cfg.UpgradeTimeout, func() { sess.upgradeTimedOut(conn) })
 	sess.mu.Unlock()
-	go sess.upgradeLoop(conn)
-}
-
-// closeConn sends an empty close frame (the peer sees 1005, like the reference's ws.close()),
-// waits briefly for the peer's, and drops the connection.
-func closeConn(c *websocket.Conn) {
-	c.WriteControl(websocket.CloseMessage, nil, time.Now().Add(closeGrace))
-	c.SetReadDeadline(time.Now().Add(closeGrace))
-	for {
-		if _, _, err := c.NextReader(); err != nil {
-			break
-		}
-	}
-	c.NetConn().Close()
+	go rd.run()
 }
 
 func (s *Session) upgradeTimedOut(c *websocket.Conn) {
 	s.mu.Lock()
 	if s.upgradeConn == c {
 		s.abandonUpgradeLocked()
-		c.SetReadDeadline(time.Now()) // wakes upgradeLoop, which closes it
+		c.SetReadDeadline(time.Now()) // wakes the reader, which closes it
 	}
 	s.mu.Unlock()
 }
@@ -126,102 +111,65 @@ func (s *Session) abandonUpgradeLocked() {
 	}
 }
 
-// upgradeLoop reads the probing websocket: "2probe" is answered with "3probe" and makes the
-// pending poll return a noop so the client can pause polling; "5" completes the upgrade and the
-// loop becomes the session's reader. Anything else, or the timeout, closes this websocket
-// only; the session continues on polling.
-func (s *Session) upgradeLoop(c *websocket.Conn) {
-	defer s.srv.wg.Done()
-	for {
-		mt, data, err := c.ReadMessage()
-		var p Packet
-		if err == nil && mt == websocket.TextMessage {
-			p, err = DecodePacket(data)
-		} else if err == nil {
-			err = errors.New("binary frame during upgrade")
-		}
-		probe := err == nil && p.Type == PacketPing && string(p.Data) == "probe"
-		if probe {
-			c.SetWriteDeadline(time.Now().Add(s.srv.cfg.PingTimeout))
-			err = c.WriteMessage(websocket.TextMessage, []byte("3probe"))
-		}
-		s.mu.Lock()
-		if s.upgradeConn != c || s.closed {
-			s.mu.Unlock()
-			closeConn(c)
-			return
-		}
-		switch {
-		case err == nil && probe:
-			s.probed = true
-			if s.pollActive {
-				s.wakePollLocked() // answered with a noop
-			}
-			s.mu.Unlock()
-			continue
-		case err == nil && p.Type == PacketUpgrade:
-			s.abandonUpgradeLocked()
-			s.ws = c
-			if s.pollActive {
-				s.wakePollLocked()
-			}
-			s.flushLocked()
-			s.mu.Unlock()
-			s.srv.log.Debug("engineio: upgraded", "sid", s.id)
-			s.read(c)
-			return
-		}
-		s.abandonUpgradeLocked()
+// upgradeMessage handles a message of the probing websocket c: "2probe" is answered with
+// "3probe" and makes the pending poll return a noop so the client can pause polling; "5"
+// completes the upgrade and the reader becomes the session's. Anything else closes this
+// websocket only; the session continues on polling.
+func (r *wsReader) upgradeMessage(binary bool, data []byte) {
+	s, c := r.s, r.c
+	var p Packet
+	var err error
+	if binary {
+		err = errors.New("binary frame during upgrade")
+	} else {
+		p, err = DecodePacket(data)
+	}
+	probe := err == nil && p.Type == PacketPing && string(p.Data) == "probe"
+	if probe {
+		c.SetWriteDeadline(time.Now().Add(s.srv.cfg.PingTimeout))
+		err = c.WriteMessage(websocket.TextMessage, []byte("3probe"))
+	}
+	s.mu.Lock()
+	if s.upgradeConn != c || s.closed {
 		s.mu.Unlock()
-		s.srv.log.Debug("engineio: upgrade failed", "sid", s.id, "err", err)
-		closeConn(c)
+		r.drain()
 		return
 	}
-}
-
-func (s *Session) readLoop(c *websocket.Conn) {
-	defer s.srv.wg.Done()
-	s.read(c)
-}
-
-// read is the session's reader on its websocket until the connection ends. After the
-// session closes it keeps reading (and ignoring) until the closing handshake ends it.
-func (s *Session) read(c *websocket.Conn) {
-	defer c.NetConn().Close()
-	for {
-		mt, data, err := c.ReadMessage()
-		if err != nil {
-			reason := ReasonTransportClose
-			if isProtocolError(err) {
-				reason = ReasonTransportError
-			}
-			s.close(reason, err, closeError)
-			return
-		}
-		if mt == websocket.BinaryMessage {
-			s.onPacket(Packet{Type: PacketMessage, Binary: true, Data: data})
-			continue
-		}
-		p, err := DecodePacket(data)
-		if err != nil {
-			s.close(ReasonParseError, err, closeError)
-			continue
-		}
-		s.onPacket(p)
-	}
-}
-
-// isProtocolError tells errors of the peer's framing (too large, malformed: the reference's
-// "transport error") from the connection simply ending ("transport close").
-func isProtocolError(err error) bool {
-	var ce *websocket.CloseError
-	var ne net.Error
 	switch {
-	case errors.As(err, &ce), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, net.ErrClosed), errors.As(err, &ne):
-		return false
+	case err == nil && probe:
+		s.probed = true
+		if s.pollActive {
+			s.wakePollLocked() // answered with a noop
+		}
+		s.mu.Unlock()
+		return
+	case err == nil && p.Type == PacketUpgrade:
+		s.abandonUpgradeLocked()
+		s.ws = c
+		if s.pollActive {
+			s.wakePollLocked()
+		}
+		s.flushLocked()
+		s.mu.Unlock()
+		s.srv.log.Debug("engineio: upgraded", "sid", s.id)
+		r.mode = readSession // frames already buffered are the session's
+		return
 	}
-	return true
+	s.abandonUpgradeLocked()
+	s.mu.Unlock()
+	s.srv.log.Debug("engineio: upgrade failed", "sid", s.id, "err", err)
+	r.drain()
+}
+
+// upgradeEnded abandons the upgrade attempt on c after its reader failed (or timed out).
+func (s *Session) upgradeEnded(c *websocket.Conn, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.upgradeConn != c || s.closed {
+		return
+	}
+	s.abandonUpgradeLocked()
+	s.srv.log.Debug("engineio: upgrade failed", "sid", s.id, "err", err)
 }
 
 // startWriterLocked starts the writer goroutine unless one is running.
