@@ -1,8 +1,9 @@
 package engineio
 
 import (
-	"context"
+	"crypto/tls"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -45,7 +46,7 @@ const (
 type Session struct {
 	srv  *Server       // static
 	id   string        // static once registered
-	req  *http.Request // static: the handshake request
+	req  *keptRequest  // static but for the header, trimmed once after a WebSocket handshake
 	done chan struct{} // closed when the session closes
 	dmu  sync.Mutex    // serialises handler calls (OnMessage, pending OnClose)
 
@@ -78,26 +79,56 @@ type Session struct {
 }
 
 func (srv *Server) newSession(r *http.Request) *Session {
-	// A detached copy: keeping the handshake's context would pin net/http's per-connection
-	// contexts (~300 B per idle connection) for the session's life.
-	req := r.WithContext(context.Background())
-	req.Body = http.NoBody
-	req.GetBody = nil
 	return &Session{
 		srv:     srv,
 		id:      newSessionID(),
-		req:     req,
+		req:     keepRequest(r),
 		done:    make(chan struct{}),
 		handler: nopHandler{},
+	}
+}
+
+// keptRequest is what a session keeps of its handshake request for its whole life. Not the
+// request itself: its context pins net/http's per-connection state, and its parsed URL and
+// bookkeeping cost about 400 B per idle connection more than these fields.
+type keptRequest struct {
+	method, host, path, rawQuery, remoteAddr, proto string
+	header                                          http.Header
+	tls                                             *tls.ConnectionState
+}
+
+func keepRequest(r *http.Request) *keptRequest {
+	return &keptRequest{
+		method: r.Method, host: r.Host, path: r.URL.Path, rawQuery: r.URL.RawQuery,
+		remoteAddr: r.RemoteAddr, proto: r.Proto, header: r.Header, tls: r.TLS,
 	}
 }
 
 // ID returns the session id (sid), 20 url-safe characters from crypto/rand.
 func (s *Session) ID() string { return s.id }
 
-// Request returns the handshake request (method, URL, header, RemoteAddr, TLS). Its body is
-// not readable and its context is context.Background().
-func (s *Session) Request() *http.Request { return s.req }
+// Request returns the handshake request (method, URL path and query, Host, header,
+// RemoteAddr, TLS), rebuilt on each call from what the session keeps. Its body is empty and
+// its context is context.Background(). The header omits what only the WebSocket handshake
+// needed (Upgrade, Connection, Sec-WebSocket-*).
+func (s *Session) Request() *http.Request {
+	k := s.req
+	r := &http.Request{
+		Method:     k.method,
+		URL:        &url.URL{Path: k.path, RawQuery: k.rawQuery},
+		Proto:      k.proto,
+		Header:     k.header,
+		Body:       http.NoBody,
+		Host:       k.host,
+		RemoteAddr: k.remoteAddr,
+		RequestURI: k.path,
+		TLS:        k.tls,
+	}
+	if k.rawQuery != "" {
+		r.RequestURI += "?" + k.rawQuery
+	}
+	return r
+}
 
 // Transport returns "polling" or "websocket"; it changes once, when an upgrade completes.
 func (s *Session) Transport() string {

@@ -32,6 +32,7 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 		srv.log.Debug("engineio: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
 		return
 	}
+	sess.req.header = keptHeaders(sess.req.header)
 	srv.tuneConn(conn)
 	sess.mu.Lock()
 	sess.ws = conn
@@ -262,4 +263,32 @@ func (s *Session) runOnConnection() {
 	if notify {
 		h.OnClose(reason, err)
 	}
+}
+
+// isHandshakeOnly reports request headers that mean nothing once the WebSocket is open. A
+// session keeps its handshake request for its whole life, so they are not kept (about 400 B
+// of an idle connection's memory).
+func isHandshakeOnly(key string) bool {
+	switch key {
+	case "Connection", "Upgrade", "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions":
+		return true
+	}
+	return false
+}
+
+// keptHeaders returns a right-sized copy of h without the handshake-only headers.
+func keptHeaders(h http.Header) http.Header {
+	n := 0
+	for k := range h {
+		if !isHandshakeOnly(k) {
+			n++
+		}
+	}
+	out := make(http.Header, n)
+	for k, v := range h {
+		if !isHandshakeOnly(k) {
+			out[k] = v
+		}
+	}
+	return out
 }
