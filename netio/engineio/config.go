@@ -54,6 +54,10 @@ type Config struct {
 	// seconds of stale data for a slow link before the writer ever blocks; a small buffer
 	// makes a stalled peer show up as a backed-up outbox instead. Zero keeps the OS default.
 	WebSocketSendBuffer int
+	// LatestMaxUnsent is how many unsent bytes the kernel may hold for a WebSocket
+	// connection before the writer holds back the latest-wins slot (SendLatest) and lets
+	// newer states replace it. Negative disables the check. Linux only (SIOCOUTQNSD).
+	LatestMaxUnsent int
 	// Logger receives debug and warning records. Nil discards them.
 	Logger *slog.Logger
 }
@@ -84,6 +88,7 @@ func DefaultConfig() Config {
 		Transports:               []string{TransportPolling, TransportWebSocket},
 		AllowUpgrades:            true,
 		OutboxSize:               1024,
+		LatestMaxUnsent:          1024,
 		WebSocketReadBufferSize:  4096,
 		WebSocketWriteBufferSize: 4096,
 	}

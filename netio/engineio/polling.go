@@ -39,7 +39,7 @@ func (s *Session) servePolling(w http.ResponseWriter, r *http.Request) {
 
 // pollReadyLocked reports whether a GET can be answered now.
 func (s *Session) pollReadyLocked() bool {
-	return s.out.len() > 0 || s.closed || s.pollClose || s.probed || s.ws != nil
+	return s.out.len() > 0 || s.latest != nil || s.closed || s.pollClose || s.probed || s.ws != nil
 }
 
 func (s *Session) wakePollLocked() {
@@ -92,6 +92,13 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.pollActive = false
 	}
 	packets := s.out.take()
+	var written func()
+	if l := s.takeLatestLocked(); l != nil && !s.closed && (l.valid == nil || l.valid()) {
+		for _, m := range l.msgs { // after the queued packets, as over WebSocket
+			packets = append(packets, Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data})
+		}
+		written = l.written
+	}
 	switch {
 	case s.pollClose && len(packets) == 0:
 		packets = append(packets, Packet{Type: PacketClose})
@@ -115,6 +122,9 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.srv.remove(s)
 	}
 	writePollResponse(w, r, body)
+	if written != nil {
+		written()
+	}
 }
 
 func payloadSize(packets []Packet) int {

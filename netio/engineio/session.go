@@ -76,6 +76,8 @@ type Session struct {
 	probed       bool // probe answered: polls are answered with noop at once
 
 	heartbeat heartbeat // guarded by mu
+
+	latest *latestSlot // guarded by mu: the latest-wins slot, see SendLatest
 }
 
 func (srv *Server) newSession(r *http.Request) *Session {
@@ -249,6 +251,7 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 	}
 	s.closed = true
 	s.closeReason, s.closeErr = reason, err
+	s.latest = nil // a state nobody will read
 	close(s.done)
 	s.heartbeat.stop()
 	if s.upgradeTimer != nil {

@@ -195,6 +195,28 @@ func (s *Session) writeLoop(c *websocket.Conn) {
 			return
 		}
 		batch := s.out.take()
+		if len(batch) == 0 && s.latest != nil {
+			s.out.recycle(batch)
+			if s.latestBlockedLocked(c.NetConn()) {
+				// The link is backed up: wait, and let newer states replace this one.
+				s.mu.Unlock()
+				time.Sleep(latestPoll)
+				continue
+			}
+			l := s.takeLatestLocked()
+			s.mu.Unlock()
+			if err := s.writeLatest(c, l); err != nil {
+				s.mu.Lock()
+				s.writing = false
+				s.wsCloseFrame = false
+				after := s.closeLocked(ReasonTransportError, err, closeAbort)
+				s.mu.Unlock()
+				after()
+				c.NetConn().Close()
+				return
+			}
+			continue
+		}
 		if len(batch) == 0 {
 			s.out.recycle(batch)
 			s.writing = false
@@ -227,6 +249,22 @@ func (s *Session) writeLoop(c *websocket.Conn) {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// writeLatest writes a slot group unless it is no longer valid, then reports it written.
+func (s *Session) writeLatest(c *websocket.Conn, l *latestSlot) error {
+	if l.valid != nil && !l.valid() {
+		return nil
+	}
+	for _, m := range l.msgs {
+		if err := s.writePacket(c, Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data}); err != nil {
+			return err
+		}
+	}
+	if l.written != nil {
+		l.written()
+	}
+	return nil
 }
 
 // writePacket writes one packet as one frame. p.Data is only read: gorilla does not mask

@@ -316,3 +316,27 @@ func TestEmitReservedNameRefused(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+func TestEmitLatestReplacesAndReports(t *testing.T) {
+	forParsers(t, func(t *testing.T, text bool) {
+		srv, hs := newTestServer(t, nil)
+		socks := make(chan *Socket, 1)
+		srv.OnConnection(func(s *Socket) { socks <- s })
+		p := dialPeer(t, hs, text)
+		p.connect("/", nil)
+		s := <-socks
+		written := make(chan string, 2)
+		if err := s.EmitLatest("state", nil, func() { written <- "s1" }, map[string]any{"t": 1}); err != nil {
+			t.Fatal(err)
+		}
+		if g := generic(t, p.mustNext().Data); g != `["state",{"t":1}]` {
+			t.Fatalf("got %s", g)
+		}
+		if w := <-written; w != "s1" {
+			t.Fatal(w)
+		}
+		if err := s.EmitLatest("connect", nil, nil); !errors.Is(err, ErrReservedEvent) {
+			t.Fatalf("reserved: %v", err)
+		}
+	})
+}

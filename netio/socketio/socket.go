@@ -169,6 +169,32 @@ func (s *Socket) Emit(event string, args ...any) error {
 // Send emits a "message" event.
 func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
 
+// EmitLatest puts an event into the connection's latest-wins slot (see
+// engineio.Session.SendLatest): it replaces an earlier EmitLatest not yet
+// written, goes out after the events queued with Emit, and waits while the
+// kernel holds unsent bytes for a backed-up link. Just before writing, valid
+// (when not nil) decides whether it still makes sense; after writing,
+// written (when not nil) is called from the writer. It is for state that
+// supersedes itself, such as game snapshots; it never blocks.
+func (s *Socket) EmitLatest(event string, valid func() bool, written func(), args ...any) error {
+	if sioparser.IsReservedEvent(event) {
+		return ErrReservedEvent
+	}
+	data, err := sioparser.EncodeArgs(event, args)
+	if err != nil {
+		return err
+	}
+	if !s.Connected() {
+		return ErrDisconnected
+	}
+	o := newOutPacket(sioparser.Packet{Type: sioparser.Event, Namespace: s.nspName, Data: data})
+	msgs, err := o.messages(s.client.kind())
+	if err != nil {
+		return err
+	}
+	return s.client.sess.SendLatest(msgs, valid, written)
+}
+
 // EmitWithAck sends an event and calls cb once with the client's ack
 // arguments, or with ErrAckTimeout after the configured AckTimeout, or with
 // ErrDisconnected. cb runs on the connection's reader path or a timer; it

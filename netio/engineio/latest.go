@@ -1,0 +1,65 @@
+package engineio
+
+import (
+	"net"
+	"time"
+)
+
+// latestSlot is a session's latest-wins slot: at most one group of messages
+// (a game snapshot) waiting for the writer. A newer offer replaces an older
+// one that has not been taken; a taken one is written once, or dropped when
+// it is no longer valid.
+type latestSlot struct {
+	msgs    []Message
+	valid   func() bool
+	written func()
+}
+
+// SendLatest puts msgs into the session's latest-wins slot, replacing any
+// group still waiting there (whose written is then never called). The
+// writer sends the slot after the messages queued with Send, and only when
+// the kernel holds at most Config.LatestMaxUnsent unsent bytes for the
+// connection: a slow link skips states instead of queueing them. Just before
+// writing, valid (when not nil) is asked whether the group still makes sense
+// (a delta whose baseline was not the last state written does not); if not,
+// it is dropped. After the group has been handed to the socket, written
+// (when not nil) is called from the writer's goroutine. It never blocks.
+func (s *Session) SendLatest(msgs []Message, valid func() bool, written func()) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.latest = &latestSlot{msgs: msgs, valid: valid, written: written}
+	if s.ws != nil {
+		s.startWriterLocked()
+	} else if s.pollActive {
+		s.wakePollLocked()
+	}
+	return nil
+}
+
+// takeLatestLocked empties the slot; s.mu is held.
+func (s *Session) takeLatestLocked() *latestSlot {
+	l := s.latest
+	s.latest = nil
+	return l
+}
+
+// latestBlockedLocked reports whether the slot must wait for the kernel to
+// send what it holds; s.mu is held.
+func (s *Session) latestBlockedLocked(c net.Conn) bool {
+	limit := s.srv.cfg.LatestMaxUnsent
+	if limit < 0 {
+		return false
+	}
+	n, ok := unsentBytes(c)
+	return ok && n > limit
+}
+
+// latestPoll is how often a writer holding a slot re-checks a backed-up
+// connection's unsent bytes.
+const latestPoll = 2 * time.Millisecond

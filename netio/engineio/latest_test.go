@@ -1,0 +1,118 @@
+package engineio
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+func numbered(i int, size int) Message {
+	b := make([]byte, size)
+	binary.BigEndian.PutUint32(b, uint32(i))
+	return Message{Binary: true, Data: b}
+}
+
+func TestSendLatestWebSocket(t *testing.T) {
+	e := newEnv(t, nil)
+	c, _, h := e.dialWS()
+	written := make(chan int, 4)
+	if err := h.s.SendLatest([]Message{{Data: []byte("state-1")}}, nil, func() { written <- 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if _, data := readWSSkipPings(t, c); string(data) != "4state-1" {
+		t.Fatalf("got %q", data)
+	}
+	if <-written != 1 {
+		t.Fatal("written not reported")
+	}
+	// An invalid group is dropped and never reported; the next valid one goes out.
+	h.s.SendLatest([]Message{{Data: []byte("stale")}}, func() bool { return false }, func() { written <- 2 })
+	h.s.Send(Message{Data: []byte("reliable")})
+	h.s.SendLatest([]Message{{Data: []byte("state-3")}}, func() bool { return true }, func() { written <- 3 })
+	var got []string
+	for len(got) < 2 {
+		_, data := readWSSkipPings(t, c)
+		got = append(got, string(data))
+	}
+	if strings.Join(got, ",") != "4reliable,4state-3" && strings.Join(got, ",") != "4state-3,4reliable" {
+		t.Fatalf("got %v", got)
+	}
+	if w := <-written; w != 3 {
+		t.Fatalf("written reported for %d", w)
+	}
+}
+
+// TestSendLatestBackedUpLink: a client stops reading while the server offers
+// 2,000 states; when it reads again it gets a handful, the newest last,
+// instead of a backlog.
+func TestSendLatestBackedUpLink(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.WebSocketSendBuffer = 4096 })
+	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			conn.(*net.TCPConn).SetReadBuffer(4096)
+		}
+		return conn, err
+	}}
+	c, _, err := d.Dial(e.wsURL+"?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readWS(t, c) // open
+	h := e.nextSession()
+	const offers = 2000
+	var nWritten atomic.Int64
+	for i := 0; i < offers; i++ {
+		if err := h.s.SendLatest([]Message{numbered(i, 1000)}, nil, func() { nWritten.Add(1) }); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // the writer settles on the newest offer
+	received, last := 0, -1
+	for last != offers-1 {
+		mt, data := readWSSkipPings(t, c)
+		if mt != websocket.BinaryMessage {
+			continue
+		}
+		n := int(binary.BigEndian.Uint32(data))
+		if n <= last {
+			t.Fatalf("state %d after %d", n, last)
+		}
+		last = n
+		received++
+	}
+	t.Logf("%d of %d offered states delivered; %d reported written", received, offers, nWritten.Load())
+	if received > offers/10 {
+		t.Fatalf("%d of %d states delivered: a backlog, not latest-wins", received, offers)
+	}
+	waitFor(t, "written count", func() bool { return nWritten.Load() == int64(received) })
+}
+
+func TestSendLatestPolling(t *testing.T) {
+	e := newEnv(t, nil)
+	sid, h := e.handshake()
+	var written atomic.Int32
+	h.s.SendLatest([]Message{{Data: []byte("old")}}, nil, func() { written.Add(100) })
+	h.s.Send(Message{Data: []byte("event")})
+	h.s.SendLatest([]Message{{Data: []byte("new")}}, nil, func() { written.Add(1) })
+	if code, body := e.get(sid); code != 200 || body != "4event\x1e4new" {
+		t.Fatalf("%d %q", code, body)
+	}
+	if written.Load() != 1 {
+		t.Fatalf("written = %d", written.Load())
+	}
+	h.s.Close("done")
+	if err := h.s.SendLatest([]Message{{Data: []byte("late")}}, nil, nil); err != ErrClosed {
+		t.Fatalf("after close: %v", err)
+	}
+}
