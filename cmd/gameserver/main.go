@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,7 +14,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/tickroom/tickroom/rooms"
 )
 
 // config is the binary's configuration; flags override the environment.
@@ -21,6 +24,9 @@ type config struct {
 	Addr            string
 	ShutdownTimeout time.Duration
 	LogLevel        slog.Level
+	// HashEvery puts the view hash in every HashEvery-th snapshot (0: never);
+	// tests and bots turn it on to check their mirrors.
+	HashEvery int
 }
 
 func defaultConfig() config {
@@ -36,11 +42,15 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env TICKROOM_ADDR)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.IntVar(&c.HashEvery, "hash-every", c.HashEvery, "put the view hash in every Nth snapshot (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return c, fmt.Errorf("gameserver: -log-level: %w", err)
+	}
+	if c.HashEvery < 0 {
+		return c, errors.New("gameserver: -hash-every must not be negative")
 	}
 	if c.ShutdownTimeout <= 0 {
 		return c, errors.New("gameserver: -shutdown-timeout must be positive")
@@ -57,7 +67,7 @@ func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg, log, nil); err != nil {
+	if err := run(ctx, cfg, log, os.Stdout, nil); err != nil {
 		log.Error("gameserver stopped", "err", err)
 		os.Exit(1)
 	}
@@ -65,13 +75,18 @@ func main() {
 
 // run serves until ctx is done, then shuts down within cfg.ShutdownTimeout.
 // ready, when not nil, receives the bound address once listening.
-func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- net.Addr) error {
+func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, ready chan<- net.Addr) error {
 	sioCfg := socketio.DefaultConfig()
 	sioCfg.Logger = log
 	sio, err := socketio.NewServer(&sioCfg)
 	if err != nil {
 		return err
 	}
+	host, err := newHost(cfg, log)
+	if err != nil {
+		return err
+	}
+	host.Attach(sio.Of("/"))
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", sio)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +105,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- net.Add
 	if err != nil {
 		return err
 	}
-	log.Info("gameserver listening", "addr", "http://"+ln.Addr().String()+"/")
+	url := "http://" + ln.Addr().String() + "/"
+	log.Info("gameserver listening", "addr", url)
+	// One machine-readable line on stdout, for scripts and tests that start
+	// the server on port 0.
+	fmt.Fprintln(stdout, "LISTEN "+url)
 	if ready != nil {
 		ready <- ln.Addr()
 	}
@@ -105,11 +124,28 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready chan<- net.Add
 	log.Info("gameserver shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	// Rooms first: every player sees room:closed {reason: "shutdown"} before
+	// its connection closes.
+	if err := host.Shutdown(sctx); err != nil {
+		log.Warn("rooms did not all close in time", "err", err)
+	}
 	sio.Close()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// newHost makes the room host with the bundled modes.
+func newHost(cfg config, log *slog.Logger) (*rooms.Host, error) {
+	hc := rooms.DefaultHostConfig()
+	if err := hc.Modes.Register(arena.Mode{}); err != nil {
+		return nil, err
+	}
+	hc.Room.HashEvery = cfg.HashEvery
+	hc.Room.Logger = log
+	hc.Logger = log
+	return rooms.NewHost(&hc)
 }
 
 // placeholderPage stands in for the demo until client-js lands (issue 6).

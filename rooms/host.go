@@ -1,0 +1,234 @@
+package rooms
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/netio/socketio"
+)
+
+// HostConfig configures a Host. A nil *HostConfig means DefaultHostConfig().
+type HostConfig struct {
+	// Modes are the modes rooms can be made of.
+	Modes *game.Registry
+	// Room configures every room the host runs.
+	Room Config
+	// Grace is how long a seat is kept after an unexpected disconnect.
+	Grace time.Duration
+	// RequestTimeout bounds how long a request waits for a room's reply.
+	RequestTimeout time.Duration
+	// Logger gets room failures. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultHostConfig returns the contract's defaults with an empty mode
+// registry.
+func DefaultHostConfig() HostConfig {
+	return HostConfig{Modes: game.NewRegistry(), Room: DefaultConfig(), Grace: 20 * time.Second, RequestTimeout: 5 * time.Second}
+}
+
+// Host runs rooms for the sockets of one namespace: it binds the game
+// protocol's room requests, `input`, `room:resync` and `time:sync` to rooms,
+// keeps seats through a disconnect for the grace period, and closes every
+// room on Shutdown. Lobby listing and watching belong here too as the lobby
+// grows; today a room is joined by id or code.
+type Host struct {
+	cfg HostConfig   // static
+	log *slog.Logger // static
+	ctx context.Context
+	end context.CancelFunc
+	wg  sync.WaitGroup // room goroutines
+
+	mu     sync.Mutex
+	rooms  map[string]*hostedRoom // guarded by mu: by id
+	codes  map[string]*hostedRoom // guarded by mu: by join code
+	tokens map[string]*seatRef    // guarded by mu: by seat token
+	closed bool                   // guarded by mu
+}
+
+// hostedRoom is a running room and what the host knows of it.
+type hostedRoom struct {
+	room      *Room     // static
+	id, code  string    // static
+	mode      string    // static
+	name      string    // static
+	createdAt time.Time // static
+
+	nextID  uint32                     // guarded by Host.mu
+	players map[game.PlayerID]*seatRef // guarded by Host.mu
+	host    game.PlayerID              // guarded by Host.mu
+}
+
+// seatRef is a seat as the host tracks it.
+type seatRef struct {
+	hr    *hostedRoom // static
+	id    game.PlayerID
+	name  string
+	seat  *Seat            // guarded by Host.mu
+	sock  *socketio.Socket // guarded by Host.mu: nil while in grace
+	token string           // guarded by Host.mu
+	grace *time.Timer      // guarded by Host.mu
+}
+
+// seatKey is where a socket keeps its seat (socketio.Socket.Set).
+const seatKey = "tickroom.seat"
+
+// NewHost returns a host; attach it to a namespace with Attach.
+func NewHost(cfg *HostConfig) (*Host, error) {
+	c := DefaultHostConfig()
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Modes == nil || c.Grace <= 0 || c.RequestTimeout <= 0 {
+		return nil, errors.New("rooms: HostConfig needs Modes, a positive Grace and RequestTimeout")
+	}
+	if err := c.Room.Validate(); err != nil {
+		return nil, err
+	}
+	log := c.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	ctx, end := context.WithCancel(context.Background())
+	return &Host{
+		cfg: c, log: log, ctx: ctx, end: end,
+		rooms: map[string]*hostedRoom{}, codes: map[string]*hostedRoom{}, tokens: map[string]*seatRef{},
+	}, nil
+}
+
+// Attach binds the host's events on every socket that connects to nsp.
+func (h *Host) Attach(nsp *socketio.Namespace) {
+	nsp.OnConnection(func(s *socketio.Socket) {
+		s.On("room:create", h.request(h.create))
+		s.On("room:join", h.request(h.join))
+		s.On("room:rejoin", h.request(h.rejoin))
+		s.On("room:leave", h.request(h.leaveReq))
+		s.On("room:start", h.request(h.start))
+		s.On("room:resync", h.request(h.resync))
+		s.On("time:sync", h.request(timeSync))
+		s.On("input", h.input)
+		s.OnDisconnect(func(string) { h.disconnected(s) })
+	})
+}
+
+// Rooms is the number of running rooms.
+func (h *Host) Rooms() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.rooms)
+}
+
+// Shutdown closes every room with room:closed {reason: "shutdown"} and
+// waits for them, bounded by ctx. Requests after it fail.
+func (h *Host) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	rooms := make([]*hostedRoom, 0, len(h.rooms))
+	for _, hr := range h.rooms {
+		rooms = append(rooms, hr)
+	}
+	h.mu.Unlock()
+	for _, hr := range rooms {
+		_ = hr.room.Close(ctx, "shutdown")
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		h.end()
+		return ctx.Err()
+	}
+	h.end()
+	return nil
+}
+
+// newToken returns 32 random bytes, base64url: a seat token.
+func newToken() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("rooms: crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// newCode returns a 6-character join code without look-alike characters.
+func newCode() string {
+	const alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+	var b [6]byte
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		panic("rooms: crypto/rand failed: " + err.Error())
+	}
+	n := binary.LittleEndian.Uint64(r[:])
+	for i := range b {
+		b[i] = alphabet[n%uint64(len(alphabet))]
+		n /= uint64(len(alphabet))
+	}
+	return string(b[:])
+}
+
+func newSeed() uint64 {
+	var r [8]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		panic("rooms: crypto/rand failed: " + err.Error())
+	}
+	return binary.LittleEndian.Uint64(r[:])
+}
+
+// launch registers and runs a new room.
+func (h *Host) launch(mode game.Mode, settings game.Settings, name string) (*hostedRoom, error) {
+	id := uuid.NewString()
+	r, err := NewRoom(id, mode, settings, newSeed(), &h.cfg.Room)
+	if err != nil {
+		return nil, err
+	}
+	hr := &hostedRoom{room: r, id: id, mode: mode.Name(), name: name, createdAt: time.Now(), players: map[game.PlayerID]*seatRef{}}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, ErrClosed
+	}
+	for {
+		hr.code = newCode()
+		if _, taken := h.codes[hr.code]; !taken {
+			break
+		}
+	}
+	h.rooms[id], h.codes[hr.code] = hr, hr
+	h.wg.Add(1)
+	h.mu.Unlock()
+	go func() {
+		defer h.wg.Done()
+		if err := r.Run(h.ctx); err != nil {
+			h.log.Error("rooms: room failed", "room", id, "err", err)
+		}
+		h.forgetRoom(hr)
+	}()
+	return hr, nil
+}
+
+// forgetRoom drops a stopped room and its seats.
+func (h *Host) forgetRoom(hr *hostedRoom) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.rooms, hr.id)
+	delete(h.codes, hr.code)
+	for _, ref := range hr.players {
+		delete(h.tokens, ref.token)
+		if ref.grace != nil {
+			ref.grace.Stop()
+		}
+		if ref.sock != nil && ref.sock.Get(seatKey) == ref {
+			ref.sock.Set(seatKey, nil)
+		}
+	}
+}
