@@ -19,6 +19,13 @@ import (
 const roleEnv = "TICKROOM_BENCH_ROLE"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(roleEnv) == "arena-players" {
+		if err := runArenaPlayers(os.Getenv("BENCH_URL"), atoi(os.Getenv("BENCH_ROOMS"))); err != nil {
+			fmt.Fprintln(os.Stderr, "arena players:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(roleEnv) == "clients" {
 		if err := runClients(os.Getenv("BENCH_URL"), atoi(os.Getenv("BENCH_N"))); err != nil {
 			fmt.Fprintln(os.Stderr, "clients:", err)

@@ -1,0 +1,142 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/netio/sioparser"
+)
+
+// fatalf lets the child process use the test's helpers that take a testing.TB.
+type childTB struct{ testing.TB }
+
+func (childTB) Helper() {}
+func (childTB) Fatal(args ...any) {
+	fmt.Fprintln(os.Stderr, args...)
+	os.Exit(1)
+}
+func (childTB) Fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	os.Exit(1)
+}
+func (childTB) Cleanup(func()) {}
+
+// runArenaPlayers is the child process of BenchmarkArenaLoad: rooms arena
+// rooms of 10 raw players each, every player steering at random with 20
+// inputs a second. It prints "ready" once every room is playing and runs
+// until stdin closes.
+func runArenaPlayers(url string, nRooms int) error {
+	tb := childTB{}
+	all := make([]*rawPlayer, nRooms*10)
+	var setup sync.WaitGroup
+	sem := make(chan struct{}, 20) // rooms filled at once
+	for r := 0; r < nRooms; r++ {
+		setup.Add(1)
+		sem <- struct{}{}
+		go func(r int) {
+			defer setup.Done()
+			defer func() { <-sem }()
+			host := dialPlayer(tb, url)
+			joined := host.request(tb, "room:create", map[string]any{"mode": "arena"})
+			code := joined["room"].(map[string]any)["code"].(string)
+			all[r*10] = host
+			for j := 1; j < 10; j++ {
+				p := dialPlayer(tb, url)
+				p.request(tb, "room:join", map[string]any{"code": code})
+				all[r*10+j] = p
+			}
+			host.request(tb, "room:start", map[string]any{})
+		}(r)
+	}
+	setup.Wait()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, p := range all {
+		wg.Add(1)
+		go func(seed uint64, p *rawPlayer) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, 7))
+			angle := rng.Float64() * 2 * math.Pi
+			time.Sleep(time.Duration(rng.IntN(50)) * time.Millisecond) // spread the sends
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for seq := 1; ; seq++ {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				angle += (rng.Float64() - 0.5) * 0.6
+				data, _ := sioparser.EncodeArgs("input", []any{map[string]any{"seq": seq, "x": math.Cos(angle), "y": math.Sin(angle)}})
+				p.send(tb, sioparser.Packet{Type: sioparser.Event, Namespace: "/", Data: data})
+			}
+		}(uint64(i), p)
+	}
+	fmt.Println("ready")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	close(stop)
+	wg.Wait()
+	var snaps int64
+	for _, p := range all {
+		snaps += p.snaps.Load()
+	}
+	fmt.Println("snapshots", snaps)
+	return nil
+}
+
+// BenchmarkArenaLoad runs 200 arena rooms x 10 players (2,000 WebSocket
+// players in a child process, 20 inputs a second each) against the
+// in-process server for 10 s and reports the server's CPU per player per
+// tick: the whole path, input frames read and decoded, ticks, snapshot
+// encoding and frame writes. BENCH_ROOMS changes the room count.
+func BenchmarkArenaLoad(b *testing.B) {
+	nRooms := 200
+	if v := os.Getenv("BENCH_ROOMS"); v != "" {
+		nRooms, _ = strconv.Atoi(v)
+	}
+	const seconds = 10
+	for i := 0; i < b.N; i++ {
+		url := newGameServer(b)
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), roleEnv+"=arena-players", "BENCH_URL="+url, "BENCH_ROOMS="+strconv.Itoa(nRooms))
+		cmd.Stderr = os.Stderr
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(stdout)
+		if !sc.Scan() || sc.Text() != "ready" {
+			b.Fatalf("players did not get ready: %q", sc.Text())
+		}
+		time.Sleep(time.Second) // past the joins' full states
+		if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
+			f, err := os.Create(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pprof.StartCPUProfile(f)
+			defer f.Close()
+		}
+		cpu0, t0 := cpuTime(), time.Now()
+		time.Sleep(seconds * time.Second)
+		cpu, wall := cpuTime()-cpu0, time.Since(t0)
+		pprof.StopCPUProfile()
+		stdin.Close()
+		for sc.Scan() {
+		}
+		cmd.Wait()
+		playerTicks := float64(nRooms*10) * wall.Seconds() * 20
+		b.ReportMetric(float64(cpu.Nanoseconds())/playerTicks, "server-cpu-ns/player-tick")
+		b.ReportMetric(cpu.Seconds()/wall.Seconds(), "server-cpus")
+	}
+}
