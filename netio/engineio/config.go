@@ -57,6 +57,9 @@ type Config struct {
 	// LatestMaxUnsent is how many unsent bytes the kernel may hold for a WebSocket
 	// connection before the writer holds back the latest-wins slot (SendLatest) and lets
 	// newer states replace it. Negative disables the check. Linux only (SIOCOUTQNSD).
+	// The default, 0, writes the next state only once everything before it has left the
+	// machine: a healthy link is never waited for (Nagle is off, so bytes leave at once
+	// unless the peer's window is closed), and a backed-up one queues at most one state.
 	LatestMaxUnsent int
 	// Logger receives debug and warning records. Nil discards them.
 	Logger *slog.Logger
@@ -88,7 +91,7 @@ func DefaultConfig() Config {
 		Transports:               []string{TransportPolling, TransportWebSocket},
 		AllowUpgrades:            true,
 		OutboxSize:               1024,
-		LatestMaxUnsent:          1024,
+		LatestMaxUnsent:          0,
 		WebSocketReadBufferSize:  4096,
 		WebSocketWriteBufferSize: 4096,
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/netio/client"
+	"github.com/tickroom/tickroom/netio/engineio"
 )
 
 // TestSlowLink is the slow-link test, small-receive-buffer variant:
@@ -25,7 +26,7 @@ import (
 // The link's own delay is how long the bytes that can sit in the pipe take
 // to drain at the throttled rate r: the kernel receive buffer R (read back
 // with getsockopt), the unsent bytes the server lets the kernel hold before
-// it holds back the snapshot slot U (engineio LatestMaxUnsent, 1024) and one
+// it holds back the snapshot slot U (engineio LatestMaxUnsent, 0 by default) and one
 // snapshot frame F (the largest seen, plus the WebSocket header):
 //
 //	linkDelay = (R + U + F) / r        bound = 3 + ceil(linkDelay * 20 Hz) ticks
@@ -121,7 +122,7 @@ func TestSlowLink(t *testing.T) {
 	st2 := slow.stats()
 	got := float64(slow.conn.total.Load()-b1) / run.Seconds()
 
-	R, U, F := slow.rcvbuf(), 1024, slow.maxFrame()+4 // +4: WebSocket frame header
+	R, U, F := slow.rcvbuf(), engineio.DefaultConfig().LatestMaxUnsent, slow.maxFrame()+4 // +4: WebSocket frame header
 	linkDelay := float64(R+U+F) / float64(rate)
 	bound := 3 + math.Ceil(linkDelay*tickRate)
 	sort.Float64s(ages)
