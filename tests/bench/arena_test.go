@@ -169,23 +169,7 @@ func BenchmarkArenaBandwidth10(b *testing.B) {
 		var wg sync.WaitGroup
 		for j, p := range ps {
 			wg.Add(1)
-			go func(seed uint64, p *rawPlayer) {
-				defer wg.Done()
-				rng := rand.New(rand.NewPCG(seed, 1))
-				angle := rng.Float64() * 2 * math.Pi
-				tick := time.NewTicker(50 * time.Millisecond)
-				defer tick.Stop()
-				for seq := 1; ; seq++ {
-					select {
-					case <-stop:
-						return
-					case <-tick.C:
-					}
-					angle += (rng.Float64() - 0.5) * 0.6
-					data, _ := sioparser.EncodeArgs("input", []any{map[string]any{"seq": seq, "x": math.Cos(angle), "y": math.Sin(angle)}})
-					p.send(b, sioparser.Packet{Type: sioparser.Event, Namespace: "/", Data: data})
-				}
-			}(uint64(j), p)
+			go func() { defer wg.Done(); p.steer(b, uint64(j), stop) }()
 		}
 		start := time.Now()
 		time.Sleep(seconds * time.Second)
@@ -202,5 +186,26 @@ func BenchmarkArenaBandwidth10(b *testing.B) {
 		b.ReportMetric(float64(total)/float64(snaps), "bytes/snapshot")
 		fmt.Printf("arena: %d players, %.1f s, %.0f B/s per player, %.1f snapshots/s\n",
 			players, elapsed, float64(total)/float64(players)/elapsed, float64(snaps)/float64(players)/elapsed)
+	}
+}
+
+// steer sends 20 inputs a second, the direction wandering at random, until
+// stop closes; the first send comes at a random point of the first 50 ms so
+// that many players do not send in step.
+func (p *rawPlayer) steer(tb testing.TB, seed uint64, stop <-chan struct{}) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	angle := rng.Float64() * 2 * math.Pi
+	time.Sleep(time.Duration(rng.IntN(50)) * time.Millisecond)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for seq := 1; ; seq++ {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		angle += (rng.Float64() - 0.5) * 0.6
+		data, _ := sioparser.EncodeArgs("input", []any{map[string]any{"seq": seq, "x": math.Cos(angle), "y": math.Sin(angle)}})
+		p.send(tb, sioparser.Packet{Type: sioparser.Event, Namespace: "/", Data: data})
 	}
 }

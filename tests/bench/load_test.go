@@ -3,8 +3,6 @@ package bench
 import (
 	"bufio"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"runtime/pprof"
@@ -12,8 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/tickroom/tickroom/netio/sioparser"
 )
 
 // fatalf lets the child process use the test's helpers that take a testing.TB.
@@ -62,24 +58,7 @@ func runArenaPlayers(url string, nRooms int) error {
 	var wg sync.WaitGroup
 	for i, p := range all {
 		wg.Add(1)
-		go func(seed uint64, p *rawPlayer) {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(seed, 7))
-			angle := rng.Float64() * 2 * math.Pi
-			time.Sleep(time.Duration(rng.IntN(50)) * time.Millisecond) // spread the sends
-			tick := time.NewTicker(50 * time.Millisecond)
-			defer tick.Stop()
-			for seq := 1; ; seq++ {
-				select {
-				case <-stop:
-					return
-				case <-tick.C:
-				}
-				angle += (rng.Float64() - 0.5) * 0.6
-				data, _ := sioparser.EncodeArgs("input", []any{map[string]any{"seq": seq, "x": math.Cos(angle), "y": math.Sin(angle)}})
-				p.send(tb, sioparser.Packet{Type: sioparser.Event, Namespace: "/", Data: data})
-			}
-		}(uint64(i), p)
+		go func() { defer wg.Done(); p.steer(tb, uint64(i), stop) }()
 	}
 	fmt.Println("ready")
 	bufio.NewReader(os.Stdin).ReadString('\n')
