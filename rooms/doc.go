@@ -26,4 +26,13 @@
 // The room knows a connection only as a Peer; the binding to netio sockets
 // (input, room:resync, time:sync events and the snapshot slot) implements
 // Peer and calls Room and Seat methods.
+//
+// Before step 3 sits the lobby (Host): the registry of rooms, lobby:list
+// and lobby:watch with batched lobby:update (lobby.go), seats, quickjoin,
+// ready, kick, host hand-over, auto start and disposal of empty rooms
+// (seats.go, requests.go), chat (chat.go) and the handshake token verifier
+// (auth.go). Its state is guarded by one mutex, Host.mu; events to players
+// are queued on their Peers under it (never blocking), so they go out in
+// the order of the changes, and each request's ack goes before the events
+// it causes. docs/lobby.md shows the flow from a client's side.
 package rooms

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,6 +26,16 @@ type HostConfig struct {
 	Grace time.Duration
 	// RequestTimeout bounds how long a request waits for a room's reply.
 	RequestTimeout time.Duration
+	// EmptyTimeout is how long a room without any seat (seats in grace
+	// count) lives before it is disposed. Zero means 30 s.
+	EmptyTimeout time.Duration
+	// LobbyInterval is the least time between two lobby:update events to
+	// one watcher. Zero means 250 ms.
+	LobbyInterval time.Duration
+	// Verifier, when not nil, checks every handshake's auth.token; a
+	// refused one gets CONNECT_ERROR {message: "unauthorized"}. Nil allows
+	// anonymous play.
+	Verifier TokenVerifier
 	// Logger gets room failures. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -32,14 +43,15 @@ type HostConfig struct {
 // DefaultHostConfig returns the contract's defaults with an empty mode
 // registry.
 func DefaultHostConfig() HostConfig {
-	return HostConfig{Modes: game.NewRegistry(), Room: DefaultConfig(), Grace: 20 * time.Second, RequestTimeout: 5 * time.Second}
+	return HostConfig{Modes: game.NewRegistry(), Room: DefaultConfig(), Grace: 20 * time.Second, RequestTimeout: 5 * time.Second,
+		EmptyTimeout: 30 * time.Second, LobbyInterval: 250 * time.Millisecond}
 }
 
 // Host runs rooms for the sockets of one namespace: it binds the game
 // protocol's room requests, `input`, `room:resync` and `time:sync` to rooms,
-// keeps seats through a disconnect for the grace period, and closes every
-// room on Shutdown. Lobby listing and watching belong here too as the lobby
-// grows; today a room is joined by id or code.
+// keeps seats through a disconnect for the grace period, runs the lobby
+// (listing, watching, quickjoin, chat, ready, kick; lobby.go, seats.go,
+// chat.go), disposes of empty rooms, and closes every room on Shutdown.
 type Host struct {
 	cfg HostConfig   // static
 	log *slog.Logger // static
@@ -52,19 +64,29 @@ type Host struct {
 	codes  map[string]*hostedRoom // guarded by mu: by join code
 	tokens map[string]*seatRef    // guarded by mu: by seat token
 	closed bool                   // guarded by mu
+
+	watchers map[*socketio.Socket]*watcher // guarded by mu: lobby:watch
+	dropped  atomic.Uint64                 // requests without an ack
 }
 
 // hostedRoom is a running room and what the host knows of it.
 type hostedRoom struct {
-	room      *Room     // static
-	id, code  string    // static
-	mode      string    // static
-	name      string    // static
-	createdAt time.Time // static
+	room      *Room          // static
+	id, code  string         // static
+	mode      string         // static
+	name      string         // static
+	createdAt time.Time      // static
+	private   bool           // static
+	pwHash    []byte         // static: sha256 of the password, nil without one
+	meta      map[string]any // static
 
-	nextID  uint32                     // guarded by Host.mu
-	players map[game.PlayerID]*seatRef // guarded by Host.mu
-	host    game.PlayerID              // guarded by Host.mu
+	nextID   uint32                     // guarded by Host.mu
+	players  map[game.PlayerID]*seatRef // guarded by Host.mu
+	host     game.PlayerID              // guarded by Host.mu
+	reserved int                        // guarded by Host.mu: seats promised to joins in flight
+	idle     *time.Timer                // guarded by Host.mu: disposal of an empty room
+	idleGen  uint64                     // guarded by Host.mu: which idle timer is current
+	gone     bool                       // guarded by Host.mu: disposed or stopped
 }
 
 // seatRef is a seat as the host tracks it.
@@ -73,6 +95,8 @@ type seatRef struct {
 	id    game.PlayerID
 	name  string
 	seat  *Seat            // guarded by Host.mu
+	peer  *socketPeer      // guarded by Host.mu: the connection's peer, nil while in grace
+	ready bool             // guarded by Host.mu
 	sock  *socketio.Socket // guarded by Host.mu: nil while in grace
 	token string           // guarded by Host.mu
 	grace *time.Timer      // guarded by Host.mu
@@ -86,6 +110,12 @@ func NewHost(cfg *HostConfig) (*Host, error) {
 	c := DefaultHostConfig()
 	if cfg != nil {
 		c = *cfg
+	}
+	if c.EmptyTimeout == 0 {
+		c.EmptyTimeout = 30 * time.Second
+	}
+	if c.LobbyInterval == 0 {
+		c.LobbyInterval = 250 * time.Millisecond
 	}
 	if c.Modes == nil || c.Grace <= 0 || c.RequestTimeout <= 0 {
 		return nil, errors.New("rooms: HostConfig needs Modes, a positive Grace and RequestTimeout")
@@ -101,21 +131,35 @@ func NewHost(cfg *HostConfig) (*Host, error) {
 	return &Host{
 		cfg: c, log: log, ctx: ctx, end: end,
 		rooms: map[string]*hostedRoom{}, codes: map[string]*hostedRoom{}, tokens: map[string]*seatRef{},
+		watchers: map[*socketio.Socket]*watcher{},
 	}, nil
 }
 
 // Attach binds the host's events on every socket that connects to nsp.
 func (h *Host) Attach(nsp *socketio.Namespace) {
+	if h.cfg.Verifier != nil {
+		nsp.Use(authMiddleware(h.cfg.Verifier))
+	}
 	nsp.OnConnection(func(s *socketio.Socket) {
 		s.On("room:create", h.request(h.create))
 		s.On("room:join", h.request(h.join))
 		s.On("room:rejoin", h.request(h.rejoin))
 		s.On("room:leave", h.request(h.leaveReq))
+		s.On("room:quickjoin", h.request(h.quickjoin))
+		s.On("room:ready", h.request(h.ready))
 		s.On("room:start", h.request(h.start))
+		s.On("room:kick", h.request(h.kick))
+		s.On("room:chat", h.request(h.chat))
+		s.On("lobby:list", h.request(h.list))
+		s.On("lobby:watch", h.request(h.watch))
+		s.On("lobby:unwatch", h.request(h.unwatch))
 		s.On("room:resync", h.request(h.resync))
 		s.On("time:sync", h.request(timeSync))
 		s.On("input", h.input)
-		s.OnDisconnect(func(string) { h.disconnected(s) })
+		s.OnDisconnect(func(string) {
+			h.unwatchSocket(s)
+			h.disconnected(s)
+		})
 	})
 }
 
@@ -184,18 +228,46 @@ func newSeed() uint64 {
 	return binary.LittleEndian.Uint64(r[:])
 }
 
-// launch registers and runs a new room.
-func (h *Host) launch(mode game.Mode, settings game.Settings, name string) (*hostedRoom, error) {
+// launch registers and runs a new room, one seat of which is promised to
+// the caller (hostedRoom.reserved) before anyone else can see the room.
+func (h *Host) launch(mode game.Mode, settings game.Settings, spec roomSpec) (*hostedRoom, error) {
+	hr, err := h.newHosted(mode, settings, spec)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	err = h.registerLocked(hr)
+	h.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	h.run(hr)
+	return hr, nil
+}
+
+// newHosted makes a room that is not registered nor running yet.
+func (h *Host) newHosted(mode game.Mode, settings game.Settings, spec roomSpec) (*hostedRoom, error) {
 	id := uuid.NewString()
 	r, err := NewRoom(id, mode, settings, newSeed(), &h.cfg.Room)
 	if err != nil {
 		return nil, err
 	}
-	hr := &hostedRoom{room: r, id: id, mode: mode.Name(), name: name, createdAt: time.Now(), players: map[game.PlayerID]*seatRef{}}
-	h.mu.Lock()
+	hr := &hostedRoom{
+		room: r, id: id, mode: mode.Name(), name: spec.name, createdAt: time.Now(),
+		private: spec.private, pwHash: spec.pwHash, meta: spec.meta, players: map[game.PlayerID]*seatRef{},
+	}
+	if hr.meta == nil {
+		hr.meta = map[string]any{}
+	}
+	r.onEnd = func() { h.phaseChanged(hr) }
+	return hr, nil
+}
+
+// registerLocked makes hr visible with one seat reserved; h.mu is held.
+// Start it with run after unlocking.
+func (h *Host) registerLocked(hr *hostedRoom) error {
 	if h.closed {
-		h.mu.Unlock()
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	for {
 		hr.code = newCode()
@@ -203,25 +275,37 @@ func (h *Host) launch(mode game.Mode, settings game.Settings, name string) (*hos
 			break
 		}
 	}
-	h.rooms[id], h.codes[hr.code] = hr, hr
+	h.rooms[hr.id], h.codes[hr.code] = hr, hr
+	hr.reserved = 1
 	h.wg.Add(1)
-	h.mu.Unlock()
+	h.touchLocked(hr)
+	return nil
+}
+
+// run starts the goroutine of a registered room.
+func (h *Host) run(hr *hostedRoom) {
 	go func() {
 		defer h.wg.Done()
-		if err := r.Run(h.ctx); err != nil {
-			h.log.Error("rooms: room failed", "room", id, "err", err)
+		if err := hr.room.Run(h.ctx); err != nil {
+			h.log.Error("rooms: room failed", "room", hr.id, "err", err)
 		}
 		h.forgetRoom(hr)
 	}()
-	return hr, nil
 }
 
 // forgetRoom drops a stopped room and its seats.
 func (h *Host) forgetRoom(hr *hostedRoom) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.rooms, hr.id)
-	delete(h.codes, hr.code)
+	if h.rooms[hr.id] == hr {
+		delete(h.rooms, hr.id)
+		delete(h.codes, hr.code)
+	}
+	hr.gone = true
+	if hr.idle != nil {
+		hr.idle.Stop()
+	}
+	h.touchLocked(hr)
 	for _, ref := range hr.players {
 		delete(h.tokens, ref.token)
 		if ref.grace != nil {
@@ -232,3 +316,6 @@ func (h *Host) forgetRoom(hr *hostedRoom) {
 		}
 	}
 }
+
+// DroppedRequests is the number of requests dropped for want of an ack.
+func (h *Host) DroppedRequests() uint64 { return h.dropped.Load() }

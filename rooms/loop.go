@@ -247,6 +247,9 @@ func (r *Room) endMatch() {
 	r.emit("results", r.game.Results())
 	r.phase.Store(uint32(PhaseEnded))
 	r.endedAt = time.Now()
+	if r.onEnd != nil {
+		r.onEnd()
+	}
 	// Commands queued for a tick that will not come run now, in phase ended.
 	cmds := r.pending
 	r.pending = nil

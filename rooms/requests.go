@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"time"
 	"unicode"
@@ -23,6 +24,8 @@ const (
 	CodeNotInRoom     = "NOT_IN_ROOM"
 	CodeNotHost       = "NOT_HOST"
 	CodeSeatExpired   = "SEAT_EXPIRED"
+	CodeWrongPassword = "WRONG_PASSWORD"
+	CodeRateLimited   = "RATE_LIMITED"
 	CodeInternal      = "INTERNAL"
 )
 
@@ -47,6 +50,7 @@ type handler func(s *socketio.Socket, payload []byte) (result map[string]any, af
 func (h *Host) request(fn handler) socketio.EventHandler {
 	return func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
 		if ack == nil {
+			h.dropped.Add(1)
 			h.log.Debug("rooms: request without ack dropped", "sid", s.ID())
 			return
 		}
@@ -147,74 +151,144 @@ func trimSpace(s string) string {
 	return s[start:end]
 }
 
-func defaultPlayerName() string { return "player-" + newCode()[:4] }
+// defaultPlayerName is "player-" and 4 characters of [A-Z2-7] (the
+// contract's Details).
+func defaultPlayerName() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	var r [4]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		panic("rooms: crypto/rand failed: " + err.Error())
+	}
+	for i, b := range r {
+		r[i] = alphabet[b%32]
+	}
+	return "player-" + string(r[:])
+}
 
 // playerName is the socket's handshake name under the contract's rules.
+// A verified token's name comes first.
 func playerName(s *socketio.Socket) string {
+	if id, ok := s.Get(identityKey).(Identity); ok && id.Name != "" {
+		return cleanName(id.Name, 24, func() string { return cleanName(s.Handshake().Auth["name"], 24, defaultPlayerName) })
+	}
 	return cleanName(s.Handshake().Auth["name"], 24, defaultPlayerName)
 }
 
-type createReq struct {
-	Mode       string         `msgpack:"mode"`
-	Name       any            `msgpack:"name"`
-	MaxPlayers int            `msgpack:"maxPlayers"`
-	Options    map[string]any `msgpack:"options"`
-}
-
 func (h *Host) create(s *socketio.Socket, payload []byte) (map[string]any, func(), error) {
-	var req createReq
-	if err := decode(payload, &req); err != nil {
+	f, err := decodeFields(payload)
+	if err != nil {
 		return nil, nil, err
 	}
-	if req.Mode == "" {
+	modeName, ok, err := f.str("mode", 64)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok || modeName == "" {
 		return nil, nil, reqErr(CodeBadRequest, "mode is required")
+	}
+	maxPlayers, _, err := f.integer("maxPlayers")
+	if err != nil {
+		return nil, nil, err
+	}
+	if maxPlayers < 0 || maxPlayers > 1<<16 {
+		return nil, nil, reqErr(CodeBadRequest, "maxPlayers out of range")
+	}
+	private, _, err := f.boolean("private")
+	if err != nil {
+		return nil, nil, err
+	}
+	password, _, err := f.str("password", maxPasswordLen)
+	if err != nil {
+		return nil, nil, err
+	}
+	meta, _, err := f.meta("meta")
+	if err != nil {
+		return nil, nil, err
+	}
+	var options map[string]any
+	if v := f["options"]; v != nil {
+		if options, ok = v.(map[string]any); !ok {
+			return nil, nil, reqErr(CodeBadRequest, "options must be an object")
+		}
+	}
+	if v := f["name"]; v != nil {
+		if _, ok := v.(string); !ok {
+			return nil, nil, reqErr(CodeBadRequest, "name must be a string")
+		}
+	}
+	mode, known := h.cfg.Modes.Lookup(modeName)
+	var settings game.Settings
+	if known {
+		settings, err = mode.Configure(game.Options{MaxPlayers: int(maxPlayers), Raw: options})
+		if err != nil {
+			return nil, nil, reqErr(CodeBadRequest, err.Error())
+		}
 	}
 	if seatOf(s) != nil {
 		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
 	}
-	mode, ok := h.cfg.Modes.Lookup(req.Mode)
-	if !ok {
-		return nil, nil, reqErr(CodeUnknownMode, "no mode "+req.Mode)
+	if !known {
+		return nil, nil, reqErr(CodeUnknownMode, "no mode "+modeName)
 	}
-	settings, err := mode.Configure(game.Options{MaxPlayers: req.MaxPlayers, Raw: req.Options})
-	if err != nil {
-		return nil, nil, reqErr(CodeBadRequest, err.Error())
+	spec := roomSpec{
+		name:    cleanName(f["name"], 48, func() string { return modeName + " room" }),
+		private: private, pwHash: hashPassword(password), meta: meta,
 	}
-	name := cleanName(req.Name, 48, func() string { return req.Mode + " room" })
-	hr, err := h.launch(mode, settings, name)
+	hr, err := h.launch(mode, settings, spec)
 	if err != nil {
 		return nil, nil, err
 	}
 	return h.seat(s, hr)
 }
 
-type joinReq struct {
-	RoomID *string `msgpack:"roomId"`
-	Code   *string `msgpack:"code"`
-}
-
 func (h *Host) join(s *socketio.Socket, payload []byte) (map[string]any, func(), error) {
-	var req joinReq
-	if err := decode(payload, &req); err != nil {
+	f, err := decodeFields(payload)
+	if err != nil {
 		return nil, nil, err
 	}
-	if (req.RoomID == nil) == (req.Code == nil) {
+	roomID, byID, err := f.str("roomId", 64)
+	if err != nil {
+		return nil, nil, err
+	}
+	code, byCode, err := f.str("code", 16)
+	if err != nil {
+		return nil, nil, err
+	}
+	if byID == byCode {
 		return nil, nil, reqErr(CodeBadRequest, "give exactly one of roomId and code")
+	}
+	password, _, err := f.str("password", maxPasswordLen)
+	if err != nil {
+		return nil, nil, err
 	}
 	if seatOf(s) != nil {
 		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
 	}
 	h.mu.Lock()
 	var hr *hostedRoom
-	if req.RoomID != nil {
-		hr = h.rooms[*req.RoomID]
+	if byID {
+		hr = h.rooms[roomID]
 	} else {
-		hr = h.codes[upperASCII(*req.Code)]
+		hr = h.codes[upperASCII(code)]
 	}
-	h.mu.Unlock()
-	if hr == nil {
+	if hr == nil || hr.gone {
+		h.mu.Unlock()
 		return nil, nil, reqErr(CodeRoomNotFound, "no such room")
 	}
+	if !joinablePhase(hr) {
+		h.mu.Unlock()
+		return nil, nil, reqErr(CodeRoomLocked, "the room cannot be joined in its phase")
+	}
+	if hr.pwHash != nil && !checkPassword(hr.pwHash, password) {
+		h.mu.Unlock()
+		return nil, nil, reqErr(CodeWrongPassword, "wrong password")
+	}
+	if len(hr.players)+hr.reserved >= hr.room.Settings().MaxPlayers {
+		h.mu.Unlock()
+		return nil, nil, reqErr(CodeRoomFull, "the room is full")
+	}
+	hr.reserved++
+	h.mu.Unlock()
 	return h.seat(s, hr)
 }
 
@@ -228,7 +302,9 @@ func upperASCII(s string) string {
 	return string(b)
 }
 
-// seat takes a seat in hr for s and builds the Joined result.
+// seat takes the seat reserved in hr for s (hr.reserved was raised by the
+// caller under h.mu) and builds the Joined result. The others hear of the
+// new player, and auto start is checked, once the ack is out.
 func (h *Host) seat(s *socketio.Socket, hr *hostedRoom) (map[string]any, func(), error) {
 	h.mu.Lock()
 	hr.nextID++
@@ -238,6 +314,12 @@ func (h *Host) seat(s *socketio.Socket, hr *hostedRoom) (map[string]any, func(),
 	ctx, cancel := h.reqCtx()
 	defer cancel()
 	seat, err := hr.room.Join(ctx, game.Player{ID: ref.id, Name: ref.name}, peer)
+	if err != nil {
+		h.mu.Lock()
+		hr.reserved--
+		h.armIdleLocked(hr)
+		h.mu.Unlock()
+	}
 	switch {
 	case errors.Is(err, ErrRoomFull):
 		return nil, nil, reqErr(CodeRoomFull, "the room is full")
@@ -249,45 +331,28 @@ func (h *Host) seat(s *socketio.Socket, hr *hostedRoom) (map[string]any, func(),
 		return nil, nil, err
 	}
 	h.mu.Lock()
-	ref.seat, ref.sock, ref.token = seat, s, newToken()
+	hr.reserved--
+	ref.seat, ref.sock, ref.peer, ref.token = seat, s, peer, newToken()
 	if len(hr.players) == 0 {
 		hr.host = ref.id
 	}
 	hr.players[ref.id] = ref
 	h.tokens[ref.token] = ref
+	if hr.idle != nil {
+		hr.idle.Stop()
+		hr.idle = nil
+	}
 	res := h.joinedLocked(hr, ref)
+	h.playerEventLocked(hr, "join", ref, ref.id)
+	h.roomInfoEventLocked(hr, ref.id)
+	h.touchLocked(hr)
 	h.mu.Unlock()
 	s.Set(seatKey, ref)
-	return res, peer.activate, nil
-}
-
-// joinedLocked builds the contract's Joined result; h.mu is held.
-func (h *Host) joinedLocked(hr *hostedRoom, ref *seatRef) map[string]any {
-	players := make([]map[string]any, 0, len(hr.players))
-	for _, p := range hr.players {
-		players = append(players, map[string]any{
-			"id": uint32(p.id), "name": p.name, "ready": false, "host": p.id == hr.host,
-			"connected": p.sock != nil, "bot": false,
-		})
-	}
-	return map[string]any{
-		"room":    h.roomInfoLocked(hr),
-		"you":     map[string]any{"playerId": uint32(ref.id), "seatToken": ref.token},
-		"players": players,
-		// An addition to the contract's Joined: the mode's schema, without which a
-		// client cannot read the snapshot's entity section (docs/snapshot-format.md).
-		"schema": hr.room.mode.Schema().Describe(),
-	}
-}
-
-// roomInfoLocked is the contract's RoomInfo; h.mu is held.
-func (h *Host) roomInfoLocked(hr *hostedRoom) map[string]any {
-	return map[string]any{
-		"id": hr.id, "code": hr.code, "mode": hr.mode, "name": hr.name,
-		"players": len(hr.players), "maxPlayers": hr.room.Settings().MaxPlayers,
-		"private": false, "hasPassword": false, "phase": hr.room.Phase().String(),
-		"meta": map[string]any{}, "createdAt": hr.createdAt.UnixMilli(),
-	}
+	h.lateDisconnect(s)
+	return res, func() {
+		peer.activate()
+		h.autoStart(hr)
+	}, nil
 }
 
 type rejoinReq struct {
@@ -324,6 +389,10 @@ func (h *Host) rejoin(s *socketio.Socket, payload []byte) (map[string]any, func(
 		return nil, nil, err
 	}
 	h.mu.Lock()
+	if ref.hr.players[ref.id] != ref { // the grace period ended meanwhile
+		h.mu.Unlock()
+		return nil, nil, reqErr(CodeSeatExpired, "the seat is gone")
+	}
 	if ref.grace != nil {
 		ref.grace.Stop()
 		ref.grace = nil
@@ -331,13 +400,18 @@ func (h *Host) rejoin(s *socketio.Socket, payload []byte) (map[string]any, func(
 	delete(h.tokens, ref.token)
 	ref.token = newToken()
 	h.tokens[ref.token] = ref
-	ref.sock = s
+	wasGone := ref.sock == nil
+	ref.sock, ref.peer = s, peer
 	res := h.joinedLocked(ref.hr, ref)
+	if wasGone {
+		h.playerEventLocked(ref.hr, "update", ref, ref.id)
+	}
 	h.mu.Unlock()
 	if old != nil && old != s {
 		old.Set(seatKey, nil) // the room told it room:closed {reason: "rejoined"}
 	}
 	s.Set(seatKey, ref)
+	h.lateDisconnect(s)
 	return res, peer.activate, nil
 }
 
@@ -351,22 +425,39 @@ func (h *Host) leaveReq(s *socketio.Socket, _ []byte) (map[string]any, func(), e
 	return nil, nil, nil
 }
 
-// giveUp frees a seat: leave, or grace expiry.
-func (h *Host) giveUp(ref *seatRef) {
+// giveUp frees a seat: leave, kick, or grace expiry. The others get
+// room:player leave (and update for a new host) and room:info.
+func (h *Host) giveUp(ref *seatRef) { h.giveUpIf(ref, nil) }
+
+// giveUpIf gives up the seat if cond, checked under h.mu, holds (nil:
+// always), so that a grace expiry and a rejoin cannot both win.
+func (h *Host) giveUpIf(ref *seatRef, cond func() bool) {
 	h.mu.Lock()
+	hr := ref.hr
+	if hr.players[ref.id] != ref || cond != nil && !cond() {
+		h.mu.Unlock()
+		return // already given up (a kick racing a leave), or back in time
+	}
 	delete(h.tokens, ref.token)
-	delete(ref.hr.players, ref.id)
+	delete(hr.players, ref.id)
 	if ref.grace != nil {
 		ref.grace.Stop()
 		ref.grace = nil
 	}
-	if ref.hr.host == ref.id {
-		ref.hr.host = longestSeated(ref.hr.players)
+	h.playerEventLocked(hr, "leave", ref, 0)
+	if hr.host == ref.id {
+		hr.host = longestSeated(hr.players)
+		if next := hr.players[hr.host]; next != nil {
+			h.playerEventLocked(hr, "update", next, 0)
+		}
 	}
+	h.roomInfoEventLocked(hr, 0)
+	h.touchLocked(hr)
+	h.armIdleLocked(hr)
 	h.mu.Unlock()
 	ctx, cancel := h.reqCtx()
 	defer cancel()
-	_ = ref.hr.room.Leave(ctx, ref.id)
+	_ = hr.room.Leave(ctx, ref.id)
 }
 
 // longestSeated is the player seated first (the lowest id: ids rise).
@@ -404,7 +495,7 @@ func (h *Host) start(s *socketio.Socket, _ []byte) (map[string]any, func(), erro
 	case err != nil:
 		return nil, nil, err
 	}
-	return nil, nil, nil
+	return nil, func() { h.started(ref.hr) }, nil
 }
 
 func (h *Host) resync(s *socketio.Socket, _ []byte) (map[string]any, func(), error) {
@@ -448,6 +539,15 @@ func (h *Host) input(s *socketio.Socket, args socketio.Args, _ socketio.Ack) {
 	}
 }
 
+// lateDisconnect puts a seat into grace when its socket went away while the
+// request that seated it ran (its disconnect handler saw no seat yet);
+// disconnected is idempotent, so a handler that did see it is harmless.
+func (h *Host) lateDisconnect(s *socketio.Socket) {
+	if !s.Connected() {
+		h.disconnected(s)
+	}
+}
+
 // disconnected keeps the seat of a socket that went away without
 // room:leave for the grace period.
 func (h *Host) disconnected(s *socketio.Socket) {
@@ -460,14 +560,10 @@ func (h *Host) disconnected(s *socketio.Socket) {
 		h.mu.Unlock()
 		return
 	}
-	ref.sock = nil
+	ref.sock, ref.peer = nil, nil
+	h.playerEventLocked(ref.hr, "update", ref, ref.id)
 	ref.grace = time.AfterFunc(h.cfg.Grace, func() {
-		h.mu.Lock()
-		back := ref.sock != nil // a rejoin won the race with the timer
-		h.mu.Unlock()
-		if !back {
-			h.giveUp(ref)
-		}
+		h.giveUpIf(ref, func() bool { return ref.sock == nil }) // a rejoin may have won
 	})
 	h.mu.Unlock()
 	ctx, cancel := h.reqCtx()

@@ -58,6 +58,7 @@ type Room struct {
 	ran   atomic.Bool      // Run was called
 	phase atomic.Uint32    // a Phase; written by the room goroutine
 	stats counters         // atomics, from every goroutine
+	onEnd func()           // static (set before Run): called on the room goroutine when a match ends; must not block
 
 	// Owned by the room goroutine.
 	world       *game.World

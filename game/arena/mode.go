@@ -2,7 +2,6 @@ package arena
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/tickroom/tickroom/game"
 )
@@ -123,52 +122,13 @@ func (Mode) Configure(opts game.Options) (game.Settings, error) {
 		s.MaxPlayers = opts.MaxPlayers
 	}
 	if v, ok := opts.Raw["matchSeconds"]; ok && v != nil {
-		secs, ok := wholeNumber(v)
+		secs, ok := game.WholeNumber(v)
 		if !ok || secs < 1 || secs > MaxMatchSeconds {
 			return s, fmt.Errorf("%w: matchSeconds must be an integer in 1..%d", game.ErrBadOptions, MaxMatchSeconds)
 		}
 		s.MatchTicks = uint64(secs) * TickRate
 	}
 	return s, nil
-}
-
-// wholeNumber accepts any Go number type msgpack or JSON decoding yields.
-func wholeNumber(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int:
-		return int64(n), true
-	case int8:
-		return int64(n), true
-	case int16:
-		return int64(n), true
-	case int32:
-		return int64(n), true
-	case int64:
-		return n, true
-	case uint8:
-		return int64(n), true
-	case uint16:
-		return int64(n), true
-	case uint32:
-		return int64(n), true
-	case uint64:
-		if n > math.MaxInt64 {
-			return 0, false
-		}
-		return int64(n), true
-	case float32:
-		return wholeFloat(float64(n))
-	case float64:
-		return wholeFloat(n)
-	}
-	return 0, false
-}
-
-func wholeFloat(f float64) (int64, bool) {
-	if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, false
-	}
-	return int64(f), true
 }
 
 // New starts a match: 200 orbs at random places, phase waiting.

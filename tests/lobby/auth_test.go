@@ -1,0 +1,57 @@
+package lobby
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/netio/client"
+	"github.com/tickroom/tickroom/rooms"
+)
+
+// TestVerifier: with the HMAC verifier configured a bad or missing token is refused with
+// CONNECT_ERROR unauthorized; a good one connects and its name is the player's name.
+func TestVerifier(t *testing.T) {
+	v := rooms.NewHMACVerifier([]byte("test key test key test key 12345"))
+	hc := rooms.DefaultHostConfig()
+	hc.Verifier = v
+	_, url := startHostWith(t, hc)
+	opts := client.DefaultOptions()
+	opts.Transport = client.TransportWebSocket
+	opts.Reconnection = false
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, auth := range []map[string]any{
+		{}, {"token": "nope"}, {"token": 5},
+		{"token": v.Sign(rooms.Identity{Subject: "u"}, time.Now().Add(-time.Second))},
+	} {
+		s, err := client.Dial(ctx, url, auth, &opts)
+		if err == nil {
+			s.Manager().Close()
+			t.Fatalf("auth %v connected, want unauthorized", auth)
+		}
+		if got := err.Error(); !strings.Contains(got, "unauthorized") {
+			t.Errorf("auth %v: %v, want unauthorized", auth, err)
+		}
+	}
+	tok := v.Sign(rooms.Identity{Subject: "u1", Name: " Ada\u0007 "}, time.Now().Add(time.Hour))
+	s, err := client.Dial(ctx, url, map[string]any{"token": tok, "name": "ignored"}, &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Manager().Close()
+	args, err := s.EmitWithAckContext(ctx, "room:create", map[string]any{"mode": "arena"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		OK      bool `msgpack:"ok"`
+		Players []struct {
+			Name string `msgpack:"name"`
+		} `msgpack:"players"`
+	}
+	if err := args.Decode(0, &res); err != nil || !res.OK || len(res.Players) != 1 || res.Players[0].Name != "Ada" {
+		t.Fatalf("create with a verified token: %+v %v", res, err)
+	}
+}

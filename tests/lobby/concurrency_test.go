@@ -1,0 +1,252 @@
+package lobby
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/netio/client"
+	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/tickroom/tickroom/rooms"
+)
+
+// startHost runs a rooms.Host with the arena mode behind an httptest server on 127.0.0.1.
+func startHost(t *testing.T) (*rooms.Host, string) {
+	t.Helper()
+	return startHostWith(t, rooms.DefaultHostConfig())
+}
+
+func startHostWith(t *testing.T, hc rooms.HostConfig) (*rooms.Host, string) {
+	t.Helper()
+	if err := hc.Modes.Register(arena.Mode{}); err != nil {
+		t.Fatal(err)
+	}
+	host, err := rooms.NewHost(&hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sio, err := socketio.NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host.Attach(sio.Of("/"))
+	hs := httptest.NewServer(sio)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = host.Shutdown(ctx)
+		sio.Close()
+		hs.Close()
+	})
+	return host, hs.URL
+}
+
+// dialN connects n msgpack websocket clients.
+func dialN(t *testing.T, url string, n int) []*client.Socket {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	opts := client.DefaultOptions()
+	opts.Transport = client.TransportWebSocket
+	opts.Reconnection = false
+	socks := make([]*client.Socket, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range socks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := client.Dial(ctx, url, map[string]any{"name": "bot"}, &opts)
+			if err != nil {
+				errs <- err
+				return
+			}
+			socks[i] = s
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() {
+		for _, s := range socks {
+			s.Manager().Close()
+		}
+	})
+	return socks
+}
+
+// ack is a request's answer.
+type ack struct {
+	OK    bool `msgpack:"ok"`
+	Error struct {
+		Code string `msgpack:"code"`
+	} `msgpack:"error"`
+	Room struct {
+		ID         string `msgpack:"id"`
+		Players    int    `msgpack:"players"`
+		MaxPlayers int    `msgpack:"maxPlayers"`
+	} `msgpack:"room"`
+}
+
+func request(t *testing.T, s *client.Socket, event string, payload map[string]any) ack {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	args, err := s.EmitWithAckContext(ctx, event, payload)
+	if err != nil {
+		t.Errorf("%s: %v", event, err)
+		return ack{}
+	}
+	var a ack
+	if err := args.Decode(0, &a); err != nil {
+		t.Errorf("%s: decode ack: %v", event, err)
+	}
+	return a
+}
+
+// TestJoinRace: 100 simultaneous joins into a 10-seat room (the creator holds one seat) seat
+// exactly 9 of them; the rest get ROOM_FULL.
+func TestJoinRace(t *testing.T) {
+	host, url := startHost(t)
+	socks := dialN(t, url, 101)
+	created := request(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
+	if !created.OK {
+		t.Fatalf("create: %+v", created)
+	}
+	var wg sync.WaitGroup
+	results := make([]ack, 100)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = request(t, socks[i+1], "room:join", map[string]any{"roomId": created.Room.ID})
+		}()
+	}
+	wg.Wait()
+	ok, full := 0, 0
+	for _, r := range results {
+		switch {
+		case r.OK:
+			ok++
+		case r.Error.Code == "ROOM_FULL":
+			full++
+		default:
+			t.Errorf("unexpected answer %+v", r)
+		}
+	}
+	if ok != 9 || full != 91 {
+		t.Fatalf("seated %d (want 9 + the creator = 10), ROOM_FULL %d (want 91)", ok, full)
+	}
+	list := listRooms(t, socks[0])
+	if len(list) != 1 || list[0].Players != 10 {
+		t.Fatalf("lobby:list includeFull: %+v, want one room of 10", list)
+	}
+	if host.Rooms() != 1 {
+		t.Fatalf("%d rooms, want 1", host.Rooms())
+	}
+}
+
+// TestJoinRaceEmptyRoom: 100 simultaneous joins into a 10-seat room whose creator left seat
+// exactly 10.
+func TestJoinRaceEmptyRoom(t *testing.T) {
+	_, url := startHost(t)
+	socks := dialN(t, url, 101)
+	created := request(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
+	if !created.OK {
+		t.Fatalf("create: %+v", created)
+	}
+	if r := request(t, socks[0], "room:leave", nil); !r.OK {
+		t.Fatalf("leave: %+v", r)
+	}
+	var wg sync.WaitGroup
+	results := make([]ack, 100)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = request(t, socks[i+1], "room:join", map[string]any{"roomId": created.Room.ID})
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, r := range results {
+		if r.OK {
+			ok++
+		} else if r.Error.Code != "ROOM_FULL" {
+			t.Errorf("unexpected answer %+v", r)
+		}
+	}
+	if ok != 10 {
+		t.Fatalf("seated %d, want exactly 10", ok)
+	}
+}
+
+type roomInfo struct {
+	ID         string `msgpack:"id"`
+	Players    int    `msgpack:"players"`
+	MaxPlayers int    `msgpack:"maxPlayers"`
+}
+
+func listRooms(t *testing.T, s *client.Socket) []roomInfo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	args, err := s.EmitWithAckContext(ctx, "lobby:list", map[string]any{"includeFull": true, "limit": 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		OK    bool       `msgpack:"ok"`
+		Rooms []roomInfo `msgpack:"rooms"`
+	}
+	if err := args.Decode(0, &res); err != nil || !res.OK {
+		t.Fatalf("lobby:list: %v %+v", err, res)
+	}
+	return res.Rooms
+}
+
+// TestQuickjoinRace: 200 simultaneous quickjoins for the 10-player arena make exactly 20 full
+// rooms.
+func TestQuickjoinRace(t *testing.T) {
+	host, url := startHost(t)
+	socks := dialN(t, url, 200)
+	var wg sync.WaitGroup
+	results := make([]ack, len(socks))
+	for i, s := range socks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = request(t, s, "room:quickjoin", map[string]any{"mode": "arena"})
+		}()
+	}
+	wg.Wait()
+	perRoom := map[string]int{}
+	for _, r := range results {
+		if !r.OK {
+			t.Fatalf("quickjoin: %+v", r)
+		}
+		perRoom[r.Room.ID]++
+	}
+	if len(perRoom) != 20 {
+		t.Fatalf("%d rooms, want 20", len(perRoom))
+	}
+	for id, n := range perRoom {
+		if n != 10 {
+			t.Errorf("room %s got %d quickjoins, want 10", id, n)
+		}
+	}
+	list := listRooms(t, socks[0])
+	if len(list) != 20 || host.Rooms() != 20 {
+		t.Fatalf("lobby lists %d rooms, host runs %d; want 20", len(list), host.Rooms())
+	}
+	for _, r := range list {
+		if r.Players != 10 || r.MaxPlayers != 10 {
+			t.Errorf("room %s: %d/%d players, want 10/10", r.ID, r.Players, r.MaxPlayers)
+		}
+	}
+}
