@@ -75,8 +75,11 @@ func (p *socketPeer) offer(tick, base uint64, pkt []byte, written func()) error 
 	return p.s.EmitLatest("snapshot", valid, done, msgpack.RawMessage(pkt))
 }
 
-// Close implements Peer.
-func (p *socketPeer) Close(reason string) { p.s.Disconnect(true) }
+// Close implements Peer. The disconnect runs the socket's disconnect
+// handlers, and the host's handler asks the room to drop the seat: on the
+// room goroutine, which calls Close, that request would wait for the room
+// itself. So the disconnect runs on its own short-lived goroutine.
+func (p *socketPeer) Close(reason string) { go p.s.Disconnect(true) }
 
 // activate releases what was held, in order, and lets later sends through.
 func (p *socketPeer) activate() {
