@@ -171,3 +171,15 @@ func metaEqual(a, b any) bool {
 	}
 	return false
 }
+
+// mode returns the required `mode` field of room:create and room:quickjoin.
+func (f fields) mode() (string, error) {
+	name, ok, err := f.str("mode", 64)
+	if err != nil {
+		return "", err
+	}
+	if !ok || name == "" {
+		return "", reqErr(CodeBadRequest, "mode is required")
+	}
+	return name, nil
+}

@@ -179,12 +179,9 @@ func (h *Host) create(s *socketio.Socket, payload []byte) (map[string]any, func(
 	if err != nil {
 		return nil, nil, err
 	}
-	modeName, ok, err := f.str("mode", 64)
+	modeName, err := f.mode()
 	if err != nil {
 		return nil, nil, err
-	}
-	if !ok || modeName == "" {
-		return nil, nil, reqErr(CodeBadRequest, "mode is required")
 	}
 	maxPlayers, _, err := f.integer("maxPlayers")
 	if err != nil {
@@ -207,6 +204,7 @@ func (h *Host) create(s *socketio.Socket, payload []byte) (map[string]any, func(
 	}
 	var options map[string]any
 	if v := f["options"]; v != nil {
+		var ok bool
 		if options, ok = v.(map[string]any); !ok {
 			return nil, nil, reqErr(CodeBadRequest, "options must be an object")
 		}

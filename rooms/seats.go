@@ -242,12 +242,9 @@ func (h *Host) quickjoin(s *socketio.Socket, payload []byte) (map[string]any, fu
 	if err != nil {
 		return nil, nil, err
 	}
-	modeName, ok, err := f.str("mode", 64)
+	modeName, err := f.mode()
 	if err != nil {
 		return nil, nil, err
-	}
-	if !ok || modeName == "" {
-		return nil, nil, reqErr(CodeBadRequest, "mode is required")
 	}
 	meta, _, err := f.meta("meta")
 	if err != nil {
