@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -87,11 +88,23 @@ func (s *Server) Close() {
 		list = append(list, sess)
 	}
 	s.mu.Unlock()
+	// Gracefully: what is queued (a game's room:closed, say) is still written, then the
+	// close frame. A peer that does not read gets its connection cut after closeGrace.
 	for _, sess := range list {
-		sess.close(ReasonServerShuttingDown, ErrServerClosed, closeError)
+		sess.close(ReasonServerShuttingDown, ErrServerClosed, closeGraceful)
 		sess.endLinger()
 	}
-	s.wg.Wait()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-time.After(2 * closeGrace):
+	}
+	for _, sess := range list {
+		sess.cutConns()
+	}
+	<-done
 }
 
 // ServeHTTP handles handshakes, polling requests and websocket connections.

@@ -334,6 +334,19 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 // client's next GET to deliver the close packet (the reference's closeTimeout).
 const pollingCloseTimeout = 30 * time.Second
 
+// cutConns closes the session's network connections at once, ending a writer stuck on a
+// peer that does not read (Server.Close after its grace).
+func (s *Session) cutConns() {
+	s.mu.Lock()
+	conns := []*websocket.Conn{s.ws, s.upgradeConn}
+	s.mu.Unlock()
+	for _, c := range conns {
+		if c != nil {
+			c.NetConn().Close()
+		}
+	}
+}
+
 // peerCloseLinger is how long a session the client closed over polling still answers a
 // crossing GET with a noop.
 const peerCloseLinger = time.Second
