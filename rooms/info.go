@@ -12,6 +12,9 @@ func (h *Host) joinedLocked(hr *hostedRoom, ref *seatRef) map[string]any {
 		"room":    h.roomInfoLocked(hr),
 		"you":     map[string]any{"playerId": uint32(ref.id), "seatToken": ref.token},
 		"players": players,
+		// An addition to the contract's Joined: the mode's schema, without which a
+		// client cannot read the snapshot's entity section (docs/snapshot-format.md).
+		"schema": hr.room.mode.Schema().Describe(),
 	}
 }
 

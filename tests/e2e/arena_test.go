@@ -21,6 +21,9 @@ func TestArenaTwoPlayers(t *testing.T) {
 		b := mustDial(t, srv.URL, tr, "bob")
 
 		ja := a.mustSeat(t, "room:create", map[string]any{"mode": "arena"})
+		if len(ja.Schema.Kinds) != 2 || ja.Schema.Kinds[0].Name != "player" {
+			t.Errorf("Joined schema: %+v, want the arena's kinds (player, orb)", ja.Schema)
+		}
 		if ja.Room.Mode != "arena" || len(ja.Room.Code) != 6 || ja.You.SeatToken == "" || ja.You.PlayerID == 0 {
 			t.Fatalf("create: Joined %+v", ja)
 		}

@@ -269,6 +269,11 @@ type joined struct {
 		Host      bool  `msgpack:"host"`
 		Connected bool  `msgpack:"connected"`
 	} `msgpack:"players"`
+	Schema struct {
+		Kinds []struct {
+			Name string `msgpack:"name"`
+		} `msgpack:"kinds"`
+	} `msgpack:"schema"`
 }
 
 // ackError is the error of an {ok: false} ack.
