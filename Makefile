@@ -7,7 +7,7 @@ SHELL := /bin/bash
 GO ?= go
 NPM ?= npm
 # Node packages the tests need; each dir has a package.json and a committed package-lock.json.
-NODE_DIRS := tests/node netio/sioparser/testdata/capture
+NODE_DIRS := tests/node netio/sioparser/testdata/capture client-js
 GOTEST_TIMEOUT ?= 12m
 FUZZTIME ?= 10s
 EIO_SUITE ?=

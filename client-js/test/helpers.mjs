@@ -1,0 +1,35 @@
+// Shared by the end-to-end tests: the server URL (set by the Go test that starts the gameserver,
+// client-js/e2e_test.go) and small waiting helpers.
+export const URL = process.env.TICKROOM_URL || "";
+export const skip = URL ? false : "TICKROOM_URL is not set: run through `go test ./client-js/`";
+
+/** waitFor polls cond every 20 ms until it is truthy or ms pass. */
+export async function waitFor(cond, ms = 5000, what = "condition") {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = cond();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** next resolves with the arguments of the next `event` on an object with on() returning off(). */
+export function next(target, event, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { off(); reject(new Error(`timed out waiting for ${event}`)); }, ms);
+    const off = target.on(event, (...args) => { clearTimeout(timer); off(); resolve(args); });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** rejects asserts that p rejects with a TickroomError of that code. */
+export async function rejectsWith(assert, p, code, TickroomError) {
+  await assert.rejects(p, (e) => {
+    assert.ok(e instanceof TickroomError, `expected a TickroomError, got ${e}`);
+    assert.equal(e.code, code, e.message);
+    assert.equal(typeof e.message, "string");
+    return true;
+  });
+}
