@@ -1,0 +1,195 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/netio/client"
+)
+
+// ErrConfig is wrapped by every configuration error.
+var ErrConfig = errors.New("gamebot: invalid configuration")
+
+// Behaviour is how a bot steers.
+type Behaviour string
+
+// The behaviours.
+const (
+	// BehaviourIdle stands still: inputs carry x = y = 0.
+	BehaviourIdle Behaviour = "idle"
+	// BehaviourWander picks a random direction and changes it about once a second.
+	BehaviourWander Behaviour = "wander"
+	// BehaviourSeek steers to the nearest orb in the bot's mirror.
+	BehaviourSeek Behaviour = "seek"
+)
+
+// RoomPolicy is how bots find rooms.
+type RoomPolicy string
+
+// The room policies.
+const (
+	// RoomsQuickjoin seats every bot with room:quickjoin; the server picks the rooms and
+	// their size (arena: 10).
+	RoomsQuickjoin RoomPolicy = "quickjoin"
+	// RoomsPrivate splits the bots into groups of RoomSize: the first of each group creates
+	// a private room (and starts it), the others join it by its code.
+	RoomsPrivate RoomPolicy = "private"
+)
+
+// Config is one run. Start from DefaultConfig.
+type Config struct {
+	URL        string        // server base URL
+	Bots       int           // bots to run
+	Mode       string        // game mode
+	RoomSize   int           // players per room (private rooms; quickjoin rooms are the server's size)
+	Duration   time.Duration // from the start of the run to the stop of every bot
+	Ramp       float64       // bots started per second
+	Behaviour  Behaviour     // how bots steer
+	InputRate  int           // inputs per second per bot; 0 sends none
+	Transport  client.Transport
+	Parser     client.Parser
+	NamePrefix string     // bot names are NamePrefix + index
+	Rooms      RoomPolicy // how bots find rooms
+	JSON       bool       // print the report as JSON instead of a table
+	Seed       uint64     // seeds the wander behaviour; bots differ by index
+
+	// Thresholds: breaking one makes the run fail.
+	MaxP99     time.Duration // input-to-ack p99; 0 means no limit
+	MaxDesyncs int           // hash mismatches; negative means no limit
+	MaxErrors  int           // errors plus unexpected disconnects; negative means no limit
+
+	// CPUProfile and MemProfile, when set, are files for a pprof CPU profile of the run and
+	// a heap profile at nine tenths of the duration (every bot still playing): to see what the bots themselves cost.
+	CPUProfile, MemProfile string
+
+	// StatusEvery is the period of the status line; 0 turns it off.
+	StatusEvery time.Duration
+	// ConnectTimeout bounds one bot's connect, and JoinTimeout its join request.
+	ConnectTimeout time.Duration
+	JoinTimeout    time.Duration
+}
+
+// DefaultConfig returns the defaults of the flags.
+func DefaultConfig() Config {
+	return Config{
+		URL:            "http://localhost:8080",
+		Bots:           10,
+		Mode:           arena.Name,
+		RoomSize:       arena.DefaultMaxPlayers,
+		Duration:       60 * time.Second,
+		Ramp:           200,
+		Behaviour:      BehaviourSeek,
+		InputRate:      20,
+		Transport:      client.TransportWebSocket,
+		Parser:         client.ParserMsgpack,
+		NamePrefix:     "bot-",
+		Rooms:          RoomsQuickjoin,
+		Seed:           1,
+		MaxP99:         0,
+		MaxDesyncs:     0,
+		MaxErrors:      -1,
+		StatusEvery:    time.Second,
+		ConnectTimeout: 20 * time.Second,
+		JoinTimeout:    20 * time.Second,
+	}
+}
+
+// Validate reports the first invalid field, wrapped in ErrConfig.
+func (c *Config) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
+	}
+	u, err := url.Parse(c.URL)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return bad("--url %q must be an http(s) URL with a host", c.URL)
+	case c.Bots <= 0:
+		return bad("--bots must be positive")
+	case c.Mode == "":
+		return bad("--mode is required")
+	case c.RoomSize < 1 || c.RoomSize > arena.MaxPlayersLimit:
+		return bad("--room-size must be in 1..%d", arena.MaxPlayersLimit)
+	case c.Rooms == RoomsQuickjoin && c.Mode == arena.Name && c.RoomSize != arena.DefaultMaxPlayers:
+		return bad("--room-size %d needs --rooms private: quickjoin rooms have the server's size (%d)",
+			c.RoomSize, arena.DefaultMaxPlayers)
+	case c.Duration <= 0:
+		return bad("--duration must be positive")
+	case c.Ramp <= 0:
+		return bad("--ramp must be positive")
+	case c.Behaviour != BehaviourIdle && c.Behaviour != BehaviourWander && c.Behaviour != BehaviourSeek:
+		return bad("--behaviour %q must be idle, wander or seek", c.Behaviour)
+	case c.InputRate < 0 || c.InputRate > 60:
+		return bad("--input-rate must be in 0..60 (the server's sustained limit)")
+	case c.Transport > client.TransportPolling:
+		return bad("unknown transport %v", c.Transport)
+	case c.Parser > client.ParserText:
+		return bad("unknown parser %v", c.Parser)
+	case c.Rooms != RoomsQuickjoin && c.Rooms != RoomsPrivate:
+		return bad("--rooms %q must be quickjoin or private", c.Rooms)
+	case c.MaxP99 < 0:
+		return bad("--max-p99 must not be negative")
+	case c.StatusEvery < 0 || c.ConnectTimeout <= 0 || c.JoinTimeout <= 0:
+		return bad("timeouts must be positive")
+	}
+	return nil
+}
+
+// parseConfig reads the flags into a validated Config.
+func parseConfig(args []string, stderr io.Writer) (Config, error) {
+	c := DefaultConfig()
+	fs := flag.NewFlagSet("gamebot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.URL, "url", c.URL, "server base URL")
+	fs.IntVar(&c.Bots, "bots", c.Bots, "number of bots")
+	fs.StringVar(&c.Mode, "mode", c.Mode, "game mode")
+	fs.IntVar(&c.RoomSize, "room-size", c.RoomSize, "players per room (with --rooms private)")
+	fs.DurationVar(&c.Duration, "duration", c.Duration, "run length, from the start to the stop of every bot")
+	fs.Float64Var(&c.Ramp, "ramp", c.Ramp, "bots started per second")
+	behaviour := fs.String("behaviour", string(c.Behaviour), "idle, wander or seek (the nearest orb)")
+	fs.IntVar(&c.InputRate, "input-rate", c.InputRate, "inputs per second per bot (0: none)")
+	transport := fs.String("transport", "websocket", "websocket, polling or upgrade")
+	parser := fs.String("parser", "msgpack", "msgpack or text")
+	fs.StringVar(&c.NamePrefix, "name-prefix", c.NamePrefix, "bot name prefix (the index follows)")
+	rooms := fs.String("rooms", string(c.Rooms), "quickjoin or private")
+	fs.BoolVar(&c.JSON, "json", c.JSON, "print the report as JSON")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the wander behaviour")
+	fs.DurationVar(&c.MaxP99, "max-p99", c.MaxP99, "fail when the input-to-ack p99 is above this (0: no limit)")
+	fs.IntVar(&c.MaxDesyncs, "max-desyncs", c.MaxDesyncs, "fail when desyncs are above this (-1: no limit)")
+	fs.IntVar(&c.MaxErrors, "max-errors", c.MaxErrors, "fail when errors plus disconnects are above this (-1: no limit)")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	fs.StringVar(&c.MemProfile, "memprofile", "", "write a heap profile at 9/10 of the duration to this file")
+	fs.DurationVar(&c.StatusEvery, "status-every", c.StatusEvery, "status line period on stderr (0: off)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("%w: unexpected arguments %q", ErrConfig, fs.Args())
+	}
+	c.Behaviour = Behaviour(*behaviour)
+	c.Rooms = RoomPolicy(*rooms)
+	switch strings.ToLower(*transport) {
+	case "websocket":
+		c.Transport = client.TransportWebSocket
+	case "polling":
+		c.Transport = client.TransportPolling
+	case "upgrade":
+		c.Transport = client.TransportUpgrade
+	default:
+		return c, fmt.Errorf("%w: --transport %q must be websocket, polling or upgrade", ErrConfig, *transport)
+	}
+	switch strings.ToLower(*parser) {
+	case "msgpack":
+		c.Parser = client.ParserMsgpack
+	case "text":
+		c.Parser = client.ParserText
+	default:
+		return c, fmt.Errorf("%w: --parser %q must be msgpack or text", ErrConfig, *parser)
+	}
+	return c, c.Validate()
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tickroom/tickroom/netio/sioparser"
+)
+
+// stats are the run's shared counters, written by every bot.
+type stats struct {
+	connected atomic.Int64 // gauge
+	inRoom    atomic.Int64 // gauge
+
+	snapshots, snapBytes, wireDown atomic.Uint64
+	inputsSent, wireUp             atomic.Uint64
+	hashed, desyncs                atomic.Uint64
+	iaSum, iaSumSq                 atomic.Uint64 // inter-arrival µs and µs²
+
+	// Per-bot spans, added when a bot stops: rates are intervals / span.
+	snapIntervals, inputIntervals atomic.Uint64
+	snapSpan, inputSpan           atomic.Int64 // ns
+
+	latency, latencyNow, interArrival, connectTime, joinTime histogram
+
+	mu          sync.Mutex
+	errors      map[string]int // guarded by mu
+	disconnects map[string]int // guarded by mu
+}
+
+// maxReasons bounds the distinct reasons kept; more go to "other".
+const maxReasons = 50
+
+func count(m map[string]int, reason string) {
+	if _, ok := m[reason]; !ok && len(m) >= maxReasons {
+		reason = "other"
+	}
+	m[reason]++
+}
+
+func (s *stats) addError(reason string) {
+	s.mu.Lock()
+	count(s.errors, reason)
+	s.mu.Unlock()
+}
+
+func (s *stats) addDisconnect(reason string) {
+	s.mu.Lock()
+	count(s.disconnects, reason)
+	s.mu.Unlock()
+}
+
+// totals returns the error and disconnect counts.
+func (s *stats) totals() (errs, discs int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.errors {
+		errs += n
+	}
+	for _, n := range s.disconnects {
+		discs += n
+	}
+	return errs, discs
+}
+
+// group is one private room's rendezvous: its first bot creates the room
+// and closes ready (code set) or failed.
+type group struct {
+	ready, failed chan struct{}
+	code          string // written before ready is closed
+	failOnce      sync.Once
+}
+
+func (g *group) fail() { g.failOnce.Do(func() { close(g.failed) }) }
+
+// runner is one run of cfg.
+type runner struct {
+	cfg            Config
+	stats          stats
+	snapOverhead   int // Socket.IO msgpack packet bytes around a snapshot argument
+	packetOverhead int // Socket.IO msgpack packet bytes around an event's data array
+
+	// atPeak, when set, runs once at nine tenths of the duration, while every
+	// bot still plays (a heap profile).
+	atPeak func()
+
+	gmu    sync.Mutex
+	groups map[int]*group // guarded by gmu
+}
+
+func newRunner(cfg Config) (*runner, error) {
+	r := &runner{cfg: cfg, groups: map[int]*group{}}
+	r.stats.errors = map[string]int{}
+	r.stats.disconnects = map[string]int{}
+	// The packet around an event: {type, data, nsp}. The data array is
+	// counted by the caller; a snapshot's is ["snapshot", arg].
+	data, err := sioparser.EncodeArgs("snapshot", []any{nil})
+	if err != nil {
+		return nil, err
+	}
+	pkt, err := sioparser.EncodeMsgpack(&sioparser.Packet{Type: sioparser.Event, Namespace: "/", Data: data})
+	if err != nil {
+		return nil, err
+	}
+	r.snapOverhead = len(pkt) - 1 // minus the nil argument
+	r.packetOverhead = len(pkt) - len(data)
+	return r, nil
+}
+
+func (r *runner) group(i int) *group {
+	r.gmu.Lock()
+	defer r.gmu.Unlock()
+	k := i / r.cfg.RoomSize
+	g := r.groups[k]
+	if g == nil {
+		g = &group{ready: make(chan struct{}), failed: make(chan struct{})}
+		r.groups[k] = g
+	}
+	return g
+}
+
+// run starts the bots at the ramp rate, stops them all at cfg.Duration
+// after the start (or when ctx is done), and returns the report. The
+// status line goes to status once per cfg.StatusEvery.
+func (r *runner) run(ctx context.Context, status io.Writer) *Report {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	stopStatus := make(chan struct{})
+	var statusDone sync.WaitGroup
+	if r.cfg.StatusEvery > 0 && status != nil {
+		statusDone.Add(1)
+		go func() {
+			defer statusDone.Done()
+			r.statusLoop(start, stopStatus, status)
+		}()
+	}
+	if r.atPeak != nil {
+		peak := time.AfterFunc(r.cfg.Duration*9/10, r.atPeak)
+		defer peak.Stop()
+	}
+	gap := time.Duration(float64(time.Second) / r.cfg.Ramp)
+	started := 0
+launch:
+	for i := 0; i < r.cfg.Bots; i++ {
+		if d := time.Until(start.Add(time.Duration(i) * gap)); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				break launch
+			case <-t.C:
+			}
+		}
+		b := newBot(r, i)
+		started++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.run(ctx)
+		}()
+	}
+	<-ctx.Done()
+	wg.Wait()
+	close(stopStatus)
+	statusDone.Wait()
+	return r.report(start, time.Since(start), started)
+}
+
+func (r *runner) statusLoop(start time.Time, stop <-chan struct{}, w io.Writer) {
+	tick := time.NewTicker(r.cfg.StatusEvery)
+	defer tick.Stop()
+	last, lastAt := r.stats.snapshots.Load(), time.Now()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-tick.C:
+			n := r.stats.snapshots.Load()
+			rate := float64(n-last) / now.Sub(lastAt).Seconds()
+			last, lastAt = n, now
+			lat := r.stats.latencyNow.summarize(true)
+			errs, discs := r.stats.totals()
+			fmt.Fprintf(w, "gamebot %4.0fs  connected %d/%d  in rooms %d  snapshots/s %.0f  p99 %.1f ms  desyncs %d  errors %d  disconnects %d\n",
+				now.Sub(start).Seconds(), r.stats.connected.Load(), r.cfg.Bots, r.stats.inRoom.Load(), rate,
+				lat.P99, r.stats.desyncs.Load(), errs, discs)
+		}
+	}
+}
+
+func sortedCounts(m map[string]int) []ReasonCount {
+	out := make([]ReasonCount, 0, len(m))
+	for k, v := range m {
+		out = append(out, ReasonCount{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	return out
+}
