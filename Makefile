@@ -13,11 +13,11 @@ FUZZTIME ?= 10s
 EIO_SUITE ?=
 SIO_SUITE ?=
 
-.PHONY: test deps vet gotest fuzz bench run conformance-published
+.PHONY: test deps chromium vet gotest fuzz bench run conformance-published
 
 test: deps vet gotest fuzz
 
-deps:
+deps: chromium
 	@for d in $(NODE_DIRS); do \
 		echo "npm: installing $$d"; \
 		if [ -f "$$d/package-lock.json" ]; then \
@@ -26,6 +26,15 @@ deps:
 			(cd "$$d" && $(NPM) install --no-audit --no-fund --loglevel=error); \
 		fi; \
 	done
+
+# Debian's Chromium for the browser test (tests/browser, playwright-core drives it); installed
+# only when missing. CI runs as root; elsewhere run `sudo make chromium` once.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "chromium: installing Debian's chromium"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 vet:
 	$(GO) vet ./...

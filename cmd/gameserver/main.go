@@ -93,14 +93,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, placeholderPage)
-	})
+	mux.Handle("/", demoHandler())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -147,7 +140,3 @@ func newHost(cfg config, log *slog.Logger) (*rooms.Host, error) {
 	hc.Logger = log
 	return rooms.NewHost(&hc)
 }
-
-// placeholderPage stands in for the demo until client-js lands (issue 6).
-const placeholderPage = `<!doctype html><meta charset="utf-8"><title>tickroom</title>
-<h1>tickroom</h1><p>The Socket.IO endpoint is at <code>/socket.io/</code>. The arena demo page arrives with the JS client.</p>`
