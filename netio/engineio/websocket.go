@@ -3,7 +3,9 @@ package engineio
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -209,7 +211,7 @@ func (s *Session) writeLoop(c *websocket.Conn) {
 				s.mu.Lock()
 				s.writing = false
 				s.wsCloseFrame = false
-				after := s.closeLocked(ReasonTransportError, err, closeAbort)
+				after := s.closeLocked(writeFailureReason(err), err, closeAbort)
 				s.mu.Unlock()
 				after()
 				c.NetConn().Close()
@@ -241,7 +243,7 @@ func (s *Session) writeLoop(c *websocket.Conn) {
 		if err != nil {
 			s.writing = false
 			s.wsCloseFrame = false
-			after := s.closeLocked(ReasonTransportError, err, closeAbort)
+			after := s.closeLocked(writeFailureReason(err), err, closeAbort)
 			s.mu.Unlock()
 			after()
 			c.NetConn().Close()
@@ -329,4 +331,15 @@ func keptHeaders(h http.Header) http.Header {
 		}
 	}
 	return out
+}
+
+// writeFailureReason names a failed write. A peer that has gone away (its connection reset,
+// or closed under a write racing its close frame, which the reader reports as "transport
+// close") is "transport close" too; a write that timed out on a stuck peer is "transport
+// error".
+func writeFailureReason(err error) string {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) {
+		return ReasonTransportClose
+	}
+	return ReasonTransportError
 }

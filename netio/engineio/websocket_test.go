@@ -3,8 +3,11 @@ package engineio
 import (
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -337,4 +340,21 @@ func TestNoGoroutineLeak(t *testing.T) {
 		}
 	}()
 	waitGoroutines(t, base)
+}
+
+func TestWriteFailureReason(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{&net.OpError{Op: "write", Err: os.NewSyscallError("write", syscall.EPIPE)}, ReasonTransportClose},
+		{&net.OpError{Op: "write", Err: os.NewSyscallError("write", syscall.ECONNRESET)}, ReasonTransportClose},
+		{fmt.Errorf("wrapped: %w", net.ErrClosed), ReasonTransportClose},
+		{os.ErrDeadlineExceeded, ReasonTransportError},
+	}
+	for _, c := range cases {
+		if got := writeFailureReason(c.err); got != c.want {
+			t.Errorf("%v: %q, want %q", c.err, got, c.want)
+		}
+	}
 }
