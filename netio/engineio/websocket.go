@@ -209,12 +209,7 @@ func (s *Session) writeLoop(c *websocket.Conn) {
 			s.mu.Unlock()
 			if err := s.writeLatest(c, l); err != nil {
 				s.mu.Lock()
-				s.writing = false
-				s.wsCloseFrame = false
-				after := s.closeLocked(writeFailureReason(err), err, closeAbort)
-				s.mu.Unlock()
-				after()
-				c.NetConn().Close()
+				s.writeFailedLocked(c, err)
 				return
 			}
 			continue
@@ -241,12 +236,7 @@ func (s *Session) writeLoop(c *websocket.Conn) {
 		s.mu.Lock()
 		s.out.recycle(batch)
 		if err != nil {
-			s.writing = false
-			s.wsCloseFrame = false
-			after := s.closeLocked(writeFailureReason(err), err, closeAbort)
-			s.mu.Unlock()
-			after()
-			c.NetConn().Close()
+			s.writeFailedLocked(c, err)
 			return
 		}
 		s.mu.Unlock()
@@ -331,6 +321,17 @@ func keptHeaders(h http.Header) http.Header {
 		}
 	}
 	return out
+}
+
+// writeFailedLocked ends the writer after a failed write: the session closes and the
+// connection is cut. s.mu is held on entry and released.
+func (s *Session) writeFailedLocked(c *websocket.Conn, err error) {
+	s.writing = false
+	s.wsCloseFrame = false
+	after := s.closeLocked(writeFailureReason(err), err, closeAbort)
+	s.mu.Unlock()
+	after()
+	c.NetConn().Close()
 }
 
 // writeFailureReason names a failed write. A peer that has gone away (its connection reset,
