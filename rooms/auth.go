@@ -96,6 +96,12 @@ func (v *HMACVerifier) Verify(token string) (Identity, error) {
 // identityKey is where a socket keeps its verified Identity.
 const identityKey = "tickroom.identity"
 
+// subjectOf is the socket's verified account, "" without a verifier.
+func subjectOf(s *socketio.Socket) string {
+	id, _ := s.Get(identityKey).(Identity)
+	return id.Subject
+}
+
 // authMiddleware refuses connections whose token the verifier rejects.
 func authMiddleware(v TokenVerifier) socketio.Middleware {
 	return func(s *socketio.Socket) error {

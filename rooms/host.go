@@ -91,15 +91,18 @@ type hostedRoom struct {
 
 // seatRef is a seat as the host tracks it.
 type seatRef struct {
-	hr    *hostedRoom // static
-	id    game.PlayerID
-	name  string
-	seat  *Seat            // guarded by Host.mu
-	peer  *socketPeer      // guarded by Host.mu: the connection's peer, nil while in grace
-	ready bool             // guarded by Host.mu
-	sock  *socketio.Socket // guarded by Host.mu: nil while in grace
-	token string           // guarded by Host.mu
-	grace *time.Timer      // guarded by Host.mu
+	hr   *hostedRoom // static
+	id   game.PlayerID
+	name string
+	// subject is the verified account that took the seat ("" without a
+	// token verifier); only that account may rejoin it.
+	subject string
+	seat    *Seat            // guarded by Host.mu
+	peer    *socketPeer      // guarded by Host.mu: the connection's peer, nil while in grace
+	ready   bool             // guarded by Host.mu
+	sock    *socketio.Socket // guarded by Host.mu: nil while in grace
+	token   string           // guarded by Host.mu
+	grace   *time.Timer      // guarded by Host.mu
 }
 
 // seatKey is where a socket keeps its seat (socketio.Socket.Set).

@@ -26,6 +26,7 @@ const (
 	CodeSeatExpired   = "SEAT_EXPIRED"
 	CodeWrongPassword = "WRONG_PASSWORD"
 	CodeRateLimited   = "RATE_LIMITED"
+	CodeUnauthorized  = "UNAUTHORIZED"
 	CodeInternal      = "INTERNAL"
 )
 
@@ -306,7 +307,7 @@ func upperASCII(s string) string {
 func (h *Host) seat(s *socketio.Socket, hr *hostedRoom) (map[string]any, func(), error) {
 	h.mu.Lock()
 	hr.nextID++
-	ref := &seatRef{hr: hr, id: game.PlayerID(hr.nextID), name: playerName(s)}
+	ref := &seatRef{hr: hr, id: game.PlayerID(hr.nextID), name: playerName(s), subject: subjectOf(s)}
 	h.mu.Unlock()
 	peer := newSocketPeer(s)
 	ctx, cancel := h.reqCtx()
@@ -367,6 +368,10 @@ func (h *Host) rejoin(s *socketio.Socket, payload []byte) (map[string]any, func(
 	}
 	h.mu.Lock()
 	ref := h.tokens[req.SeatToken]
+	if ref != nil && ref.subject != subjectOf(s) {
+		h.mu.Unlock()
+		return nil, nil, reqErr(CodeUnauthorized, "the seat belongs to another account")
+	}
 	if cur := seatOf(s); cur != nil && cur != ref {
 		h.mu.Unlock()
 		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -27,10 +28,22 @@ type config struct {
 	// HashEvery puts the view hash in every HashEvery-th snapshot (0: never);
 	// tests and bots turn it on to check their mirrors.
 	HashEvery int
+	// SeatGrace is how long a dropped player's seat waits for room:rejoin.
+	SeatGrace time.Duration
+	// TokenSecret, when set (env TICKROOM_TOKEN_SECRET, at least 32 bytes),
+	// turns on the HMAC token verifier (rooms.HMACVerifier): every connection
+	// needs auth.token signed with it. Empty: anonymous play.
+	TokenSecret string
+	// CPUProfile, when set, is a file that receives a CPU profile of the
+	// whole run (written at shutdown).
+	CPUProfile string
 }
 
+// minTokenSecret is the shortest TICKROOM_TOKEN_SECRET accepted.
+const minTokenSecret = 32
+
 func defaultConfig() config {
-	return config{Addr: "localhost:8080", ShutdownTimeout: 10 * time.Second, LogLevel: slog.LevelInfo}
+	return config{Addr: "localhost:8080", ShutdownTimeout: 10 * time.Second, LogLevel: slog.LevelInfo, SeatGrace: 20 * time.Second}
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -38,11 +51,15 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if v := getenv("TICKROOM_ADDR"); v != "" {
 		c.Addr = v
 	}
+	// The secret comes from the environment only: a flag would show it in ps.
+	c.TokenSecret = getenv("TICKROOM_TOKEN_SECRET")
 	fs := flag.NewFlagSet("gameserver", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env TICKROOM_ADDR)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.IntVar(&c.HashEvery, "hash-every", c.HashEvery, "put the view hash in every Nth snapshot (0: never)")
+	fs.DurationVar(&c.SeatGrace, "seat-grace", c.SeatGrace, "how long a dropped player's seat is kept for room:rejoin")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -51,6 +68,12 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.HashEvery < 0 {
 		return c, errors.New("gameserver: -hash-every must not be negative")
+	}
+	if c.SeatGrace <= 0 {
+		return c, errors.New("gameserver: -seat-grace must be positive")
+	}
+	if c.TokenSecret != "" && len(c.TokenSecret) < minTokenSecret {
+		return c, fmt.Errorf("gameserver: TICKROOM_TOKEN_SECRET must be at least %d bytes", minTokenSecret)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return c, errors.New("gameserver: -shutdown-timeout must be positive")
@@ -67,6 +90,17 @@ func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			log.Error("gameserver: -cpuprofile", "err", err)
+			os.Exit(1)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	if err := run(ctx, cfg, log, os.Stdout, nil); err != nil {
 		log.Error("gameserver stopped", "err", err)
 		os.Exit(1)
@@ -136,6 +170,11 @@ func newHost(cfg config, log *slog.Logger) (*rooms.Host, error) {
 		return nil, err
 	}
 	hc.Room.HashEvery = cfg.HashEvery
+	hc.Grace = cfg.SeatGrace
+	if cfg.TokenSecret != "" {
+		hc.Verifier = rooms.NewHMACVerifier([]byte(cfg.TokenSecret))
+		log.Info("gameserver: token verifier on: connections need auth.token")
+	}
 	hc.Room.Logger = log
 	hc.Logger = log
 	return rooms.NewHost(&hc)

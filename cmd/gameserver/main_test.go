@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tickroom/tickroom/netio/client"
+	"github.com/tickroom/tickroom/rooms"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -27,6 +30,57 @@ func TestParseConfig(t *testing.T) {
 	if _, err := parseConfig([]string{"-log-level", "loud"}, func(string) string { return "" }); err == nil {
 		t.Fatal("bad log level accepted")
 	}
+	if _, err := parseConfig([]string{"-seat-grace", "0s"}, func(string) string { return "" }); err == nil {
+		t.Fatal("zero seat grace accepted")
+	}
+	c, err = parseConfig([]string{"-seat-grace", "2s"}, func(string) string { return "" })
+	if err != nil || c.SeatGrace != 2*time.Second || c.TokenSecret != "" {
+		t.Fatalf("seat grace: %+v %v", c, err)
+	}
+	short := map[string]string{"TICKROOM_TOKEN_SECRET": "too short"}
+	if _, err := parseConfig(nil, func(k string) string { return short[k] }); err == nil {
+		t.Fatal("a short token secret accepted")
+	}
+}
+
+// TestTokenSecret: with TICKROOM_TOKEN_SECRET set, the server refuses a connection without
+// a token signed with that secret (CONNECT_ERROR unauthorized) and accepts one with.
+func TestTokenSecret(t *testing.T) {
+	secret := "0123456789abcdef0123456789abcdef"
+	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0"}, func(k string) string {
+		return map[string]string{"TICKROOM_TOKEN_SECRET": secret}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready) }()
+	defer func() { cancel(); <-done }()
+	url := "http://" + (<-ready).String()
+	opts := client.DefaultOptions()
+	opts.Transport = client.TransportWebSocket
+	opts.Reconnection = false
+	dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer dcancel()
+	good := rooms.NewHMACVerifier([]byte(secret)).Sign(rooms.Identity{Subject: "u1"}, time.Now().Add(time.Hour))
+	other := rooms.NewHMACVerifier([]byte("another secret, 32 bytes long..")).Sign(rooms.Identity{Subject: "u1"}, time.Now().Add(time.Hour))
+	for _, tok := range []string{"", other} {
+		s, err := client.Dial(dctx, url, map[string]any{"token": tok}, &opts)
+		if err == nil {
+			s.Manager().Close()
+			t.Fatalf("token %q connected", tok)
+		}
+		if !strings.Contains(err.Error(), "unauthorized") {
+			t.Fatalf("token %q: %v, want unauthorized", tok, err)
+		}
+	}
+	s, err := client.Dial(dctx, url, map[string]any{"token": good}, &opts)
+	if err != nil {
+		t.Fatalf("a token signed with the secret: %v", err)
+	}
+	s.Manager().Close()
 }
 
 // TestRunServesAndShutsDown starts the server on a loopback port, checks the

@@ -46,12 +46,57 @@ func TestVerifier(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res struct {
-		OK      bool `msgpack:"ok"`
+		OK  bool `msgpack:"ok"`
+		You struct {
+			SeatToken string `msgpack:"seatToken"`
+		} `msgpack:"you"`
 		Players []struct {
 			Name string `msgpack:"name"`
 		} `msgpack:"players"`
 	}
 	if err := args.Decode(0, &res); err != nil || !res.OK || len(res.Players) != 1 || res.Players[0].Name != "Ada" {
 		t.Fatalf("create with a verified token: %+v %v", res, err)
+	}
+
+	// A seat belongs to its account: another account holding the seat token gets
+	// UNAUTHORIZED and takes nothing; the same account on a new connection rejoins.
+	rejoin := func(sub string, token string) (code string) {
+		t.Helper()
+		c, err := client.Dial(ctx, url, map[string]any{"token": v.Sign(rooms.Identity{Subject: sub}, time.Now().Add(time.Hour))}, &opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Manager().Close()
+		args, err := c.EmitWithAckContext(ctx, "room:rejoin", map[string]any{"seatToken": token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			OK    bool `msgpack:"ok"`
+			Error struct {
+				Code string `msgpack:"code"`
+			} `msgpack:"error"`
+		}
+		if err := args.Decode(0, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.OK {
+			return "ok"
+		}
+		return r.Error.Code
+	}
+	if got := rejoin("u2", res.You.SeatToken); got != rooms.CodeUnauthorized {
+		t.Fatalf("rejoin with u1's seat token as u2: %s, want UNAUTHORIZED", got)
+	}
+	// The refused attempt took nothing: the owner is still seated and its token works.
+	chat, err := s.EmitWithAckContext(ctx, "room:chat", map[string]any{"text": "still here"})
+	var chatRes struct {
+		OK bool `msgpack:"ok"`
+	}
+	if err != nil || chat.Decode(0, &chatRes) != nil || !chatRes.OK {
+		t.Fatalf("the owner's chat after the refused rejoin: %v %+v", err, chatRes)
+	}
+	if got := rejoin("u1", res.You.SeatToken); got != "ok" {
+		t.Fatalf("rejoin as u1 on a new connection: %s, want ok", got)
 	}
 }
