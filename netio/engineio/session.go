@@ -60,6 +60,8 @@ type Session struct {
 	out           outbox          // guarded by mu
 	ws            *websocket.Conn // guarded by mu: set once when the transport is websocket
 	writing       bool            // guarded by mu: a writer goroutine owns ws writes
+	parked        bool            // guarded by mu: that writer waits for work (see writerLinger)
+	wake          chan struct{}   // guarded by mu: wakes a parked writer (capacity 1); nil without one
 	wsCloseFrame  bool            // guarded by mu: the writer ends with a close frame
 
 	// polling, guarded by mu
@@ -196,7 +198,7 @@ func (s *Session) SendVolatile(msgs ...Message) bool {
 	if s.closed || s.out.len() > 0 || len(msgs) > s.srv.cfg.OutboxSize {
 		return false
 	}
-	if s.ws != nil && s.writing || s.ws == nil && !s.pollActive {
+	if s.ws != nil && s.busyWriterLocked() || s.ws == nil && !s.pollActive {
 		return false
 	}
 	for _, m := range msgs {
@@ -269,10 +271,12 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 		case mode == closeGraceful:
 			s.wsCloseFrame = true
 			s.startWriterLocked()
-		case mode == closeAbort || s.writing:
+		case mode == closeAbort || s.busyWriterLocked():
 			// A writer may be stuck on a peer that does not read: cut the connection.
+			// A parked one wakes up, sees the session closed and ends.
 			s.out.reset()
 			drop = append(drop, s.ws)
+			s.wakeWriterLocked()
 		default:
 			s.out.reset()
 			s.wsCloseFrame = true

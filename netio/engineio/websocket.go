@@ -175,24 +175,59 @@ func (s *Session) upgradeEnded(c *websocket.Conn, err error) {
 	s.srv.log.Debug("engineio: upgrade failed", "sid", s.id, "err", err)
 }
 
-// startWriterLocked starts the writer goroutine unless one is running.
+// writerLinger is how long a writer goroutine waits for more to write before it ends. A
+// player's connection gets a snapshot every tick, so its writer stays, with the stack it grew
+// writing; a fresh goroutine per snapshot cost a stack growth and a goroutine start on every
+// write (a tenth of the server's CPU at 500 players). A quiet connection keeps no writer.
+const writerLinger = time.Second
+
+// startWriterLocked starts the writer goroutine unless one is running, and wakes it if it is
+// parked.
 func (s *Session) startWriterLocked() {
-	if s.writing || s.ws == nil {
+	if s.ws == nil {
+		return
+	}
+	if s.writing {
+		s.wakeWriterLocked()
 		return
 	}
 	s.writing = true
+	s.wake = make(chan struct{}, 1)
 	s.srv.wg.Add(1) // a reader of this connection is counted, so the counter is not zero
-	go s.writeLoop(s.ws)
+	go s.writeLoop(s.ws, s.wake)
 }
 
-// writeLoop writes the outbox until it is empty, then exits; after a graceful close it ends
-// with the close frame.
-func (s *Session) writeLoop(c *websocket.Conn) {
+// busyWriterLocked reports a writer goroutine that is writing (not parked).
+func (s *Session) busyWriterLocked() bool { return s.writing && !s.parked }
+
+// wakeWriterLocked wakes a parked writer.
+func (s *Session) wakeWriterLocked() {
+	if !s.parked {
+		return
+	}
+	s.parked = false
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// wsWriter is the writer goroutine's own state.
+type wsWriter struct {
+	c        *websocket.Conn
+	deadline time.Time // the write deadline last set on c
+}
+
+// writeLoop writes the outbox and the latest slot; with nothing to write it parks for up to
+// writerLinger, then ends. After a graceful close it ends with the close frame.
+func (s *Session) writeLoop(c *websocket.Conn, wake chan struct{}) {
 	defer s.srv.wg.Done()
+	w := &wsWriter{c: c}
+	var linger *time.Timer
 	for {
 		s.mu.Lock()
 		if s.closed && !s.wsCloseFrame { // aborted: the connection is being dropped
-			s.writing = false
+			s.writing, s.parked, s.wake = false, false, nil
 			s.mu.Unlock()
 			return
 		}
@@ -207,7 +242,7 @@ func (s *Session) writeLoop(c *websocket.Conn) {
 			}
 			l := s.takeLatestLocked()
 			s.mu.Unlock()
-			if err := s.writeLatest(c, l); err != nil {
+			if err := s.writeLatest(w, l); err != nil {
 				s.mu.Lock()
 				s.writeFailedLocked(c, err)
 				return
@@ -216,20 +251,39 @@ func (s *Session) writeLoop(c *websocket.Conn) {
 		}
 		if len(batch) == 0 {
 			s.out.recycle(batch)
-			s.writing = false
-			closing := s.closed && s.wsCloseFrame
-			s.wsCloseFrame = false
-			s.mu.Unlock()
-			if closing {
+			if s.closed && s.wsCloseFrame {
+				s.writing, s.parked, s.wake = false, false, nil
+				s.wsCloseFrame = false
+				s.mu.Unlock()
 				c.WriteControl(websocket.CloseMessage, nil, time.Now().Add(closeGrace))
 				c.SetReadDeadline(time.Now().Add(closeGrace)) // the reader ends the connection
+				return
 			}
-			return
+			if s.parked { // parked, and nothing came within writerLinger
+				s.writing, s.parked, s.wake = false, false, nil
+				s.mu.Unlock()
+				if linger != nil {
+					linger.Stop()
+				}
+				return
+			}
+			s.parked = true
+			s.mu.Unlock()
+			if linger == nil {
+				linger = time.NewTimer(writerLinger)
+			} else {
+				linger.Reset(writerLinger)
+			}
+			select {
+			case <-wake: // startWriterLocked cleared parked
+			case <-linger.C: // parked is still set: the next round ends the writer
+			}
+			continue
 		}
 		s.mu.Unlock()
 		var err error
 		for _, p := range batch {
-			if err = s.writePacket(c, p); err != nil {
+			if err = s.writePacket(w, p); err != nil {
 				break
 			}
 		}
@@ -244,12 +298,12 @@ func (s *Session) writeLoop(c *websocket.Conn) {
 }
 
 // writeLatest writes a slot group unless it is no longer valid, then reports it written.
-func (s *Session) writeLatest(c *websocket.Conn, l *latestSlot) error {
+func (s *Session) writeLatest(w *wsWriter, l *latestSlot) error {
 	if l.valid != nil && !l.valid() {
 		return nil
 	}
 	for _, m := range l.msgs {
-		if err := s.writePacket(c, Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data}); err != nil {
+		if err := s.writePacket(w, Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data}); err != nil {
 			return err
 		}
 	}
@@ -260,9 +314,16 @@ func (s *Session) writeLatest(c *websocket.Conn, l *latestSlot) error {
 }
 
 // writePacket writes one packet as one frame. p.Data is only read: gorilla does not mask
-// server frames, and text frames are assembled in a pooled buffer.
-func (s *Session) writePacket(c *websocket.Conn, p Packet) error {
-	c.SetWriteDeadline(time.Now().Add(s.srv.cfg.PingInterval + s.srv.cfg.PingTimeout))
+// server frames, and text frames are assembled in a pooled buffer. A write may block for at
+// most about PingInterval + PingTimeout; the deadline is moved only when a quarter of that
+// has passed since it was set, not on every frame (setting it costs more than the check).
+func (s *Session) writePacket(ww *wsWriter, p Packet) error {
+	c := ww.c
+	limit := s.srv.cfg.PingInterval + s.srv.cfg.PingTimeout
+	if now := time.Now(); ww.deadline.Sub(now) < limit-limit/4 {
+		ww.deadline = now.Add(limit)
+		c.SetWriteDeadline(ww.deadline)
+	}
 	if p.Binary {
 		return c.WriteMessage(websocket.BinaryMessage, p.Data)
 	}
@@ -326,7 +387,7 @@ func keptHeaders(h http.Header) http.Header {
 // writeFailedLocked ends the writer after a failed write: the session closes and the
 // connection is cut. s.mu is held on entry and released.
 func (s *Session) writeFailedLocked(c *websocket.Conn, err error) {
-	s.writing = false
+	s.writing, s.parked, s.wake = false, false, nil
 	s.wsCloseFrame = false
 	after := s.closeLocked(writeFailureReason(err), err, closeAbort)
 	s.mu.Unlock()
