@@ -61,14 +61,17 @@ func runArenaPlayers(url string, nRooms int) error {
 		go func() { defer wg.Done(); p.steer(tb, uint64(i), stop) }()
 	}
 	fmt.Println("ready")
-	bufio.NewReader(os.Stdin).ReadString('\n')
+	// Every line on stdin asks for the snapshots received so far; EOF stops.
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		var snaps int64
+		for _, p := range all {
+			snaps += p.snaps.Load()
+		}
+		fmt.Println(snaps)
+	}
 	close(stop)
 	wg.Wait()
-	var snaps int64
-	for _, p := range all {
-		snaps += p.snaps.Load()
-	}
-	fmt.Println("snapshots", snaps)
 	return nil
 }
 
@@ -106,16 +109,35 @@ func BenchmarkArenaLoad(b *testing.B) {
 			pprof.StartCPUProfile(f)
 			defer f.Close()
 		}
-		cpu0, t0 := cpuTime(), time.Now()
+		received := func() int64 {
+			fmt.Fprintln(stdin)
+			if !sc.Scan() {
+				b.Fatal("the players process stopped")
+			}
+			n, err := strconv.ParseInt(sc.Text(), 10, 64)
+			if err != nil {
+				b.Fatalf("players: %q", sc.Text())
+			}
+			return n
+		}
+		snaps0, cpu0, t0 := received(), cpuTime(), time.Now()
 		time.Sleep(seconds * time.Second)
-		cpu, wall := cpuTime()-cpu0, time.Since(t0)
+		cpu, wall, snaps := cpuTime()-cpu0, time.Since(t0), received()-snaps0
 		pprof.StopCPUProfile()
 		stdin.Close()
 		for sc.Scan() {
 		}
 		cmd.Wait()
-		playerTicks := float64(nRooms*10) * wall.Seconds() * 20
+		players := float64(nRooms * 10)
+		playerTicks := players * wall.Seconds() * 20
+		rate := float64(snaps) / players / wall.Seconds()
 		b.ReportMetric(float64(cpu.Nanoseconds())/playerTicks, "server-cpu-ns/player-tick")
 		b.ReportMetric(cpu.Seconds()/wall.Seconds(), "server-cpus")
+		b.ReportMetric(rate, "snapshots/s/player")
+		// A players process short of CPU reads late, the server skips snapshots for
+		// it (latest wins), and the server's cost per tick looks smaller than it is.
+		if rate < 18 {
+			b.Fatalf("players received %.1f snapshots/s of 20: the players process could not keep up, so the server's CPU per tick is not measured", rate)
+		}
 	}
 }

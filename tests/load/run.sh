@@ -10,6 +10,7 @@
 # inputs/s, 60 s. Every knob is an environment variable:
 #   ROOMS=200 ROOM_SIZE=10 BEHAVIOUR=seek INPUT_RATE=20 DURATION=60s RAMP=200
 #   TRANSPORT=websocket PARSER=msgpack HASH_EVERY=10 OUT=<file> GAMEBOT_ARGS=...
+#   SERVER_ARGS=... (extra gameserver flags, e.g. -cpuprofile /tmp/server.prof)
 # (BOTS overrides ROOMS x ROOM_SIZE.) The exit status is gamebot's: 1 when a
 # threshold in GAMEBOT_ARGS (--max-p99, --max-desyncs, --max-errors) is broken.
 set -euo pipefail
@@ -25,6 +26,7 @@ TRANSPORT=${TRANSPORT:-websocket}
 PARSER=${PARSER:-msgpack}
 HASH_EVERY=${HASH_EVERY:-10}
 GAMEBOT_ARGS=${GAMEBOT_ARGS:-}
+SERVER_ARGS=${SERVER_ARGS:-}
 OUT=${OUT:-load-$(date -u +%Y%m%dT%H%M%SZ).json}
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -44,7 +46,7 @@ trap cleanup EXIT
 # Bots and server share the machine: every bot is one socket at each end.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-"$work/gameserver" -addr 127.0.0.1:0 -hash-every "$HASH_EVERY" -log-level warn \
+"$work/gameserver" -addr 127.0.0.1:0 -hash-every "$HASH_EVERY" -log-level warn $SERVER_ARGS \
 	>"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 url=""
