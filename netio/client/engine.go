@@ -83,6 +83,8 @@ type engineConn struct {
 	tr      transport         // guarded by mu; swapped by an upgrade
 	q       []engineio.Packet // guarded by mu
 	writing bool              // guarded by mu: a writer goroutine is running
+	parked  bool              // guarded by mu: that writer waits for work (writerLinger)
+	wake    chan struct{}     // guarded by mu: wakes a parked writer (capacity 1)
 	paused  bool              // guarded by mu: an upgrade holds the writer back
 	closed  bool              // guarded by mu
 }
@@ -191,24 +193,62 @@ func (c *engineConn) sendControl(p engineio.Packet) {
 }
 
 func (c *engineConn) kickLocked() {
-	if c.writing || c.paused || len(c.q) == 0 {
+	if c.paused || len(c.q) == 0 {
+		return
+	}
+	if c.writing {
+		if c.parked {
+			c.parked = false
+			select {
+			case c.wake <- struct{}{}:
+			default:
+			}
+		}
 		return
 	}
 	c.writing = true
+	c.wake = make(chan struct{}, 1)
 	c.wg.Add(1)
-	go c.writeLoop()
+	go c.writeLoop(c.wake)
 }
 
-// writeLoop writes queued packets until the queue is empty, then exits.
-func (c *engineConn) writeLoop() {
+// writerLinger is how long the writer goroutine waits for more to write before it ends. A
+// bot sends input every tick: a fresh writer per input grew a stack and started a goroutine
+// each time (a tenth of a bot's CPU with the write deadline below).
+const writerLinger = time.Second
+
+// writeLoop writes queued packets; with nothing queued it parks for up to writerLinger, then
+// ends. It ends at once when the connection closes or an upgrade pauses it.
+func (c *engineConn) writeLoop(wake chan struct{}) {
 	defer c.wg.Done()
 	var batch []engineio.Packet
+	var linger *time.Timer
+	defer func() {
+		if linger != nil {
+			linger.Stop()
+		}
+	}()
 	for {
 		c.mu.Lock()
-		if c.closed || c.paused || len(c.q) == 0 {
-			c.writing = false
+		if c.closed || c.paused || len(c.q) == 0 && c.parked {
+			c.writing, c.parked, c.wake = false, false, nil
 			c.mu.Unlock()
 			return
+		}
+		if len(c.q) == 0 {
+			c.parked = true
+			c.mu.Unlock()
+			if linger == nil {
+				linger = time.NewTimer(writerLinger)
+			} else {
+				linger.Reset(writerLinger)
+			}
+			select {
+			case <-wake: // kickLocked cleared parked
+			case <-linger.C: // still parked: the next round ends the writer
+			case <-c.done:
+			}
+			continue
 		}
 		batch, c.q = c.q, batch[:0]
 		tr := c.tr
@@ -221,7 +261,7 @@ func (c *engineConn) writeLoop() {
 		if err != nil {
 			c.close(ReasonTransportError, err, false)
 			c.mu.Lock()
-			c.writing = false
+			c.writing, c.parked, c.wake = false, false, nil
 			c.mu.Unlock()
 			return
 		}

@@ -17,6 +17,7 @@ import (
 type wsTransport struct {
 	ws           *websocket.Conn // static
 	writeTimeout time.Duration   // static
+	deadline     time.Time       // guarded by engineConn.writeMu: the write deadline last set
 }
 
 func (t *wsTransport) name() string { return engineio.TransportWebSocket }
@@ -24,7 +25,12 @@ func (t *wsTransport) name() string { return engineio.TransportWebSocket }
 func (t *wsTransport) write(pkts []engineio.Packet) error {
 	var buf []byte
 	for _, p := range pkts {
-		_ = t.ws.SetWriteDeadline(time.Now().Add(t.writeTimeout))
+		// The deadline moves only when a quarter of it has passed: setting it on every
+		// frame cost more than the check.
+		if now := time.Now(); t.deadline.Sub(now) < t.writeTimeout-t.writeTimeout/4 {
+			t.deadline = now.Add(t.writeTimeout)
+			_ = t.ws.SetWriteDeadline(t.deadline)
+		}
 		var err error
 		if p.Binary {
 			err = t.ws.WriteMessage(websocket.BinaryMessage, p.Data)
