@@ -3,6 +3,7 @@ package game
 import (
 	"encoding/binary"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 )
@@ -397,17 +398,63 @@ func (m *Mirror) Kind(id EntityID) int {
 }
 
 // val returns field f of id if held and of kind want, else nil.
-func (m *Mirror) val(id EntityID, f int, want FieldKind) (*fieldVal, Field) {
+func (m *Mirror) val(id EntityID, f int, want FieldKind) (*fieldVal, *Field) {
 	i, ok := m.find(id)
 	if !ok {
-		return nil, Field{}
+		return nil, nil
 	}
-	e := &m.ents[i]
+	return m.field(&m.ents[i], f, want)
+}
+
+// field returns field f of e if it is of kind want, else nil.
+func (m *Mirror) field(e *mirrorEntity, f int, want FieldKind) (*fieldVal, *Field) {
 	fs := m.c.schema.Kinds[e.kind].Fields
 	if f < 0 || f >= len(fs) || fs[f].Kind != want {
-		return nil, Field{}
+		return nil, nil
 	}
-	return &e.vals[f], fs[f]
+	return &e.vals[f], &fs[f]
+}
+
+// All iterates over the entities held, ascending by id, without a lookup per
+// field read: a bot scanning its view for the nearest target reads fields
+// of every entity. An entity read after the next Apply reads stale values.
+func (m *Mirror) All() iter.Seq[MirrorEntity] {
+	return func(yield func(MirrorEntity) bool) {
+		for i := range m.ents {
+			if !yield(MirrorEntity{m: m, e: &m.ents[i]}) {
+				return
+			}
+		}
+	}
+}
+
+// MirrorEntity is one entity of a Mirror, as All yields it.
+type MirrorEntity struct {
+	m *Mirror
+	e *mirrorEntity
+}
+
+// ID returns the entity's id.
+func (e MirrorEntity) ID() EntityID { return e.e.id }
+
+// Kind returns the entity's kind.
+func (e MirrorEntity) Kind() int { return e.e.kind }
+
+// Int returns int field f (0 when not an int field of the entity's kind).
+func (e MirrorEntity) Int(f int) int64 {
+	if v, _ := e.m.field(e.e, f, KindInt); v != nil {
+		return int64(v.n)
+	}
+	return 0
+}
+
+// Float returns float field f as Mirror.Float does.
+func (e MirrorEntity) Float(f int) float64 {
+	v, fd := e.m.field(e.e, f, KindFloat)
+	if v == nil {
+		return 0
+	}
+	return wireFloat(fd, v.n)
 }
 
 // Int returns int field f of id (0 when absent or not an int).
@@ -442,7 +489,7 @@ func (m *Mirror) String(id EntityID, f int) string {
 	return ""
 }
 
-func wireFloat(fd Field, n uint64) float64 {
+func wireFloat(fd *Field, n uint64) float64 {
 	if fd.Quantum > 0 {
 		return float64(int64(n)) * fd.Quantum
 	}
@@ -471,7 +518,7 @@ func (m *Mirror) GlobalFloat(g int) float64 {
 	if v == nil {
 		return 0
 	}
-	return wireFloat(fd, v.n)
+	return wireFloat(&fd, v.n)
 }
 
 // GlobalBool returns bool global g.

@@ -14,7 +14,6 @@ import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/netio/sioparser"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -33,7 +32,54 @@ type input struct {
 	Seq   uint64  `msgpack:"seq"`
 	X     float64 `msgpack:"x"`
 	Y     float64 `msgpack:"y"`
-	Boost bool    `msgpack:"boost"`
+	Boost bool    `msgpack:"boost,omitempty"`
+}
+
+// dataSize is the length of ["input", in] as the client encodes it (canonical msgpack, as
+// notepack writes it): counting it costs nothing, encoding it twice cost 7 % of a bot's CPU.
+func (in input) dataSize() int {
+	n := 1 + 6 + 1 + 4 + uintSize(in.Seq) + 2 + numberSize(in.X) + 2 + numberSize(in.Y)
+	if in.Boost {
+		n += 6 + 1
+	}
+	return n
+}
+
+// uintSize is the msgpack length of a non-negative integer, smallest form.
+func uintSize(u uint64) int {
+	switch {
+	case u < 128:
+		return 1
+	case u < 1<<8:
+		return 2
+	case u < 1<<16:
+		return 3
+	case u < 1<<32:
+		return 5
+	}
+	return 9
+}
+
+// numberSize is the msgpack length of a number as notepack writes it: an integral value in
+// the int64 range as the smallest integer, anything else as a float64.
+func numberSize(f float64) int {
+	if f != math.Trunc(f) || math.IsInf(f, 0) || f < -(1<<63) || f >= 1<<63 {
+		return 9
+	}
+	i := int64(f)
+	switch {
+	case i >= 0:
+		return uintSize(uint64(i))
+	case i >= -32:
+		return 1
+	case i >= -1<<7:
+		return 2
+	case i >= -1<<15:
+		return 3
+	case i >= -1<<31:
+		return 5
+	}
+	return 9
 }
 
 // ackHead is the head of every request's ack, and joined the part of a
@@ -365,10 +411,8 @@ func (b *bot) send(x, y float64) {
 		return
 	}
 	st.inputsSent.Add(1)
-	if data, err := sioparser.EncodeArgs("input", []any{in}); err == nil {
-		n := len(data) + b.r.packetOverhead
-		st.wireUp.Add(uint64(n + wsHeader(n, true)))
-	}
+	n := in.dataSize() + b.r.packetOverhead
+	st.wireUp.Add(uint64(n + wsHeader(n, true)))
 }
 
 // rescanEvery is how many snapshots a seeking bot keeps its target orb
@@ -390,9 +434,9 @@ func (b *bot) seek() (float64, float64) {
 	m := b.mirror
 	if b.self == 0 || m.Kind(b.self) != arena.KindPlayer || m.Int(b.self, arena.PlayerPID) != b.pid {
 		b.self, b.target = 0, 0
-		for _, id := range m.IDs() {
-			if m.Kind(id) == arena.KindPlayer && m.Int(id, arena.PlayerPID) == b.pid {
-				b.self = id
+		for e := range m.All() {
+			if e.Kind() == arena.KindPlayer && e.Int(arena.PlayerPID) == b.pid {
+				b.self = e.ID()
 				break
 			}
 		}
@@ -406,13 +450,13 @@ func (b *bot) seek() (float64, float64) {
 		b.scannedAt = b.snaps
 		b.target = 0
 		best := math.Inf(1)
-		for _, id := range m.IDs() {
-			if m.Kind(id) != arena.KindOrb {
+		for e := range m.All() {
+			if e.Kind() != arena.KindOrb {
 				continue
 			}
-			dx, dy := m.Float(id, arena.OrbX)-ox, m.Float(id, arena.OrbY)-oy
+			dx, dy := e.Float(arena.OrbX)-ox, e.Float(arena.OrbY)-oy
 			if d := dx*dx + dy*dy; d < best {
-				best, b.target = d, id
+				best, b.target = d, e.ID()
 			}
 		}
 	}
