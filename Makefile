@@ -13,11 +13,11 @@ FUZZTIME ?= 10s
 EIO_SUITE ?=
 SIO_SUITE ?=
 
-.PHONY: test deps chromium vet gotest fuzz bench run conformance-published
+.PHONY: test deps chromium tools vet gotest fuzz bench run conformance-published
 
 test: deps vet gotest fuzz
 
-deps: chromium
+deps: chromium tools
 	@for d in $(NODE_DIRS); do \
 		echo "npm: installing $$d"; \
 		if [ -f "$$d/package-lock.json" ]; then \
@@ -34,6 +34,17 @@ chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 		echo "chromium: installing Debian's chromium"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
+# The load script (tests/load/run.sh, run by its Go test) needs jq and /usr/bin/time (Debian's
+# jq and time packages); installed only when missing.
+tools:
+	@missing=""; \
+	command -v jq >/dev/null || missing="$$missing jq"; \
+	[ -x /usr/bin/time ] || missing="$$missing time"; \
+	if [ -n "$$missing" ]; then \
+		echo "tools: installing$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	fi
 
 vet:

@@ -67,6 +67,8 @@ type Host struct {
 
 	watchers map[*socketio.Socket]*watcher // guarded by mu: lobby:watch
 	dropped  atomic.Uint64                 // requests without an ack
+	// goneStats sums the Stats of the rooms that have stopped.
+	goneStats Stats // guarded by mu
 }
 
 // hostedRoom is a running room and what the host knows of it.
@@ -87,6 +89,7 @@ type hostedRoom struct {
 	idle     *time.Timer                // guarded by Host.mu: disposal of an empty room
 	idleGen  uint64                     // guarded by Host.mu: which idle timer is current
 	gone     bool                       // guarded by Host.mu: disposed or stopped
+	counted  bool                       // guarded by Host.mu: its Stats are in Host.goneStats
 }
 
 // seatRef is a seat as the host tracks it.
@@ -303,6 +306,10 @@ func (h *Host) forgetRoom(hr *hostedRoom) {
 	if h.rooms[hr.id] == hr {
 		delete(h.rooms, hr.id)
 		delete(h.codes, hr.code)
+	}
+	if !hr.counted {
+		h.goneStats = h.goneStats.add(hr.room.Stats())
+		hr.counted = true
 	}
 	hr.gone = true
 	if hr.idle != nil {

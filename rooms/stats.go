@@ -5,25 +5,25 @@ import "sync/atomic"
 // Stats are a room's counters since it was made. Read them with Room.Stats
 // from any goroutine.
 type Stats struct {
-	Ticks        uint64 // steps run
-	CatchUpSteps uint64 // steps run late, after a stall, beyond one per timer wake-up
-	Overruns     uint64 // due steps dropped because a stall went beyond MaxCatchUp
+	Ticks        uint64 `json:"ticks"`        // steps run
+	CatchUpSteps uint64 `json:"catchUpSteps"` // steps run late, after a stall, beyond one per timer wake-up
+	Overruns     uint64 `json:"overruns"`     // due steps dropped because a stall went beyond MaxCatchUp
 
-	InputsApplied     uint64 // inputs passed to Game.Input
-	InputsStale       uint64 // seq below the last applied one
-	InputsDuplicate   uint64 // seq equal to the last applied one or to another in the same tick
-	InputsQueueFull   uint64 // oldest inputs pushed out of a full queue
-	InputsRateLimited uint64 // over the token bucket
-	InputsMalformed   uint64 // bad seq or rejected by Game.DecodeInput
-	Floods            uint64 // players disconnected for flooding
+	InputsApplied     uint64 `json:"inputsApplied"`     // inputs passed to Game.Input
+	InputsStale       uint64 `json:"inputsStale"`       // seq below the last applied one
+	InputsDuplicate   uint64 `json:"inputsDuplicate"`   // seq equal to the last applied one or to another in the same tick
+	InputsQueueFull   uint64 `json:"inputsQueueFull"`   // oldest inputs pushed out of a full queue
+	InputsRateLimited uint64 `json:"inputsRateLimited"` // over the token bucket
+	InputsMalformed   uint64 `json:"inputsMalformed"`   // bad seq or rejected by Game.DecodeInput
+	Floods            uint64 `json:"floods"`            // players disconnected for flooding
 
-	Snapshots          uint64 // snapshot boundaries
-	SnapshotsOffered   uint64 // packets handed to peers
-	SnapshotsWritten   uint64 // packets peers reported written; the rest were replaced, dropped or are in flight
-	FullSnapshots      uint64 // packets with b = 0
-	SectionEncodes     uint64 // World.AppendDelta calls: one per group sharing baseline and view
-	SnapshotBytes      uint64 // bytes of the packets offered
-	BaselineViolations uint64 // writes of a delta over a baseline the client did not hold (a Peer bug)
+	Snapshots          uint64 `json:"snapshots"`          // snapshot boundaries
+	SnapshotsOffered   uint64 `json:"snapshotsOffered"`   // packets handed to peers
+	SnapshotsWritten   uint64 `json:"snapshotsWritten"`   // packets peers reported written; the rest were replaced, dropped or are in flight
+	FullSnapshots      uint64 `json:"fullSnapshots"`      // packets with b = 0
+	SectionEncodes     uint64 `json:"sectionEncodes"`     // World.AppendDelta calls: one per group sharing baseline and view
+	SnapshotBytes      uint64 `json:"snapshotBytes"`      // bytes of the packets offered
+	BaselineViolations uint64 `json:"baselineViolations"` // writes of a delta over a baseline the client did not hold (a Peer bug)
 }
 
 // counters are Stats as atomics: the room goroutine, the network
@@ -45,4 +45,50 @@ func (c *counters) load() Stats {
 		FullSnapshots: c.full.Load(), SectionEncodes: c.encodes.Load(), SnapshotBytes: c.bytes.Load(),
 		BaselineViolations: c.viols.Load(),
 	}
+}
+
+// add returns the field-wise sum of s and o.
+func (s Stats) add(o Stats) Stats {
+	return Stats{
+		Ticks: s.Ticks + o.Ticks, CatchUpSteps: s.CatchUpSteps + o.CatchUpSteps, Overruns: s.Overruns + o.Overruns,
+		InputsApplied: s.InputsApplied + o.InputsApplied, InputsStale: s.InputsStale + o.InputsStale,
+		InputsDuplicate: s.InputsDuplicate + o.InputsDuplicate, InputsQueueFull: s.InputsQueueFull + o.InputsQueueFull,
+		InputsRateLimited: s.InputsRateLimited + o.InputsRateLimited, InputsMalformed: s.InputsMalformed + o.InputsMalformed,
+		Floods:    s.Floods + o.Floods,
+		Snapshots: s.Snapshots + o.Snapshots, SnapshotsOffered: s.SnapshotsOffered + o.SnapshotsOffered,
+		SnapshotsWritten: s.SnapshotsWritten + o.SnapshotsWritten, FullSnapshots: s.FullSnapshots + o.FullSnapshots,
+		SectionEncodes: s.SectionEncodes + o.SectionEncodes, SnapshotBytes: s.SnapshotBytes + o.SnapshotBytes,
+		BaselineViolations: s.BaselineViolations + o.BaselineViolations,
+	}
+}
+
+// HostStats is what a Host reports of itself: the rooms and seats now, and
+// the counters of every room it has run, gone ones included.
+type HostStats struct {
+	Rooms           int    `json:"rooms"`           // running rooms
+	Seats           int    `json:"seats"`           // seats taken in them, in grace included
+	Connected       int    `json:"connected"`       // seats with a connection
+	DroppedRequests uint64 `json:"droppedRequests"` // requests without an ack
+	Totals          Stats  `json:"totals"`          // summed over every room run
+}
+
+// Stats returns the host's counters; safe from any goroutine.
+func (h *Host) Stats() HostStats {
+	h.mu.Lock()
+	st := HostStats{Rooms: len(h.rooms), DroppedRequests: h.dropped.Load(), Totals: h.goneStats}
+	running := make([]*Room, 0, len(h.rooms))
+	for _, hr := range h.rooms {
+		running = append(running, hr.room)
+		st.Seats += len(hr.players)
+		for _, ref := range hr.players {
+			if ref.sock != nil {
+				st.Connected++
+			}
+		}
+	}
+	h.mu.Unlock()
+	for _, r := range running {
+		st.Totals = st.Totals.add(r.Stats())
+	}
+	return st
 }

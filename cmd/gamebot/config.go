@@ -63,6 +63,9 @@ type Config struct {
 	MaxP99     time.Duration // input-to-ack p99; 0 means no limit
 	MaxDesyncs int           // hash mismatches; negative means no limit
 	MaxErrors  int           // errors plus unexpected disconnects; negative means no limit
+	// MaxOverruns bounds the server's dropped tick steps during the run (read from the
+	// server's /stats); negative means no limit.
+	MaxOverruns int
 
 	// CPUProfile and MemProfile, when set, are files for a pprof CPU profile of the run and
 	// a heap profile at nine tenths of the duration (every bot still playing): to see what the bots themselves cost.
@@ -94,6 +97,7 @@ func DefaultConfig() Config {
 		MaxP99:         0,
 		MaxDesyncs:     0,
 		MaxErrors:      -1,
+		MaxOverruns:    -1,
 		StatusEvery:    time.Second,
 		ConnectTimeout: 20 * time.Second,
 		JoinTimeout:    20 * time.Second,
@@ -162,6 +166,7 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&c.MaxP99, "max-p99", c.MaxP99, "fail when the input-to-ack p99 is above this (0: no limit)")
 	fs.IntVar(&c.MaxDesyncs, "max-desyncs", c.MaxDesyncs, "fail when desyncs are above this (-1: no limit)")
 	fs.IntVar(&c.MaxErrors, "max-errors", c.MaxErrors, "fail when errors plus disconnects are above this (-1: no limit)")
+	fs.IntVar(&c.MaxOverruns, "max-overruns", c.MaxOverruns, "fail when the server dropped more tick steps than this during the run, from its /stats (-1: no limit)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.StringVar(&c.MemProfile, "memprofile", "", "write a heap profile at 9/10 of the duration to this file")
 	fs.DurationVar(&c.StatusEvery, "status-every", c.StatusEvery, "status line period on stderr (0: off)")

@@ -111,6 +111,15 @@ func TestShortRun(t *testing.T) {
 			if rep.DownBytes <= rep.SnapBytes || rep.UpPerBot <= 0 || rep.DownPerBot <= 0 {
 				t.Errorf("bytes: snapshot args %d, down %d, up/s %.0f", rep.SnapBytes, rep.DownBytes, rep.UpPerBot)
 			}
+			// The server's own counters over the run, read from its /stats.
+			if sv := rep.Server; sv == nil {
+				t.Error("no server counters in the report")
+			} else {
+				// 2 or 4 rooms, 20 ticks a second, for most of the 5 s.
+				if sv.Ticks < 2*20*3 || sv.SnapshotsWritten < rep.Snapshots || sv.InputsApplied < rep.Inputs*9/10 || sv.InputsApplied > rep.Inputs {
+					t.Errorf("server counters %+v against %d snapshots received and %d inputs sent", *sv, rep.Snapshots, rep.Inputs)
+				}
+			}
 			if lines := strings.Count(status.String(), "\n"); lines < 3 || !strings.Contains(status.String(), "in rooms 20") {
 				t.Errorf("status lines:\n%s", status.String())
 			}
@@ -218,5 +227,27 @@ func TestDefaultConfigValid(t *testing.T) {
 	c.RoomSize = 0
 	if err := c.Validate(); !errors.Is(err, ErrConfig) {
 		t.Errorf("room size 0: %v, want ErrConfig", err)
+	}
+}
+
+// TestCheckOverruns: --max-overruns breaks on more server overruns than allowed, and on a
+// server whose /stats could not be read.
+func TestCheckOverruns(t *testing.T) {
+	c := DefaultConfig()
+	rep := &Report{Joined: 1}
+	if b := c.check(rep); len(b) != 0 {
+		t.Fatalf("no limit: broken %q", b)
+	}
+	c.MaxOverruns = 2
+	if b := c.check(rep); len(b) != 1 || !strings.Contains(b[0], "/stats") {
+		t.Fatalf("no /stats: broken %q", b)
+	}
+	rep.Server = &ServerCounts{Overruns: 2}
+	if b := c.check(rep); len(b) != 0 {
+		t.Fatalf("2 overruns of 2: broken %q", b)
+	}
+	rep.Server.Overruns = 3
+	if b := c.check(rep); len(b) != 1 || !strings.Contains(b[0], "overruns 3") {
+		t.Fatalf("3 overruns of 2: broken %q", b)
 	}
 }

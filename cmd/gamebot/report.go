@@ -13,20 +13,21 @@ import (
 // Report is what a run measured; --json prints it as is.
 type Report struct {
 	Config struct {
-		URL        string  `json:"url"`
-		Bots       int     `json:"bots"`
-		Mode       string  `json:"mode"`
-		Rooms      string  `json:"rooms"`
-		RoomSize   int     `json:"room_size"`
-		Behaviour  string  `json:"behaviour"`
-		InputRate  int     `json:"input_rate"`
-		Transport  string  `json:"transport"`
-		Parser     string  `json:"parser"`
-		Ramp       float64 `json:"ramp"`
-		DurationS  float64 `json:"duration_s"`
-		MaxP99Ms   float64 `json:"max_p99_ms,omitempty"`
-		MaxDesyncs int     `json:"max_desyncs"`
-		MaxErrors  int     `json:"max_errors"`
+		URL         string  `json:"url"`
+		Bots        int     `json:"bots"`
+		Mode        string  `json:"mode"`
+		Rooms       string  `json:"rooms"`
+		RoomSize    int     `json:"room_size"`
+		Behaviour   string  `json:"behaviour"`
+		InputRate   int     `json:"input_rate"`
+		Transport   string  `json:"transport"`
+		Parser      string  `json:"parser"`
+		Ramp        float64 `json:"ramp"`
+		DurationS   float64 `json:"duration_s"`
+		MaxP99Ms    float64 `json:"max_p99_ms,omitempty"`
+		MaxDesyncs  int     `json:"max_desyncs"`
+		MaxErrors   int     `json:"max_errors"`
+		MaxOverruns int     `json:"max_overruns"`
 	} `json:"config"`
 	Start       time.Time     `json:"start"`
 	ElapsedS    float64       `json:"elapsed_s"`
@@ -53,8 +54,10 @@ type Report struct {
 	Errors      []ReasonCount `json:"errors"`
 	Disconnects []ReasonCount `json:"disconnects"`
 	ErrorsTotal int           `json:"errors_total"` // errors plus unexpected disconnects
-	Broken      []string      `json:"thresholds_broken"`
-	Warnings    []string      `json:"warnings"`
+	// Server is what the server's /stats counted during the run; nil when it has none.
+	Server   *ServerCounts `json:"server,omitempty"`
+	Broken   []string      `json:"thresholds_broken"`
+	Warnings []string      `json:"warnings"`
 }
 
 // ReasonCount is one line of errors or disconnects by reason.
@@ -71,6 +74,8 @@ func (r *runner) report(start time.Time, elapsed time.Duration, started int) *Re
 	c.Behaviour, c.InputRate, c.Ramp = string(r.cfg.Behaviour), r.cfg.InputRate, r.cfg.Ramp
 	c.Transport, c.Parser, c.DurationS = r.cfg.Transport.String(), r.cfg.Parser.String(), r.cfg.Duration.Seconds()
 	c.MaxP99Ms, c.MaxDesyncs, c.MaxErrors = ms(r.cfg.MaxP99), r.cfg.MaxDesyncs, r.cfg.MaxErrors
+	c.MaxOverruns = r.cfg.MaxOverruns
+	rep.Server = r.server
 	rep.ConnectMs = st.connectTime.summarize(false)
 	rep.JoinMs = st.joinTime.summarize(false)
 	rep.Connected, rep.Joined = rep.ConnectMs.Count, rep.JoinMs.Count
@@ -127,6 +132,14 @@ func (c *Config) check(rep *Report) []string {
 	if c.MaxErrors >= 0 && rep.ErrorsTotal > c.MaxErrors {
 		broken = append(broken, fmt.Sprintf("errors %d > --max-errors %d", rep.ErrorsTotal, c.MaxErrors))
 	}
+	if c.MaxOverruns >= 0 {
+		switch {
+		case rep.Server == nil:
+			broken = append(broken, "--max-overruns: the server's /stats could not be read")
+		case rep.Server.Overruns > uint64(c.MaxOverruns):
+			broken = append(broken, fmt.Sprintf("server tick overruns %d > --max-overruns %d", rep.Server.Overruns, c.MaxOverruns))
+		}
+	}
 	return broken
 }
 
@@ -160,6 +173,12 @@ func (rep *Report) writeTable(w io.Writer) error {
 	fmt.Fprintf(tw, "desyncs\t%d of %d hashed snapshots\n", rep.Desyncs, rep.Hashed)
 	fmt.Fprintf(tw, "errors\t%d%s\n", sum(rep.Errors), reasons(rep.Errors))
 	fmt.Fprintf(tw, "disconnects\t%d%s\n", sum(rep.Disconnects), reasons(rep.Disconnects))
+	if s := rep.Server; s != nil {
+		fmt.Fprintf(tw, "server (/stats)\t%d ticks, %d late (catch-up) steps, %d overruns; %d of %d snapshots written; %d inputs applied, %d pushed out of a full queue, %d over the rate limit\n",
+			s.Ticks, s.CatchUpSteps, s.Overruns, s.SnapshotsWritten, s.SnapshotsOffered, s.InputsApplied, s.InputsQueueFull, s.InputsRateLimited)
+	} else {
+		fmt.Fprintln(tw, "server (/stats)\tnot available")
+	}
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(tw, "warning\t%s\n", w)
 	}

@@ -91,6 +91,8 @@ type runner struct {
 
 	gmu    sync.Mutex
 	groups map[int]*group // guarded by gmu
+
+	server *ServerCounts // the server's counters over the run, when it has /stats
 }
 
 func newRunner(cfg Config) (*runner, error) {
@@ -128,6 +130,7 @@ func (r *runner) group(i int) *group {
 // after the start (or when ctx is done), and returns the report. The
 // status line goes to status once per cfg.StatusEvery.
 func (r *runner) run(ctx context.Context, status io.Writer) *Report {
+	before, statsErr := readServerCounts(ctx, r.cfg.URL)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Duration)
 	defer cancel()
@@ -168,9 +171,16 @@ launch:
 	}
 	<-ctx.Done()
 	wg.Wait()
+	elapsed := time.Since(start)
 	close(stopStatus)
 	statusDone.Wait()
-	return r.report(start, time.Since(start), started)
+	if statsErr == nil {
+		if after, err := readServerCounts(context.WithoutCancel(ctx), r.cfg.URL); err == nil {
+			d := after.sub(before)
+			r.server = &d
+		}
+	}
+	return r.report(start, elapsed, started)
 }
 
 func (r *runner) statusLoop(start time.Time, stop <-chan struct{}, w io.Writer) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -126,6 +127,14 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
+	})
+	// /stats: the rooms' counters as JSON (tick overruns, snapshots, inputs), for load
+	// tests and operators. Like every route here it is public: put the server behind a
+	// proxy that hides it if the counters are not for everyone.
+	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_ = json.NewEncoder(w).Encode(host.Stats())
 	})
 	mux.Handle("/", demoHandler())
 	ln, err := net.Listen("tcp", cfg.Addr)

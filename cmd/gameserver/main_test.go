@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -126,4 +127,55 @@ func get(t *testing.T, url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// TestStats: /stats reports the rooms, their seats and the summed counters, gone rooms
+// included.
+func TestStats(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Addr = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready) }()
+	defer func() { cancel(); <-done }()
+	base := "http://" + (<-ready).String()
+	stats := func() rooms.HostStats {
+		t.Helper()
+		var st rooms.HostStats
+		if err := json.Unmarshal([]byte(get(t, base+"/stats")), &st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := stats(); st.Rooms != 0 || st.Seats != 0 || st.Totals.Ticks != 0 {
+		t.Fatalf("a fresh server: %+v", st)
+	}
+	opts := client.DefaultOptions()
+	opts.Transport = client.TransportWebSocket
+	opts.Reconnection = false
+	dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer dcancel()
+	s, err := client.Dial(dctx, base, nil, &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Manager().Close()
+	if _, err := s.EmitWithAckContext(dctx, "room:create", map[string]any{"mode": "arena"}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := stats()
+		if st.Rooms == 1 && st.Seats == 1 && st.Connected == 1 && st.Totals.Ticks > 0 && st.Totals.SnapshotsWritten > 0 {
+			if st.Totals.Overruns != 0 {
+				t.Fatalf("overruns on an idle server: %+v", st)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after room:create: %+v", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -109,5 +109,5 @@ jq -n --slurpfile report "$work/report.json" \
 		gamebot: $report[0]
 	}' >"$OUT"
 echo "run.sh: wrote $OUT" >&2
-jq -r '"server: \(.server.cpu_seconds_during_run) CPU s over the run (\(.server.cpu_cores_during_run) cores), peak RSS \(.server.peak_rss_kb) KB; gamebot: \(.gamebot_process.cpu_seconds) CPU s, peak RSS \(.gamebot_process.peak_rss_kb) KB; p99 \(.gamebot.input_to_ack.p99_ms) ms, \(.gamebot.snapshots_per_s_per_bot | . * 100 | round / 100) snapshots/s, \(.gamebot.down_bytes_per_s_per_bot | round) B/s down per bot, desyncs \(.gamebot.desyncs), errors \(.gamebot.errors_total), broken \(.gamebot.thresholds_broken)"' "$OUT" >&2
+jq -r '"server: \(.server.cpu_seconds_during_run) CPU s over the run (\(.server.cpu_cores_during_run) cores), peak RSS \(.server.peak_rss_kb) KB; gamebot: \(.gamebot_process.cpu_seconds) CPU s, peak RSS \(.gamebot_process.peak_rss_kb) KB; p99 \(.gamebot.input_to_ack.p99_ms) ms, \(.gamebot.snapshots_per_s_per_bot | . * 100 | round / 100) snapshots/s, \(.gamebot.down_bytes_per_s_per_bot | round) B/s down per bot, desyncs \(.gamebot.desyncs), errors \(.gamebot.errors_total), server tick overruns \(.gamebot.server.overruns // "n/a") (late steps \(.gamebot.server.catchUpSteps // "n/a")), broken \(.gamebot.thresholds_broken)"' "$OUT" >&2
 exit "$status"

@@ -14,13 +14,14 @@ func TestRunScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a server and gamebot")
 	}
+	// make test installs what is missing (make tools); a missing tool fails, it does not skip.
 	for _, tool := range []string{"bash", "jq", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("run.sh needs %s: %v", tool, err)
+			t.Fatalf("run.sh needs %s (make tools installs it): %v", tool, err)
 		}
 	}
 	if _, err := os.Stat("/usr/bin/time"); err != nil {
-		t.Skip("run.sh needs /usr/bin/time")
+		t.Fatal("run.sh needs /usr/bin/time (make tools installs it)")
 	}
 	out := filepath.Join(t.TempDir(), "report.json")
 	cmd := exec.Command("bash", "run.sh")
@@ -50,6 +51,9 @@ func TestRunScript(t *testing.T) {
 			Errors  int     `json:"errors_total"`
 			Rate    float64 `json:"snapshots_per_s_per_bot"`
 			Broken  []string
+			Server  *struct {
+				Ticks uint64 `json:"ticks"`
+			} `json:"server"`
 		} `json:"gamebot"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil {
@@ -61,5 +65,8 @@ func TestRunScript(t *testing.T) {
 	}
 	if g.Joined != 10 || g.Desyncs != 0 || g.Hashed == 0 || g.Errors != 0 || g.Rate < 18 || g.Rate > 22 {
 		t.Errorf("gamebot report: %+v", g)
+	}
+	if g.Server == nil || g.Server.Ticks < 20 {
+		t.Errorf("the server's /stats counters are not in the report: %s", raw)
 	}
 }

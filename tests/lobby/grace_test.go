@@ -98,15 +98,20 @@ func TestGraceExpiry(t *testing.T) {
 	// b's seat in grace keeps the room alive past EmptyTimeout.
 	b.Disconnect()
 	time.Sleep(400 * time.Millisecond)
-	if host.Rooms() != 1 {
-		t.Fatalf("a room whose seats are in grace was disposed")
+	if st := host.Stats(); host.Rooms() != 1 || st.Rooms != 1 || st.Seats != 1 || st.Connected != 0 {
+		t.Fatalf("a room whose seats are in grace was disposed, or stats wrong: %+v", st)
 	}
+	ticks := host.Stats().Totals.Ticks
 	deadline := time.Now().Add(5 * time.Second)
 	for host.Rooms() != 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the empty room was not disposed")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// The disposed room's counters stay in the host's totals.
+	if st := host.Stats(); st.Rooms != 0 || st.Seats != 0 || st.Totals.Ticks < ticks || st.Totals.Ticks == 0 {
+		t.Fatalf("after disposal: %+v (ticks before %d)", st, ticks)
 	}
 }
 

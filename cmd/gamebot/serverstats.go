@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// ServerCounts are the tickroom server's room counters (its /stats "totals") over a run:
+// the difference between a reading before the first bot and one after the last.
+type ServerCounts struct {
+	Ticks             uint64 `json:"ticks"`
+	CatchUpSteps      uint64 `json:"catchUpSteps"`
+	Overruns          uint64 `json:"overruns"`
+	InputsApplied     uint64 `json:"inputsApplied"`
+	InputsQueueFull   uint64 `json:"inputsQueueFull"`
+	InputsRateLimited uint64 `json:"inputsRateLimited"`
+	SnapshotsOffered  uint64 `json:"snapshotsOffered"`
+	SnapshotsWritten  uint64 `json:"snapshotsWritten"`
+}
+
+func (c ServerCounts) sub(o ServerCounts) ServerCounts {
+	return ServerCounts{
+		Ticks: c.Ticks - o.Ticks, CatchUpSteps: c.CatchUpSteps - o.CatchUpSteps, Overruns: c.Overruns - o.Overruns,
+		InputsApplied: c.InputsApplied - o.InputsApplied, InputsQueueFull: c.InputsQueueFull - o.InputsQueueFull,
+		InputsRateLimited: c.InputsRateLimited - o.InputsRateLimited,
+		SnapshotsOffered:  c.SnapshotsOffered - o.SnapshotsOffered, SnapshotsWritten: c.SnapshotsWritten - o.SnapshotsWritten,
+	}
+}
+
+// readServerCounts reads the server's /stats; a server without one (not tickroom, or behind
+// a proxy that hides it) gives an error, and the report goes without.
+func readServerCounts(ctx context.Context, base string) (ServerCounts, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/stats", nil)
+	if err != nil {
+		return ServerCounts{}, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return ServerCounts{}, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return ServerCounts{}, fmt.Errorf("gamebot: %s/stats: %s", base, res.Status)
+	}
+	var st struct {
+		Totals *ServerCounts `json:"totals"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&st); err != nil {
+		return ServerCounts{}, err
+	}
+	if st.Totals == nil {
+		return ServerCounts{}, fmt.Errorf("gamebot: %s/stats has no totals", base)
+	}
+	return *st.Totals, nil
+}
