@@ -365,7 +365,21 @@ func (b *bot) play(ctx context.Context) {
 		}
 		return
 	}
-	tick := time.NewTicker(time.Second / time.Duration(rate))
+	// A random phase: the join's ack leaves the room on a tick, so a ticker started on it
+	// would send every input just after the room's tick, the worst moment, and every bot of
+	// the room at once. Players' clients send at no particular phase of the server's tick.
+	interval := time.Second / time.Duration(rate)
+	phase := time.NewTimer(time.Duration(b.rng.Int64N(int64(interval))))
+	select {
+	case <-ctx.Done():
+		phase.Stop()
+		return
+	case <-b.lost:
+		phase.Stop()
+		return
+	case <-phase.C:
+	}
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	var wx, wy float64
 	for i := 0; ; i++ {
