@@ -3,6 +3,7 @@ package arena
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/tickroom/tickroom/game"
@@ -294,4 +295,71 @@ func TestMatchEndsAndSeats(t *testing.T) {
 	if m2.g.find(2).x == x {
 		t.Fatal("a returned player cannot steer")
 	}
+}
+
+// TestViewInIDOrder: through joins, leaves and hundreds of eaten and respawned orbs, View
+// visits exactly the entities within the view radius, each once, in ascending id order (so
+// the room's NormalizeView has nothing to sort).
+func TestViewInIDOrder(t *testing.T) {
+	m := newMatch(t, 11, game.Options{})
+	rng := game.NewRand(5)
+	m.begin()
+	next := game.PlayerID(1)
+	seated := []game.PlayerID{}
+	for ; next <= 6; next++ {
+		m.g.Join(game.Player{ID: next})
+		seated = append(seated, next)
+	}
+	m.g.Start()
+	m.step()
+	eaten := 0
+	for tick := 0; tick < 2400; tick++ {
+		m.begin()
+		if tick%300 == 150 { // one leaves, a new one joins
+			m.g.Leave(seated[0])
+			seated = append(seated[1:], next)
+			m.g.Join(game.Player{ID: next})
+			next++
+		}
+		for _, id := range seated {
+			m.input(t, id, randomSteer(rng, tick+1))
+		}
+		before := make([]game.EntityID, len(m.g.orbs))
+		for i, o := range m.g.orbs {
+			before[i] = o.ent
+		}
+		m.step()
+		for i, o := range m.g.orbs {
+			if o.ent != before[i] {
+				eaten++
+			}
+		}
+		if tick%10 != 0 {
+			continue
+		}
+		for _, id := range seated {
+			me := m.g.find(id)
+			var got []game.EntityID
+			m.g.View(id, func(e game.EntityID) { got = append(got, e) })
+			want := []game.EntityID{}
+			m.w.Entities(func(e game.EntityID) {
+				var x, y int64
+				if m.w.Kind(e) == KindOrb {
+					x, y = int64(m.w.Float(e, OrbX)*fx), int64(m.w.Float(e, OrbY)*fx)
+				} else {
+					x, y = int64(m.w.Float(e, PlayerX)*fx), int64(m.w.Float(e, PlayerY)*fx)
+				}
+				if e == me.ent || within(me, x, y) {
+					want = append(want, e)
+				}
+			})
+			if !slices.Equal(got, want) {
+				t.Fatalf("tick %d, player %d: View visited\n%v\nwant (ascending, within radius)\n%v", tick, id, got, want)
+			}
+		}
+	}
+	if eaten < 30 {
+		t.Fatalf("only %d orbs eaten: the respawn order was not exercised", eaten)
+	}
+	t.Logf("%d orbs eaten and respawned", eaten)
 }

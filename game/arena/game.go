@@ -51,6 +51,7 @@ type arenaGame struct {
 	settings game.Settings
 	players  []*player
 	orbs     []orb
+	byID     []int // the orbs' slots in ascending entity id order, so View visits in id order
 	phase    int
 	endTick  uint64
 	speed    int64 // fixed-point units per tick
@@ -74,6 +75,7 @@ func newGame(ctx *game.Context) *arenaGame {
 	}
 	for i := range g.orbs {
 		g.spawnOrb(i)
+		g.byID = append(g.byID, i)
 	}
 	g.w.SetGlobalInt(GlobalPhase, PhaseWaiting)
 	return g
@@ -281,6 +283,7 @@ func (g *arenaGame) eat(p *player) {
 		g.w.SetInt(p.ent, PlayerScore, p.score)
 		g.w.SetFloat(p.ent, PlayerR, toUnits(p.r))
 		g.spawnOrb(i)
+		g.respawned(i)
 	}
 }
 
@@ -307,14 +310,35 @@ func (g *arenaGame) View(id game.PlayerID, visit func(game.EntityID)) {
 	if me == nil {
 		return
 	}
-	for _, p := range g.players {
-		if p == me || within(me, p.x, p.y) {
+	// Players and orbs merged in entity id order (players are in PlayerID order, which is
+	// the order their entities were made), so the room need not sort the view.
+	pi := 0
+	for _, slot := range g.byID {
+		o := &g.orbs[slot]
+		for ; pi < len(g.players) && g.players[pi].ent < o.ent; pi++ {
+			if p := g.players[pi]; p == me || within(me, p.x, p.y) {
+				visit(p.ent)
+			}
+		}
+		if within(me, o.x, o.y) {
+			visit(o.ent)
+		}
+	}
+	for ; pi < len(g.players); pi++ {
+		if p := g.players[pi]; p == me || within(me, p.x, p.y) {
 			visit(p.ent)
 		}
 	}
-	for i := range g.orbs {
-		if within(me, g.orbs[i].x, g.orbs[i].y) {
-			visit(g.orbs[i].ent)
+}
+
+// respawned moves orb slot i, which just got a new entity (the highest id), to the end of
+// byID.
+func (g *arenaGame) respawned(i int) {
+	for k, slot := range g.byID {
+		if slot == i {
+			copy(g.byID[k:], g.byID[k+1:])
+			g.byID[len(g.byID)-1] = i
+			return
 		}
 	}
 }
