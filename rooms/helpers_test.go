@@ -265,6 +265,9 @@ type probeHooks struct {
 	panicStepAt uint64
 	panicInput  bool
 	panicDecode bool
+	joinGate    chan struct{} // when not nil, Join waits for it to close
+	joined      []game.PlayerID
+	left        []game.PlayerID
 }
 
 func newProbe(rate int) (probe, *probeHooks) {
@@ -300,10 +303,23 @@ type probeInput struct {
 }
 
 func (g *probeGame) Join(p game.Player) {
+	g.h.mu.Lock()
+	gate := g.h.joinGate
+	g.h.joined = append(g.h.joined, p.ID)
+	g.h.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	g.dots[p.ID] = g.w.Spawn(0)
 	g.w.SetInt(g.dots[p.ID], 0, int64(p.ID))
 }
-func (g *probeGame) Leave(id game.PlayerID) { g.w.Remove(g.dots[id]); delete(g.dots, id) }
+func (g *probeGame) Leave(id game.PlayerID) {
+	g.h.mu.Lock()
+	g.h.left = append(g.h.left, id)
+	g.h.mu.Unlock()
+	g.w.Remove(g.dots[id])
+	delete(g.dots, id)
+}
 func (g *probeGame) DecodeInput(raw []byte) (any, error) {
 	g.h.mu.Lock()
 	boom := g.h.panicDecode

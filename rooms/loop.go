@@ -97,7 +97,7 @@ func (r *Room) closeAll(reason string) {
 // everything runs now.
 func (r *Room) accept(c command) {
 	if c.now || r.Phase() == PhaseEnded {
-		c.reply <- c.fn()
+		c.run()
 		return
 	}
 	r.pending = append(r.pending, c)
@@ -176,7 +176,7 @@ func (r *Room) step() {
 	cmds := r.pending
 	r.pending = nil
 	for _, c := range cmds {
-		c.reply <- c.fn()
+		c.run()
 	}
 	for _, st := range r.seats {
 		r.applyInputs(st)
@@ -254,6 +254,6 @@ func (r *Room) endMatch() {
 	cmds := r.pending
 	r.pending = nil
 	for _, c := range cmds {
-		c.reply <- c.fn()
+		c.run()
 	}
 }

@@ -84,6 +84,35 @@ type command struct {
 	fn    func() error
 	now   bool
 	reply chan error
+	// undo, when not nil, reverses a successful fn whose caller gave up while it ran
+	// (a join the host never recorded must not leave a player in the game).
+	undo  func()
+	state *atomic.Int32 // cmdQueued, cmdRunning, cmdDone or cmdAbandoned
+}
+
+// The life of a command: the room takes a queued one (running) and finishes it (done); a
+// caller that stops waiting marks it abandoned, and the room then skips it, or undoes it if
+// it was running.
+const (
+	cmdQueued int32 = iota
+	cmdRunning
+	cmdDone
+	cmdAbandoned
+)
+
+// run runs c on the room goroutine unless its caller gave up first, and replies.
+func (c command) run() {
+	if !c.state.CompareAndSwap(cmdQueued, cmdRunning) {
+		return // abandoned before it ran: no effect
+	}
+	err := c.fn()
+	if !c.state.CompareAndSwap(cmdRunning, cmdDone) {
+		if err == nil && c.undo != nil {
+			c.undo()
+		}
+		return
+	}
+	c.reply <- err
 }
 
 // seatState is the room goroutine's side of a seat.
@@ -163,9 +192,15 @@ func (r *Room) Stats() Stats { return r.stats.load() }
 func (r *Room) Done() <-chan struct{} { return r.done }
 
 // do sends fn to the room goroutine and waits for its result. If ctx ends
-// after the room accepted the command, the command may still take effect.
+// first, the command has no effect: the room skips it, or, when it was
+// already running, runs undo (when not nil) after a successful fn. Only a
+// command without undo that was running when ctx ended may take effect.
 func (r *Room) do(ctx context.Context, now bool, fn func() error) error {
-	c := command{fn: fn, now: now, reply: make(chan error, 1)}
+	return r.doUndo(ctx, now, fn, nil)
+}
+
+func (r *Room) doUndo(ctx context.Context, now bool, fn func() error, undo func()) error {
+	c := command{fn: fn, now: now, reply: make(chan error, 1), undo: undo, state: new(atomic.Int32)}
 	select {
 	case r.cmds <- c:
 	case <-ctx.Done():
@@ -177,7 +212,10 @@ func (r *Room) do(ctx context.Context, now bool, fn func() error) error {
 	case err := <-c.reply:
 		return err
 	case <-ctx.Done():
-		return ctx.Err()
+		if c.state.CompareAndSwap(cmdQueued, cmdAbandoned) || c.state.CompareAndSwap(cmdRunning, cmdAbandoned) {
+			return ctx.Err()
+		}
+		return <-c.reply // done: the reply is on its way
 	case <-r.done:
 		select {
 		case err := <-c.reply:
@@ -193,11 +231,11 @@ func (r *Room) do(ctx context.Context, now bool, fn func() error) error {
 // The player's first snapshot is a full state.
 func (r *Room) Join(ctx context.Context, p game.Player, peer Peer) (*Seat, error) {
 	var seat *Seat
-	err := r.do(ctx, false, func() error {
+	err := r.doUndo(ctx, false, func() error {
 		s, err := r.join(p, peer)
 		seat = s
 		return err
-	})
+	}, func() { _ = r.leave(p.ID) })
 	if err != nil {
 		return nil, err
 	}
