@@ -3,10 +3,14 @@ package clientjs
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,26 +20,95 @@ import (
 	"github.com/tickroom/tickroom/game/arena"
 )
 
-// TestNodeClient builds the gameserver, starts it with the view hash in every snapshot, and
-// runs the package's Node tests (client-js/test, node:test) against it: unit tests of the
-// decoder, interpolation and prediction, and the end-to-end lobby, play and rejoin tests.
+// TestNodeClient builds the gameserver and starts three of them with the view hash in every
+// snapshot (a plain one, one with a token secret, one with a 1 s seat grace), serves an
+// in-process host whose "stuck" mode never answers (INTERNAL), writes a trace of the Go arena's
+// movement, and runs the package's Node tests (client-js/test, node:test) against them. Unit
+// tests, the 30 s play test and prediction through a latency proxy run once, over WebSocket;
+// the transport tests (lobby, error codes, rejoin, seat loss, UNAUTHORIZED, INTERNAL) run once
+// over each of WebSocket, HTTP long-polling, and long-polling upgraded to WebSocket.
 func TestNodeClient(t *testing.T) {
 	dir := requireNode(t)
-	url := startServer(t, "-hash-every", "1")
+	bin := buildServer(t)
+	secret := make([]byte, 24)
+	if _, err := rand.Read(secret); err != nil {
+		t.Fatal(err)
+	}
+	tokenSecret := hex.EncodeToString(secret) // 48 bytes, as TICKROOM_TOKEN_SECRET wants >= 32
+	mainURL := startServer(t, bin, nil, "-hash-every", "1")
+	authURL := startServer(t, bin, []string{"TICKROOM_TOKEN_SECRET=" + tokenSecret}, "-hash-every", "1")
+	graceURL := startServer(t, bin, nil, "-hash-every", "1", "-seat-grace", "1s")
+	stuckURL := startStuckServer(t)
 	schema, err := json.Marshal(arena.Mode{}.Schema().Describe())
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := runIn(t, dir, 3*time.Minute, []string{
-		"TICKROOM_URL=" + strings.TrimSuffix(url, "/"),
-		"TICKROOM_ARENA_SCHEMA=" + string(schema),
-		"TICKROOM_PLAY_SECONDS=30",
-	}, "node", "--test", "--test-reporter=spec", "test/")
-	// A skipped test would be a test CI does not run: every one must run here.
+	trace := writeArenaTrace(t)
+
+	// The transport tests run once per transport; every other test file runs once, over
+	// WebSocket, so that the 30 s play test bounds the run time only once.
+	files, err := filepath.Glob(filepath.Join(dir, "test", "*.test.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once []string
+	for _, f := range files {
+		name := filepath.ToSlash(filepath.Join("test", filepath.Base(f)))
+		if !slices.Contains(transportTests, name) {
+			once = append(once, name)
+		}
+	}
+	for _, f := range transportTests {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatalf("transport test %s: %v", f, err)
+		}
+	}
+	t.Run("once", func(t *testing.T) {
+		nodeTest(t, dir, []string{
+			"TICKROOM_URL=" + strings.TrimSuffix(mainURL, "/"),
+			"TICKROOM_ARENA_SCHEMA=" + string(schema),
+			"TICKROOM_ARENA_TRACE=" + trace,
+			"TICKROOM_PLAY_SECONDS=30",
+		}, once...)
+	})
+	for _, tr := range []struct{ name, transports string }{
+		{"websocket", "websocket"},
+		{"polling", "polling"},
+		{"upgrade", "polling,websocket"},
+	} {
+		t.Run(tr.name, func(t *testing.T) {
+			nodeTest(t, dir, []string{
+				"TICKROOM_TRANSPORTS=" + tr.transports,
+				"TICKROOM_URL=" + strings.TrimSuffix(mainURL, "/"),
+				"TICKROOM_AUTH_URL=" + strings.TrimSuffix(authURL, "/"),
+				"TICKROOM_AUTH_SECRET=" + tokenSecret,
+				"TICKROOM_GRACE_URL=" + strings.TrimSuffix(graceURL, "/"),
+				"TICKROOM_GRACE_MS=1000",
+				"TICKROOM_STUCK_URL=" + strings.TrimSuffix(stuckURL, "/"),
+				"TICKROOM_STUCK_TIMEOUT_MS=" + strconv.Itoa(int(stuckRequestTimeout.Milliseconds())),
+			}, transportTests...)
+		})
+	}
+}
+
+// transportTests are the Node test files that run over every transport.
+var transportTests = []string{
+	"test/lobby.e2e.test.mjs",
+	"test/rejoin.e2e.test.mjs",
+	"test/auth.e2e.test.mjs",
+	"test/internal.e2e.test.mjs",
+}
+
+// nodeTest runs node --test on files with exactly env's TICKROOM_ variables, and fails when a
+// Node test fails or is skipped (a skipped test would be a test CI does not run).
+func nodeTest(t *testing.T, dir string, env []string, files ...string) {
+	t.Helper()
+	start := time.Now()
+	out := runIn(t, dir, 3*time.Minute, env, "node", append([]string{"--test", "--test-reporter=spec"}, files...)...)
 	if strings.Contains(out, "# SKIP") || !strings.Contains(out, "skipped 0") {
 		t.Fatalf("some Node tests were skipped:\n%s", out)
 	}
-	t.Log(out)
+	t.Logf("%s(%v)", out, time.Since(start).Round(time.Millisecond))
 }
 
 // TestTypeDefinitions compiles a consumer of the package with tsc --strict against the
@@ -63,9 +136,8 @@ func requireNode(t *testing.T) string {
 	return dir
 }
 
-// startServer builds ./cmd/gameserver, runs it on a free port and returns its URL; the server
-// is stopped with SIGTERM when the test ends.
-func startServer(t *testing.T, args ...string) string {
+// buildServer builds ./cmd/gameserver into a temporary directory.
+func buildServer(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "gameserver")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/gameserver")
@@ -73,7 +145,16 @@ func startServer(t *testing.T, args ...string) string {
 	if b, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
+	return bin
+}
+
+// startServer runs the gameserver bin on a free port of 127.0.0.1, with exactly env's
+// TICKROOM_ variables, and returns its URL; the server is stopped with SIGTERM when the test
+// ends.
+func startServer(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(environ(), env...)
 	stderr := &lockedWriter{w: &strings.Builder{}}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
@@ -92,10 +173,10 @@ func startServer(t *testing.T, args ...string) string {
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
 			<-done
-			t.Errorf("gameserver did not stop within 15s of SIGTERM")
+			t.Errorf("gameserver %v did not stop within 15s of SIGTERM", args)
 		}
 		if log := stderr.String(); strings.Contains(log, "panic:") || strings.Contains(log, "DATA RACE") {
-			t.Errorf("gameserver log:\n%s", log)
+			t.Errorf("gameserver %v log:\n%s", args, log)
 		}
 	})
 	urlc := make(chan string, 1)
@@ -116,13 +197,25 @@ func startServer(t *testing.T, args ...string) string {
 	}
 }
 
+// environ is the test's environment without TICKROOM_ variables: the servers and Node runs get
+// theirs explicitly, never from the shell that runs go test.
+func environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TICKROOM_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 func runIn(t *testing.T, dir string, timeout time.Duration, env []string, name string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(environ(), env...)
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {

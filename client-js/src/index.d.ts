@@ -83,7 +83,9 @@ export interface Snapshot {
 }
 
 export interface ConnectOptions {
+  /** The player's name (a verified token's name takes precedence). */
   name?: string;
+  /** Handshake auth.token for servers with a token verifier; refused: connect() rejects UNAUTHORIZED. */
   token?: string;
   /** ms before a request rejects with TIMEOUT (default 5000). */
   requestTimeout?: number;
@@ -91,7 +93,7 @@ export interface ConnectOptions {
   interpolationDelay?: number;
   /** Numeric fields interpolated (default ["x", "y"]). */
   interpolationFields?: string[];
-  /** Socket.IO transports (default ["websocket"]). */
+  /** Socket.IO transports (default ["websocket"]; ["polling", "websocket"] upgrades from long-polling). */
   transports?: ("websocket" | "polling" | "webtransport")[];
   /** Reconnect and rejoin the seat after a lost connection (default true). */
   reconnection?: boolean;
@@ -257,6 +259,11 @@ export class ClockSync {
   add(t0: number, serverTime: number, t1: number): void;
 }
 
+/**
+ * Client-side prediction: inputs apply at once; reconcile() replays the unacknowledged ones over
+ * the authoritative state. Fields the authoritative state lacks are carried over from the
+ * prediction for the last acknowledged input.
+ */
 export class Predictor<S extends Record<string, unknown> = Record<string, unknown>> {
   constructor(applyInput: ApplyInput<S>);
   readonly pending: ({ seq: number } & Record<string, unknown>)[];
@@ -265,6 +272,53 @@ export class Predictor<S extends Record<string, unknown> = Record<string, unknow
   input(input: { seq: number } & Record<string, unknown>): void;
   reconcile(authoritative: S | null, acked: number): S | null;
 }
+
+/** The own circle's state as arenaStep reads and returns it (a mirrored player entity's fields). */
+export interface ArenaState extends Record<string, unknown> {
+  x: number;
+  y: number;
+  /** Radius; the world clamps the center to [-1000 + r, 1000 - r]. */
+  r: number;
+  /** Boosting now. */
+  boost?: boolean;
+  /** Ticks of boost left (client-side; not on the wire). */
+  boostLeft?: number;
+  /** Ticks until a boost may start again (client-side; not on the wire). */
+  cooldownLeft?: number;
+}
+
+/**
+ * An arena input: a direction (longer vectors are scaled to length 1) and an optional boost.
+ * arenaStep takes any record, as room.sendInput does: fields of other types are what the server
+ * drops as malformed.
+ */
+export interface ArenaInput {
+  x?: number | null;
+  y?: number | null;
+  boost?: boolean | null;
+}
+
+/**
+ * The arena's movement of the own circle for one input, bit for bit as the server moves it in one
+ * tick; for room.predict(arenaStep). Assumes one input per tick (send one every 50 ms); see README.
+ */
+export function arenaStep(
+  state: ArenaState,
+  input: ArenaInput | Record<string, unknown>,
+): ArenaState & { boost: boolean; boostLeft: number; cooldownLeft: number };
+
+/** The server's reading of an arena input: direction in 1/4096, or null when it is malformed. */
+export function arenaInput(input: Record<string, unknown>): { dx: number; dy: number; boost: boolean } | null;
+
+/** The arena's movement constants. */
+export const arenaRules: Readonly<{
+  tickRate: number;
+  worldSize: number;
+  speed: number;
+  boostFactor: number;
+  boostTicks: number;
+  cooldownTicks: number;
+}>;
 
 /** Schemas of the bundled modes (arena). */
 export const bundledSchemas: Record<string, Schema>;

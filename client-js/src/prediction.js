@@ -4,12 +4,20 @@
 /**
  * Predictor keeps the unacknowledged inputs and the predicted state of one entity.
  * applyInput(state, input) returns the state after input; it must not mutate state.
+ *
+ * Fields the authoritative state does not have (client-side bookkeeping that applyInput keeps
+ * in the state, such as arenaStep's boost counters) are carried over at each reconcile from the
+ * prediction for the last acknowledged input.
  */
 export class Predictor {
   constructor(applyInput) {
     this.applyInput = applyInput;
     /** @type {Record<string, any>[]} inputs with seq, ascending */
     this.pending = [];
+    /** @type {(Record<string, any> | null)[]} the predicted state after each pending input */
+    this._after = [];
+    /** @type {Record<string, any> | null} the state the last reconcile replayed from */
+    this._base = null;
     /** @type {Record<string, any> | null} */
     this.state = null;
     this.reconciled = 0;
@@ -19,6 +27,7 @@ export class Predictor {
   input(input) {
     this.pending.push(input);
     if (this.state) this.state = this.applyInput(this.state, input);
+    this._after.push(this.state);
   }
 
   /**
@@ -28,13 +37,25 @@ export class Predictor {
   reconcile(authoritative, acked) {
     let i = 0;
     while (i < this.pending.length && this.pending[i].seq <= acked) i++;
-    if (i) this.pending.splice(0, i);
+    const acknowledged = (i && this._after[i - 1]) || this._base;
+    if (i) {
+      this.pending.splice(0, i);
+      this._after.splice(0, i);
+    }
     if (!authoritative) {
-      this.state = null;
+      this.state = this._base = null;
+      this._after.fill(null);
       return null;
     }
     let s = { ...authoritative };
-    for (const inp of this.pending) s = this.applyInput(s, inp);
+    if (acknowledged) {
+      for (const k of Object.keys(acknowledged)) if (!Object.hasOwn(s, k)) s[k] = acknowledged[k];
+    }
+    this._base = s;
+    for (let j = 0; j < this.pending.length; j++) {
+      s = this.applyInput(s, this.pending[j]);
+      this._after[j] = s;
+    }
     this.state = s;
     this.reconciled++;
     return s;

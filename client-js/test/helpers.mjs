@@ -1,7 +1,23 @@
-// Shared by the end-to-end tests: the server URL (set by the Go test that starts the gameserver,
-// client-js/e2e_test.go) and small waiting helpers.
+// Shared by the end-to-end tests: the server URLs and the transports (set by the Go test that
+// starts the servers, client-js/e2e_test.go) and small waiting helpers.
 export const URL = process.env.TICKROOM_URL || "";
 export const skip = URL ? false : "TICKROOM_URL is not set: run through `go test ./client-js/`";
+
+/** skipUnless is false when every named environment variable is set, else the reason to skip. */
+export function skipUnless(...names) {
+  const missing = names.filter((n) => !process.env[n]);
+  return missing.length ? `${missing.join(", ")} not set: run through \`go test ./client-js/\`` : false;
+}
+
+/**
+ * TRANSPORTS are the Socket.IO transports of the transport tests (TICKROOM_TRANSPORTS, comma
+ * separated; default websocket); `polling,websocket` starts with long-polling and upgrades.
+ */
+export const TRANSPORTS = (process.env.TICKROOM_TRANSPORTS || "websocket").split(",").map((s) => s.trim());
+/** TRANSPORT names the transports in test names: websocket, polling or polling+upgrade. */
+export const TRANSPORT = TRANSPORTS.length > 1 ? `${TRANSPORTS[0]}+upgrade` : TRANSPORTS[0];
+/** FINAL_TRANSPORT is the transport a connection ends up on (after the upgrade, if any). */
+export const FINAL_TRANSPORT = TRANSPORTS[TRANSPORTS.length - 1];
 
 /** waitFor polls cond every 20 ms until it is truthy or ms pass. */
 export async function waitFor(cond, ms = 5000, what = "condition") {

@@ -1,13 +1,13 @@
 // Lobby calls against a real gameserver, and every error code a client can provoke there,
-// surfaced as TickroomError.
+// surfaced as TickroomError; over the transports of TICKROOM_TRANSPORTS (see helpers.mjs).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { connect, TickroomError } from "../src/index.js";
-import { URL, skip, waitFor, next, rejectsWith, sleep } from "./helpers.mjs";
+import { connect, Client, TickroomError } from "../src/index.js";
+import { URL, skip, waitFor, next, rejectsWith, sleep, TRANSPORTS, TRANSPORT, FINAL_TRANSPORT } from "./helpers.mjs";
 
 const clients = [];
 async function client(name) {
-  const c = await connect(URL, { name });
+  const c = await connect(URL, { name, transports: TRANSPORTS });
   clients.push(c);
   return c;
 }
@@ -16,7 +16,28 @@ after(() => { for (const c of clients) c.close(); });
 const run = Math.random().toString(36).slice(2, 10); // keeps reruns against one server apart
 const expectCode = (p, code) => rejectsWith(assert, p, code, TickroomError);
 
-test("lobby: list, create, join by code and id, players and info kept current, chat", { skip }, async () => {
+test(`transport: the connection runs over ${TRANSPORT}`, { skip }, async () => {
+  // The engine exists as soon as the Client does: watch it from its first transport on.
+  const c = new Client(URL, { name: "wire", transports: TRANSPORTS });
+  clients.push(c);
+  const engine = c.socket.io.engine;
+  const first = engine.transport.name;
+  const upgrades = [];
+  engine.on("upgrade", (tr) => upgrades.push(tr.name));
+  await new Promise((resolve, reject) => {
+    c.socket.once("connect", resolve);
+    c.socket.once("connect_error", reject);
+  });
+  assert.equal(first, TRANSPORTS[0], "the first transport");
+  if (TRANSPORTS.length > 1) await waitFor(() => upgrades.length > 0, 5000, `the upgrade to ${FINAL_TRANSPORT}`);
+  const { rtt } = await c.timeSync(3);
+  assert.ok(rtt >= 0);
+  assert.deepEqual(upgrades, TRANSPORTS.slice(1), "upgrades");
+  assert.equal(engine.transport.name, FINAL_TRANSPORT);
+  assert.ok(c.connected);
+});
+
+test(`lobby (${TRANSPORT}): list, create, join by code and id, players and info kept current, chat`, { skip }, async () => {
   const a = await client("ann");
   const b = await client("bob");
   const room = await a.create({ mode: "arena", name: "js lobby test", meta: { suite: "client-js-lobby-" + run } });
@@ -57,7 +78,7 @@ test("lobby: list, create, join by code and id, players and info kept current, c
   assert.equal(again.id, room.id);
 });
 
-test("lobby: watch reports created rooms; unwatch", { skip }, async () => {
+test(`lobby (${TRANSPORT}): watch reports created rooms; unwatch`, { skip }, async () => {
   const w = await client("watcher");
   const watch = await w.watch({ mode: "arena", meta: { suite: "client-js-watch-" + run } });
   assert.equal(watch.rooms.size, 0);
@@ -70,7 +91,7 @@ test("lobby: watch reports created rooms; unwatch", { skip }, async () => {
   await watch.unwatch();
 });
 
-test("lobby: quickjoin seats players together", { skip }, async () => {
+test(`lobby (${TRANSPORT}): quickjoin seats players together`, { skip }, async () => {
   const meta = { suite: "client-js-quick-" + run };
   const a = await client("q1");
   const b = await client("q2");
@@ -79,7 +100,7 @@ test("lobby: quickjoin seats players together", { skip }, async () => {
   assert.equal(ra.id, rb.id);
 });
 
-test("errors: every code a client can cause arrives as a TickroomError", { skip }, async () => {
+test(`errors (${TRANSPORT}): every code a client can cause arrives as a TickroomError`, { skip }, async () => {
   const a = await client("host");
   const b = await client("guest");
   const c = await client("third");

@@ -5,4 +5,5 @@ export { TickroomError, ErrorCodes } from "./errors.js";
 export { Mirror, BadSectionError, compileSchema } from "./mirror.js";
 export { Interpolator, ClockSync } from "./interpolation.js";
 export { Predictor } from "./prediction.js";
+export { arenaStep, arenaInput, arenaRules } from "./arena.js";
 export { bundledSchemas } from "./schemas.js";

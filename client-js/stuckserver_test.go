@@ -1,0 +1,79 @@
+package clientjs
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/tickroom/tickroom/rooms"
+)
+
+// stuckRequestTimeout is the in-process server's rooms.HostConfig.RequestTimeout.
+const stuckRequestTimeout = 300 * time.Millisecond
+
+// stuckMode is a game mode whose Join never returns until release is closed: a mode stuck in
+// its own code, which the host answers with INTERNAL once RequestTimeout passes.
+type stuckMode struct{ release <-chan struct{} }
+
+var stuckSchema = &game.Schema{
+	Kinds: []game.EntityKind{{Name: "dot", Fields: []game.Field{{Name: "pid", Kind: game.KindInt}}}},
+}
+
+func (stuckMode) Name() string         { return "stuck" }
+func (stuckMode) Schema() *game.Schema { return stuckSchema }
+func (stuckMode) Configure(game.Options) (game.Settings, error) {
+	return game.Settings{MinPlayers: 1, MaxPlayers: 4, MaxPlayersLimit: 4, TickRate: 10, SnapshotRate: 10}, nil
+}
+func (m stuckMode) New(*game.Context) game.Game { return &stuckGame{release: m.release} }
+
+type stuckGame struct {
+	game.BaseGame
+	release <-chan struct{}
+}
+
+// Join blocks the room goroutine until the test ends.
+func (g *stuckGame) Join(game.Player) { <-g.release }
+
+// startStuckServer serves, in this process on 127.0.0.1, a rooms.Host with the arena and the
+// stuck mode and a RequestTimeout of stuckRequestTimeout, and returns its URL. When the test
+// ends the stuck joins are released, and the host must then shut down cleanly.
+func startStuckServer(t *testing.T) string {
+	t.Helper()
+	release := make(chan struct{})
+	hc := rooms.DefaultHostConfig()
+	hc.RequestTimeout = stuckRequestTimeout
+	hc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // "request failed" is expected
+	hc.Room.Logger = hc.Logger
+	for _, m := range []game.Mode{arena.Mode{}, stuckMode{release: release}} {
+		if err := hc.Modes.Register(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	host, err := rooms.NewHost(&hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sio, err := socketio.NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host.Attach(sio.Of("/"))
+	hs := httptest.NewServer(sio) // listens on 127.0.0.1
+	t.Cleanup(func() {
+		close(release)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := host.Shutdown(ctx); err != nil {
+			t.Errorf("the in-process server did not shut down after the stuck joins were released: %v", err)
+		}
+		sio.Close()
+		hs.Close()
+	})
+	return hs.URL
+}
