@@ -16,9 +16,15 @@ import (
 )
 
 func cpuTime() time.Duration {
+	u, s := cpuTimes()
+	return u + s
+}
+
+// cpuTimes is the process's user and system CPU time so far.
+func cpuTimes() (user, sys time.Duration) {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 func newServer(tb testing.TB) (*socketio.Server, string) {
