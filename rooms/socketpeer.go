@@ -4,8 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/tickroom/tickroom/netio/sioparser"
 	"github.com/tickroom/tickroom/netio/socketio"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // socketPeer is a Peer over a netio socket: events go to the socket's
@@ -72,7 +72,8 @@ func (p *socketPeer) offer(tick, base uint64, pkt []byte, written func()) error 
 			written()
 		}
 	}
-	return p.s.EmitLatest("snapshot", valid, done, msgpack.RawMessage(pkt))
+	// appendSnapshot writes canonical msgpack (TestSnapshotCanonical): no normalising walk.
+	return p.s.EmitLatest("snapshot", valid, done, sioparser.Canonical(pkt))
 }
 
 // Close implements Peer. The disconnect runs the socket's disconnect

@@ -129,11 +129,27 @@ func SplitArgs(data []byte, skip int) (Args, error) {
 	return out, nil
 }
 
+// Canonical is one msgpack value its producer guarantees to be canonical
+// already (as Normalize would write it). EncodeArgs copies it as is, without
+// the walk that normalising costs: for values encoded by hand on a hot path,
+// such as a game snapshot, whose encoder is tested to be canonical.
+type Canonical []byte
+
+// EncodeMsgpack writes the value as it is, wherever a Canonical is encoded
+// (beside other arguments, or inside a map).
+func (c Canonical) EncodeMsgpack(enc *msgpack.Encoder) error {
+	return msgpack.RawMessage(c).EncodeMsgpack(enc)
+}
+
 // EncodeArgs encodes name (when not empty) followed by args as one canonical
 // msgpack array: the Data of an EVENT (with a name) or an ACK (without).
 // Go values are encoded with vmihailenco/msgpack (msgpack struct tags apply)
-// and then normalised, so both parsers send the same value.
+// and then normalised, so both parsers send the same value; when every
+// argument is Canonical the array is assembled without either.
 func EncodeArgs(name string, args []any) ([]byte, error) {
+	if out, ok := encodeCanonicalArgs(name, args); ok {
+		return out, nil
+	}
 	var buf bytes.Buffer
 	enc := msgpack.GetEncoder()
 	defer msgpack.PutEncoder(enc)
@@ -171,4 +187,28 @@ func EncodeValue(v any) ([]byte, error) {
 		return nil, err
 	}
 	return Normalize(buf.Bytes())
+}
+
+// encodeCanonicalArgs assembles the array directly when every argument is
+// Canonical.
+func encodeCanonicalArgs(name string, args []any) ([]byte, bool) {
+	size, n := 5+5+len(name), len(args)
+	for _, a := range args {
+		c, ok := a.(Canonical)
+		if !ok || len(c) == 0 {
+			return nil, false
+		}
+		size += len(c)
+	}
+	if name != "" {
+		n++
+	}
+	out := appendArrayHeader(make([]byte, 0, size), n)
+	if name != "" {
+		out = append(appendStrHeader(out, len(name)), name...)
+	}
+	for _, a := range args {
+		out = append(out, a.(Canonical)...)
+	}
+	return out, true
 }

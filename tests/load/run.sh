@@ -81,7 +81,8 @@ end=$(date +%s.%N)
 cpu_after=$(cpu_seconds "$server_pid")
 hwm=$(vm_kb "$server_pid" VmHWM)
 rss=$(vm_kb "$server_pid" VmRSS)
-read -r gb_wall gb_user gb_sys gb_maxrss <"$work/gamebot.time"
+# time(1) puts "Command exited with non-zero status N" first when gamebot fails a threshold.
+read -r gb_wall gb_user gb_sys gb_maxrss < <(tail -n 1 "$work/gamebot.time")
 
 if [[ ! -s $work/report.json ]]; then
 	echo "run.sh: gamebot wrote no report (exit $status)" >&2

@@ -1,0 +1,44 @@
+package sioparser
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// TestEncodeArgsCanonical: Canonical arguments are copied as they are and give the bytes
+// the normalising path gives for the same (canonical) values; a mix with other arguments
+// takes the normalising path.
+func TestEncodeArgsCanonical(t *testing.T) {
+	vals := []any{0, -1, 300, "x", strings.Repeat("é", 40), []byte{1, 2, 3}, map[string]any{"t": 1, "e": []byte{9}}, []any{1.5, true, nil}}
+	var canon [][]byte
+	for _, v := range vals {
+		b, err := EncodeValue(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		canon = append(canon, b)
+	}
+	for _, name := range []string{"", "snapshot", strings.Repeat("n", 31), strings.Repeat("n", 32), strings.Repeat("n", 300)} {
+		for n := 1; n <= len(canon); n++ {
+			var fast, slow []any
+			for _, c := range canon[:n] {
+				fast = append(fast, Canonical(c))
+				slow = append(slow, msgpack.RawMessage(c))
+			}
+			got, err1 := EncodeArgs(name, fast)
+			want, err2 := EncodeArgs(name, slow)
+			if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
+				t.Fatalf("name %q, %d args: % x (%v), want % x (%v)", name, n, got, err1, want, err2)
+			}
+		}
+	}
+	// A Canonical argument beside a Go value: normalised like any other.
+	got, err := EncodeArgs("e", []any{Canonical(canon[0]), 7})
+	want, _ := EncodeArgs("e", []any{0, 7})
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("mixed: % x (%v), want % x", got, err, want)
+	}
+}
