@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,11 @@ type Host struct {
 
 	watchers map[*socketio.Socket]*watcher // guarded by mu: lobby:watch
 	dropped  atomic.Uint64                 // requests without an ack
+	// epoch and launched place each new room's ticks in the tick period (see
+	// tickPhase).
+	epoch    time.Time // static
+	launched atomic.Uint64
+
 	// goneStats sums the Stats of the rooms that have stopped.
 	goneStats Stats // guarded by mu
 }
@@ -135,7 +141,7 @@ func NewHost(cfg *HostConfig) (*Host, error) {
 	}
 	ctx, end := context.WithCancel(context.Background())
 	return &Host{
-		cfg: c, log: log, ctx: ctx, end: end,
+		cfg: c, log: log, ctx: ctx, end: end, epoch: time.Now(),
 		rooms: map[string]*hostedRoom{}, codes: map[string]*hostedRoom{}, tokens: map[string]*seatRef{},
 		watchers: map[*socketio.Socket]*watcher{},
 	}, nil
@@ -258,6 +264,7 @@ func (h *Host) newHosted(mode game.Mode, settings game.Settings, spec roomSpec) 
 	if err != nil {
 		return nil, err
 	}
+	r.firstTick = firstTick(h.epoch, time.Now(), time.Second/time.Duration(r.rate), h.launched.Add(1))
 	hr := &hostedRoom{
 		room: r, id: id, mode: mode.Name(), name: spec.name, createdAt: time.Now(),
 		private: spec.private, pwHash: spec.pwHash, meta: spec.meta, players: map[game.PlayerID]*seatRef{},
@@ -329,3 +336,29 @@ func (h *Host) forgetRoom(hr *hostedRoom) {
 
 // DroppedRequests is the number of requests dropped for want of an ack.
 func (h *Host) DroppedRequests() uint64 { return h.dropped.Load() }
+
+// firstTick is when the k-th room a host launches runs its first tick: the
+// first moment after now at phase tickPhase(k) of the tick period, counted
+// from epoch. Rooms made in a burst (a quickjoin ramp fills one every few
+// milliseconds) would otherwise tick at nearly the same moment: every
+// room's snapshots written at once, a CPU burst each period and a latency
+// tail for the rooms served last. Spread over the period, the ticks of n
+// rooms are at most about 2.6/n of a period apart whatever n is.
+func firstTick(epoch, now time.Time, period time.Duration, k uint64) time.Time {
+	phase := time.Duration(tickPhase(k) * float64(period))
+	since := now.Sub(epoch) - phase
+	n := since / period
+	if since >= 0 {
+		n++
+	}
+	return epoch.Add(n*period + phase)
+}
+
+// tickPhase is the fractional part of k times the golden ratio: a sequence
+// of points in [0, 1) of which any first n leave no gap wider than about
+// 2.6/n (the three-distance theorem).
+func tickPhase(k uint64) float64 {
+	const phi = 0.6180339887498949
+	_, f := math.Modf(float64(k%1_000_003) * phi)
+	return f
+}

@@ -25,7 +25,10 @@ func (r *Room) Run(ctx context.Context) error {
 		return r.failed(perr)
 	}
 	r.start = time.Now()
-	timer := time.NewTimer(r.slotTime(1).Sub(r.start))
+	if period := time.Second / time.Duration(r.rate); r.firstTick.After(r.start) && r.firstTick.Sub(r.start) <= period {
+		r.start = r.firstTick.Add(-period) // slot 1, the first tick, is due at firstTick
+	}
+	timer := time.NewTimer(r.slotTime(1).Sub(time.Now()))
 	defer timer.Stop()
 	for {
 		var perr *PanicError

@@ -50,7 +50,11 @@ type Room struct {
 	cfg      Config        // static
 	log      *slog.Logger  // static
 	rate     uint64        // static: TickRate
-	every    uint64        // static: ticks per snapshot
+	// firstTick, when set before Run, is when the first tick runs (the host
+	// spreads its rooms' ticks over the period); zero means one period
+	// after Run starts.
+	firstTick time.Time
+	every     uint64 // static: ticks per snapshot
 
 	cmds  chan command     // to the room goroutine
 	fail  chan *PanicError // a mode panic caught outside the room goroutine (DecodeInput)
