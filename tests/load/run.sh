@@ -68,6 +68,10 @@ cpu_seconds() {
 }
 vm_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
+# steal_and_total: the machine's stolen CPU ticks (a virtual machine's neighbours) and all
+# ticks, from /proc/stat; a run with much steal measured a busier machine than it shows.
+steal_and_total() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; printf "%d %d\n", $9, t; exit }' /proc/stat; }
+read -r steal_before total_before < <(steal_and_total)
 cpu_before=$(cpu_seconds "$server_pid")
 start=$(date +%s.%N)
 set +e
@@ -79,6 +83,7 @@ status=$?
 set -e
 end=$(date +%s.%N)
 cpu_after=$(cpu_seconds "$server_pid")
+read -r steal_after total_after < <(steal_and_total)
 hwm=$(vm_kb "$server_pid" VmHWM)
 rss=$(vm_kb "$server_pid" VmRSS)
 # time(1) puts "Command exited with non-zero status N" first when gamebot fails a threshold.
@@ -94,10 +99,11 @@ jq -n --slurpfile report "$work/report.json" \
 	--argjson cpu_run "$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { printf "%.2f", b - a }')" \
 	--argjson cpu_total "$cpu_after" --argjson hwm "$hwm" --argjson rss "$rss" \
 	--argjson gb_user "$gb_user" --argjson gb_sys "$gb_sys" --argjson gb_maxrss "$gb_maxrss" \
+	--argjson steal "$(awk -v s="$((steal_after - steal_before))" -v t="$((total_after - total_before))" 'BEGIN { printf "%.1f", (t > 0 ? 100 * s / t : 0) }')" \
 	--arg hash_every "$HASH_EVERY" --arg nproc "$(nproc)" --arg cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
 	'{
 		command: $cmd,
-		machine: {nproc: ($nproc | tonumber), cpu: $cpu},
+		machine: {nproc: ($nproc | tonumber), cpu: $cpu, steal_percent_during_run: $steal},
 		server: {
 			hash_every: ($hash_every | tonumber),
 			cpu_seconds_during_run: $cpu_run,
@@ -110,5 +116,5 @@ jq -n --slurpfile report "$work/report.json" \
 		gamebot: $report[0]
 	}' >"$OUT"
 echo "run.sh: wrote $OUT" >&2
-jq -r '"server: \(.server.cpu_seconds_during_run) CPU s over the run (\(.server.cpu_cores_during_run) cores), peak RSS \(.server.peak_rss_kb) KB; gamebot: \(.gamebot_process.cpu_seconds) CPU s, peak RSS \(.gamebot_process.peak_rss_kb) KB; p99 \(.gamebot.input_to_ack.p99_ms) ms, \(.gamebot.snapshots_per_s_per_bot | . * 100 | round / 100) snapshots/s, \(.gamebot.down_bytes_per_s_per_bot | round) B/s down per bot, desyncs \(.gamebot.desyncs), errors \(.gamebot.errors_total), server tick overruns \(.gamebot.server.overruns // "n/a") (late steps \(.gamebot.server.catchUpSteps // "n/a")), broken \(.gamebot.thresholds_broken)"' "$OUT" >&2
+jq -r '"steal \(.machine.steal_percent_during_run) %; server: \(.server.cpu_seconds_during_run) CPU s over the run (\(.server.cpu_cores_during_run) cores), peak RSS \(.server.peak_rss_kb) KB; gamebot: \(.gamebot_process.cpu_seconds) CPU s, peak RSS \(.gamebot_process.peak_rss_kb) KB; p99 \(.gamebot.input_to_ack.p99_ms) ms, \(.gamebot.snapshots_per_s_per_bot | . * 100 | round / 100) snapshots/s, \(.gamebot.down_bytes_per_s_per_bot | round) B/s down per bot, desyncs \(.gamebot.desyncs), errors \(.gamebot.errors_total), server tick overruns \(.gamebot.server.overruns // "n/a") (late steps \(.gamebot.server.catchUpSteps // "n/a")), broken \(.gamebot.thresholds_broken)"' "$OUT" >&2
 exit "$status"
