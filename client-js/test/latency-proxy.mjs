@@ -1,5 +1,6 @@
-// A TCP proxy for tests that adds a fixed latency: every chunk is forwarded `delayMs` after it
-// arrived, in order, in both directions (a connection's end and reset are delayed alike).
+// A TCP proxy for tests that adds latency: every chunk is forwarded `delayMs` after it arrived
+// (plus, with opts.jitterMs, a random extra delay in [0, jitterMs), never overtaking the chunk
+// before it), in order, in both directions (a connection's end and reset are delayed alike).
 import net from "node:net";
 
 /**
@@ -9,7 +10,11 @@ import net from "node:net";
  * @param {string | {host: string, port: number}} target
  * @param {number} delayMs added to each direction
  */
-export async function startLatencyProxy(target, delayMs) {
+export async function startLatencyProxy(target, delayMs, opts = {}) {
+  const jitter = opts.jitterMs ?? 0;
+  let seed = (opts.seed ?? 1) >>> 0; // a deterministic PRNG, so a failure replays
+  const rand = () => ((seed = Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 >>> 0) / 2 ** 32);
+  const extra = () => (jitter > 0 ? rand() * jitter : 0);
   const to = typeof target === "string" ? new globalThis.URL(target) : null;
   const host = to ? to.hostname : target.host;
   const port = to ? Number(to.port) : target.port;
@@ -23,8 +28,8 @@ export async function startLatencyProxy(target, delayMs) {
       s.on("close", () => sockets.delete(s));
       s.on("error", () => {}); // ended by "close" below
     }
-    pipeDelayed(client, upstream, delayMs);
-    pipeDelayed(upstream, client, delayMs);
+    pipeDelayed(client, upstream, delayMs, extra);
+    pipeDelayed(upstream, client, delayMs, extra);
   });
   await new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -41,9 +46,10 @@ export async function startLatencyProxy(target, delayMs) {
   };
 }
 
-// pipeDelayed writes what `from` reads to `to`, each chunk delayMs after it arrived. One timer
-// at a time serves a FIFO queue, so the order is kept whatever the timer resolution.
-function pipeDelayed(from, to, delayMs) {
+// pipeDelayed writes what `from` reads to `to`, each chunk delayMs (+ extra()) after it arrived
+// and not before the chunk ahead of it. One timer at a time serves a FIFO queue, so the order is
+// kept whatever the timer resolution.
+function pipeDelayed(from, to, delayMs, extra = () => 0) {
   const queue = []; // {at, chunk} or {at, end: true} / {at, reset: true}
   let timer = null;
   const pump = () => {
@@ -57,9 +63,12 @@ function pipeDelayed(from, to, delayMs) {
     }
     if (queue.length) timer = setTimeout(pump, queue[0].at - now);
   };
+  let last = 0;
   const push = (item) => {
-    queue.push({ at: performance.now() + delayMs, ...item });
-    if (!timer) timer = setTimeout(pump, delayMs);
+    const at = Math.max(last, performance.now() + delayMs + extra());
+    last = at;
+    queue.push({ at, ...item });
+    if (!timer) timer = setTimeout(pump, at - performance.now());
   };
   let ended = false;
   from.on("data", (chunk) => push({ chunk }));
