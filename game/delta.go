@@ -104,6 +104,7 @@ func (w *World) appendUpdated(dst []byte, baseTick uint64, baseView, curView []E
 		return dst
 	}
 	prev, j := -1, 0
+	var prevMask uint64 // 0: no update yet (a mask is never 0)
 	for pos, id := range baseView {
 		if !w.kept(curView, &j, id) {
 			continue
@@ -113,9 +114,18 @@ func (w *World) appendUpdated(dst []byte, baseTick uint64, baseView, curView []E
 		if mask == 0 {
 			continue
 		}
-		dst = binary.AppendUvarint(dst, uint64(pos-prev-1))
+		// head = gap << 1 | same: same says the mask is the previous update's, and
+		// then it is not written (moving entities change the same fields tick after
+		// tick: one byte per update instead of two).
+		gap := uint64(pos - prev - 1)
 		prev = pos
-		dst = binary.AppendUvarint(dst, mask)
+		if mask == prevMask {
+			dst = binary.AppendUvarint(dst, gap<<1|1)
+		} else {
+			dst = binary.AppendUvarint(dst, gap<<1)
+			dst = binary.AppendUvarint(dst, mask)
+			prevMask = mask
+		}
 		codecs := w.c.kinds[e.kind]
 		for f := range e.vals {
 			if mask&(1<<f) != 0 {

@@ -197,12 +197,15 @@ func TestApplyRejects(t *testing.T) {
 		"removed position beyond held":    {"\x01\x03\x00\x00" + none, false},
 		"removed second beyond held":      {"\x02\x01\x01\x00\x00" + none, false},
 		"more removals than held":         {"\x04\x00\x00\x00\x00\x00\x00" + none, false},
-		"update position beyond held":     {"\x00\x01\x03\x01\x00\x00" + none, false},
-		"update of a removed entity":      {"\x01\x01\x01\x01\x01\x02\x00" + none, false},
+		"update position beyond held":     {"\x00\x01\x06\x01\x00\x00" + none, false},
+		"update of a removed entity":      {"\x01\x01\x01\x02\x01\x02\x00" + none, false},
 		"more updates than kept":          {"\x02\x00\x00\x02\x00\x01\x02\x00\x01\x02\x00" + none, false},
 		"update mask zero":                {"\x00\x01\x00\x00\x00" + none, false},
-		"update mask beyond the fields":   {"\x00\x01\x01\x04\x00\x00" + none, false},
-		"update of a fieldless entity":    {"\x00\x01\x02\x01\x00\x00" + none, false},
+		"update mask beyond the fields":   {"\x00\x01\x02\x04\x00\x00" + none, false},
+		"update of a fieldless entity":    {"\x00\x01\x04\x01\x00\x00" + none, false},
+		"first update repeats a mask":     {"\x00\x01\x01\x00\x00" + none, false},
+		"a mask written again":            {"\x00\x02\x00\x01\x00\x00\x01\x00\x00" + none, false},
+		"a repeated mask beyond a kind":   {"\x00\x02\x00\x08\x00\x03\x00" + none, false},
 		"create of a held id":             {"\x00\x00\x01\x02\x01\x00\x00" + none, false},
 		"create of a held id it removes":  {"\x01\x01\x00\x01\x02\x01\x00\x00" + none, false},
 		"create of id 0":                  {"\x00\x00\x01\x00\x02" + none, false},
@@ -233,7 +236,7 @@ func TestApplyRejects(t *testing.T) {
 	}
 	// The same shapes done right are accepted: remove 4, update x of 2,
 	// create 9 (kind empty).
-	ok := "\x01\x02" + "\x01\x01\x01\x02" + "\x01\x09\x02" + none
+	ok := "\x01\x02" + "\x01\x02\x01\x02" + "\x01\x09\x02" + none
 	if err := m.Apply([]byte(ok), false); err != nil {
 		t.Fatal(err)
 	}

@@ -193,6 +193,14 @@ func (r *reader) position(prev, held int, what string) int {
 	if r.err != nil {
 		return 0
 	}
+	return r.positionOf(prev, held, gap, what)
+}
+
+// positionOf is position for a gap already read.
+func (r *reader) positionOf(prev, held int, gap uint64, what string) int {
+	if r.err != nil {
+		return 0
+	}
 	if gap >= uint64(held-prev-1) {
 		r.fail("%s gap %d after position %d points beyond the %d entities held", what, gap, prev, held)
 		return 0
@@ -271,12 +279,26 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 	}
 	st.updated = make([]stagedUpdate, 0, nupd)
 	prev = -1
+	var prevMask uint64
 	for i, ri := 0, 0; i < nupd && r.err == nil; i++ {
-		prev = r.position(prev, held, "updated")
-		mask := r.uvarint()
+		head := r.uvarint()
+		prev = r.positionOf(prev, held, head>>1, "updated")
 		if r.err != nil {
 			break
 		}
+		mask := prevMask
+		if head&1 == 0 {
+			mask = r.uvarint()
+			if r.err == nil && mask != 0 && mask == prevMask {
+				return nil, fmt.Errorf("update of position %d writes the previous update's mask %#x again", prev, mask)
+			}
+		} else if prevMask == 0 {
+			return nil, fmt.Errorf("the first update (position %d) repeats a mask", prev)
+		}
+		if r.err != nil {
+			break
+		}
+		prevMask = mask
 		for ri < len(st.removed) && st.removed[ri] < prev {
 			ri++
 		}

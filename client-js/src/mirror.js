@@ -237,9 +237,21 @@ export class Mirror {
     const nupd = r.count("updated");
     if (nupd > held - nrem) throw new BadSectionError(`${nupd} updates of ${held - nrem} entities kept`);
     prev = -1;
+    let prevMask = 0; // no update yet: a mask is never 0
     for (let i = 0, ri = 0; i < nupd; i++) {
-      prev = r.position(prev, held, "updated");
-      const mask = r.small("update mask");
+      // head = gap * 2 + same; same: the mask is the previous update's and is not written.
+      const head = r.small("update head");
+      const gap = Math.floor(head / 2);
+      if (gap >= held - prev - 1) throw new BadSectionError(`updated gap ${gap} after position ${prev} points beyond the ${held} entities held`);
+      prev = prev + 1 + gap;
+      let mask = prevMask;
+      if (head % 2 === 0) {
+        mask = r.small("update mask");
+        if (mask !== 0 && mask === prevMask) throw new BadSectionError(`update of position ${prev} writes the previous update's mask again`);
+      } else if (prevMask === 0) {
+        throw new BadSectionError(`the first update (position ${prev}) repeats a mask`);
+      }
+      prevMask = mask;
       while (ri < st.removed.length && st.removed[ri] < prev) ri++;
       if (ri < st.removed.length && st.removed[ri] === prev) {
         throw new BadSectionError(`update of entity ${this.list[prev].id}, removed by the same section`);

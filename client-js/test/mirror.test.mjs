@@ -67,8 +67,11 @@ test("malformed sections are rejected without changing the mirror", () => {
     ["bad bool", hex("00 00 01 01 00 00 00 00 00 02 00 00 00 03 02 e25d"), true],
     ["position beyond held", hex("01 05 00 00 00"), false],
     ["zero update mask", hex("00 01 00 00 00 00"), false],
-    ["mask bit beyond fields", hex("00 01 01 08 00 00 00"), false],
-    ["update of a removed position", hex("01 01 01 01 01 00 00 00"), false],
+    ["mask bit beyond fields", hex("00 01 02 08 00 00 00"), false],
+    ["first update repeats a mask", hex("00 01 01 00 00 00"), false],
+    ["a mask written again", hex("00 02 00 01 00 00 01 00 00 00"), false],
+    ["a repeated mask beyond the kind", hex("00 02 00 20 00 01 00 00 00"), false],
+    ["update of a removed position", hex("01 01 01 02 01 00 00 00"), false],
     ["create of a held id", hex("00 00 01 01 01 00 00 00 00"), false],
     ["unknown global bit", hex("00 00 00 04 00"), false],
     ["uvarint over 10 bytes", hex("00 00 00 ffffffffffffffffffff01"), false],
@@ -80,6 +83,16 @@ test("malformed sections are rejected without changing the mirror", () => {
     assert.equal(m.hash(), 0x53fe1b3f, name + ": mirror unchanged");
     assert.deepEqual([...m.entities.keys()], [1, 2], name);
   }
+});
+
+test("an update record may repeat the previous record's mask", () => {
+  const m = new Mirror(arenaSchema);
+  m.apply(tick1, true);
+  // Two updates: player 1 (head 0, mask x) x wire 1; orb 2 (head 1: gap 0, same) x wire 2.
+  m.apply(hex("00 02 00 01 02 01 04 00 00"), false);
+  assert.equal(m.entities.get(1).fields.x, 0.125);
+  assert.equal(m.entities.get(2).fields.x, 0.25);
+  assert.equal(m.entities.get(2).fields.y, 50.125, "the other fields kept");
 });
 
 test("large varints and unquantized floats hash like Go", () => {

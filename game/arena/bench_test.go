@@ -179,8 +179,9 @@ func TestArenaSnapshotSize(t *testing.T) {
 
 // walkUpdates walks the removed and updated parts of a section as
 // docs/snapshot-format.md lays them out and calls record for every update
-// record with its position in the baseline view, the length of its gap
-// and its length in bytes; kindAt gives the kind at a position.
+// record with its position in the baseline view, the length of its head
+// (gap and mask-repeat bit) and its length in bytes; kindAt gives the kind
+// at a position.
 func walkUpdates(s *game.Schema, sec []byte, kindAt func(pos int) int, record func(pos, gapLen, n int)) error {
 	off := 0
 	uv := func() (int, int) {
@@ -196,12 +197,16 @@ func walkUpdates(s *game.Schema, sec []byte, kindAt func(pos int) int, record fu
 		uv()
 	}
 	nupd, _ := uv()
-	pos := -1
+	pos, prevMask := -1, 0
 	for range nupd {
 		start := off
-		gap, gapLen := uv()
-		pos += 1 + gap
-		mask, _ := uv()
+		head, gapLen := uv()
+		pos += 1 + head>>1
+		mask := prevMask
+		if head&1 == 0 {
+			mask, _ = uv()
+		}
+		prevMask = mask
 		fields := s.Kinds[kindAt(pos)].Fields
 		for f, fd := range fields {
 			if mask&(1<<f) == 0 {
