@@ -84,9 +84,13 @@ type engineConn struct {
 	q       []engineio.Packet // guarded by mu
 	writing bool              // guarded by mu: a writer goroutine is running
 	parked  bool              // guarded by mu: that writer waits for work (writerLinger)
-	wake    chan struct{}     // guarded by mu: wakes a parked writer (capacity 1)
-	paused  bool              // guarded by mu: an upgrade holds the writer back
-	closed  bool              // guarded by mu
+	wake    chan struct{}     // guarded by mu: wakes a parked writer (capacity 1); nil when it does not linger
+	// writerEnd and writerStreak, guarded by mu: when the last writer ended, and how many
+	// writers in a row started soon after the previous one ended.
+	writerEnd    time.Time
+	writerStreak uint8
+	paused       bool // guarded by mu: an upgrade holds the writer back
+	closed       bool // guarded by mu
 }
 
 func newEngineConn(h connHandler, hs handshake, tr transport, limit int, wg *sync.WaitGroup) *engineConn {
@@ -207,15 +211,33 @@ func (c *engineConn) kickLocked() {
 		return
 	}
 	c.writing = true
-	c.wake = make(chan struct{}, 1)
+	if !c.writerEnd.IsZero() && time.Since(c.writerEnd) < writerLinger {
+		c.writerStreak = min(c.writerStreak+1, lingerStreak)
+	} else {
+		c.writerStreak = 0
+	}
+	if c.writerStreak >= lingerStreak {
+		c.wake = make(chan struct{}, 1) // busy: this writer lingers
+	}
 	c.wg.Add(1)
 	go c.writeLoop(c.wake)
 }
 
+// writerEndedLocked records that the writer goroutine ends.
+func (c *engineConn) writerEndedLocked() {
+	c.writing, c.parked, c.wake = false, false, nil
+	c.writerEnd = time.Now()
+}
+
 // writerLinger is how long the writer goroutine waits for more to write before it ends. A
 // bot sends input every tick: a fresh writer per input grew a stack and started a goroutine
-// each time (a tenth of a bot's CPU with the write deadline below).
+// each time (a tenth of a bot's CPU with the write deadline below). Only a busy connection's
+// writer lingers (lingerStreak quick starts in a row), so a quiet client keeps no writer and
+// allocates nothing for one.
 const writerLinger = time.Second
+
+// lingerStreak is how many quick writer starts in a row make a connection busy.
+const lingerStreak = 2
 
 // writeLoop writes queued packets; with nothing queued it parks for up to writerLinger, then
 // ends. It ends at once when the connection closes or an upgrade pauses it.
@@ -230,8 +252,8 @@ func (c *engineConn) writeLoop(wake chan struct{}) {
 	}()
 	for {
 		c.mu.Lock()
-		if c.closed || c.paused || len(c.q) == 0 && c.parked {
-			c.writing, c.parked, c.wake = false, false, nil
+		if c.closed || c.paused || len(c.q) == 0 && (c.parked || wake == nil) {
+			c.writerEndedLocked()
 			c.mu.Unlock()
 			return
 		}
@@ -261,7 +283,7 @@ func (c *engineConn) writeLoop(wake chan struct{}) {
 		if err != nil {
 			c.close(ReasonTransportError, err, false)
 			c.mu.Lock()
-			c.writing, c.parked, c.wake = false, false, nil
+			c.writerEndedLocked()
 			c.mu.Unlock()
 			return
 		}

@@ -16,8 +16,9 @@ import (
 // Server is an Engine.IO v4 server. It does not listen on its own: mount it as an
 // http.Handler under Config.Path.
 type Server struct {
-	cfg          Config // static
-	prefix       string // static
+	cfg          Config    // static
+	epoch        time.Time // static: when it was made; sessions keep times as durations since
+	prefix       string    // static
 	log          *slog.Logger
 	onConnection func(*Session) // static
 	upgrader     websocket.Upgrader
@@ -52,6 +53,7 @@ func NewServer(cfg *Config, onConnection func(*Session)) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
+		epoch:        time.Now(),
 		cfg:          c,
 		prefix:       c.pathPrefix(),
 		log:          log,

@@ -61,7 +61,9 @@ type Session struct {
 	ws            *websocket.Conn // guarded by mu: set once when the transport is websocket
 	writing       bool            // guarded by mu: a writer goroutine owns ws writes
 	parked        bool            // guarded by mu: that writer waits for work (see writerLinger)
-	wake          chan struct{}   // guarded by mu: wakes a parked writer (capacity 1); nil without one
+	wake          chan struct{}   // guarded by mu: wakes a parked writer (capacity 1); nil when it does not linger
+	writerEnd     time.Duration   // guarded by mu: when the last writer ended, since Server.epoch (0: none yet)
+	writerStreak  uint8           // guarded by mu: writer starts in a row soon after the previous one ended
 	wsCloseFrame  bool            // guarded by mu: the writer ends with a close frame
 
 	// polling, guarded by mu
