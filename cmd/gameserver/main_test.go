@@ -54,12 +54,8 @@ func TestTokenSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready) }()
-	defer func() { cancel(); <-done }()
-	url := "http://" + (<-ready).String()
+	url := serve(t, cfg)
+	ctx := context.Background()
 	opts := client.DefaultOptions()
 	opts.Transport = client.TransportWebSocket
 	opts.Reconnection = false
@@ -134,12 +130,8 @@ func get(t *testing.T, url string) string {
 func TestStats(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.Addr = "127.0.0.1:0"
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready) }()
-	defer func() { cancel(); <-done }()
-	base := "http://" + (<-ready).String()
+	base := serve(t, cfg)
+	ctx := context.Background()
 	stats := func() rooms.HostStats {
 		t.Helper()
 		var st rooms.HostStats
@@ -177,5 +169,28 @@ func TestStats(t *testing.T) {
 			t.Fatalf("after room:create: %+v", st)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// serve runs the server with cfg until the test ends and returns its base URL.
+func serve(t *testing.T, cfg config) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr.String()
+	case err := <-done:
+		done <- err // for the cleanup
+		t.Fatalf("run ended early: %v", err)
+		return ""
 	}
 }
