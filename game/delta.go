@@ -30,11 +30,36 @@ func (w *World) AppendDelta(dst []byte, baseTick uint64, baseView, curView []Ent
 	if baseTick == 0 {
 		baseView = nil
 	}
-	dst = w.appendRemoved(dst, baseView, curView)
-	dst = w.appendUpdated(dst, baseTick, baseView, curView)
-	dst = w.appendCreated(dst, baseView, curView)
-	return w.appendGlobals(dst, baseTick)
+	// A flags byte says which of the four parts follow; an empty part is not written (a
+	// typical delta has no removals, creates or globals: 1 byte where zeros cost 3).
+	at := len(dst)
+	dst = append(dst, 0)
+	var flags byte
+	var ok bool
+	if dst, ok = w.appendRemoved(dst, baseView, curView); ok {
+		flags |= hasRemoved
+	}
+	if dst, ok = w.appendUpdated(dst, baseTick, baseView, curView); ok {
+		flags |= hasUpdated
+	}
+	if dst, ok = w.appendCreated(dst, baseView, curView); ok {
+		flags |= hasCreated
+	}
+	if dst, ok = w.appendGlobals(dst, baseTick); ok {
+		flags |= hasGlobals
+	}
+	dst[at] = flags
+	return dst
 }
+
+// The bits of a section's flags byte: which parts follow.
+const (
+	hasRemoved byte = 1 << iota
+	hasUpdated
+	hasCreated
+	hasGlobals
+	sectionFlags = hasRemoved | hasUpdated | hasCreated | hasGlobals
+)
 
 // inView reports whether id is in the ascending view, advancing *i past
 // ids below it; successive calls must ask ascending ids.
@@ -53,17 +78,17 @@ func (w *World) kept(curView []EntityID, j *int, id EntityID) bool {
 
 // appendRemoved writes the positions in baseView of the held entities that
 // are not kept, as gaps (pos - prevPos - 1, prevPos starting at -1).
-func (w *World) appendRemoved(dst []byte, baseView, curView []EntityID) []byte {
+func (w *World) appendRemoved(dst []byte, baseView, curView []EntityID) ([]byte, bool) {
 	n, j := 0, 0
 	for _, id := range baseView {
 		if !w.kept(curView, &j, id) {
 			n++
 		}
 	}
-	dst = binary.AppendUvarint(dst, uint64(n))
 	if n == 0 {
-		return dst
+		return dst, false
 	}
+	dst = binary.AppendUvarint(dst, uint64(n))
 	prev, j := -1, 0
 	for pos, id := range baseView {
 		if !w.kept(curView, &j, id) {
@@ -71,7 +96,7 @@ func (w *World) appendRemoved(dst []byte, baseView, curView []EntityID) []byte {
 			prev = pos
 		}
 	}
-	return dst
+	return dst, true
 }
 
 // changedMask returns the fields of e whose wire value changed after
@@ -92,17 +117,17 @@ func changedMask(e *entity, baseTick uint64) uint64 {
 // appendUpdated writes one record per kept entity with a field changed
 // after baseTick: its position in baseView as a gap (as for removed, with
 // its own running position), the field mask and the changed values.
-func (w *World) appendUpdated(dst []byte, baseTick uint64, baseView, curView []EntityID) []byte {
+func (w *World) appendUpdated(dst []byte, baseTick uint64, baseView, curView []EntityID) ([]byte, bool) {
 	n, j := 0, 0
 	for _, id := range baseView {
 		if w.kept(curView, &j, id) && changedMask(w.get(id), baseTick) != 0 {
 			n++
 		}
 	}
-	dst = binary.AppendUvarint(dst, uint64(n))
 	if n == 0 {
-		return dst
+		return dst, false
 	}
+	dst = binary.AppendUvarint(dst, uint64(n))
 	prev, j := -1, 0
 	var prevMask uint64 // 0: no update yet (a mask is never 0)
 	for pos, id := range baseView {
@@ -133,23 +158,23 @@ func (w *World) appendUpdated(dst []byte, baseTick uint64, baseView, curView []E
 			}
 		}
 	}
-	return dst
+	return dst, true
 }
 
 // appendCreated writes one record per live entity of curView that is not
 // in baseView: its id as a delta (from 0, then from the previous created
 // id), its kind and every field.
-func (w *World) appendCreated(dst []byte, baseView, curView []EntityID) []byte {
+func (w *World) appendCreated(dst []byte, baseView, curView []EntityID) ([]byte, bool) {
 	n, i := 0, 0
 	for _, id := range curView {
 		if !inView(baseView, &i, id) && w.get(id) != nil {
 			n++
 		}
 	}
-	dst = binary.AppendUvarint(dst, uint64(n))
 	if n == 0 {
-		return dst
+		return dst, false
 	}
+	dst = binary.AppendUvarint(dst, uint64(n))
 	prev, i := EntityID(0), 0
 	for _, id := range curView {
 		e := w.get(id)
@@ -164,12 +189,12 @@ func (w *World) appendCreated(dst []byte, baseView, curView []EntityID) []byte {
 			dst = appendValue(dst, codecs[f], &e.vals[f])
 		}
 	}
-	return dst
+	return dst, true
 }
 
-func (w *World) appendGlobals(dst []byte, baseTick uint64) []byte {
+func (w *World) appendGlobals(dst []byte, baseTick uint64) ([]byte, bool) {
 	if baseTick != 0 && w.globalsChanged <= baseTick {
-		return append(dst, 0)
+		return dst, false
 	}
 	var mask uint64
 	for g := range w.globals {
@@ -177,13 +202,16 @@ func (w *World) appendGlobals(dst []byte, baseTick uint64) []byte {
 			mask |= 1 << g
 		}
 	}
+	if mask == 0 {
+		return dst, false
+	}
 	dst = binary.AppendUvarint(dst, mask)
 	for g := range w.globals {
 		if mask&(1<<g) != 0 {
 			dst = appendValue(dst, w.c.globals[g], &w.globals[g])
 		}
 	}
-	return dst
+	return dst, true
 }
 
 func appendValue(dst []byte, c codec, v *fieldVal) []byte {

@@ -187,46 +187,51 @@ func TestApplyRejects(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := m.Hash()
-	// globals: none; the smallest full-state globals: all five, zero.
-	const none = "\x00"
+	// The flags byte (bits: removed 1, updated 2, created 4, globals 8) leads every section;
+	// the smallest full-state globals: all five, zero.
 	const allGlobals = "\x1f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 	for name, c := range map[string]struct {
 		sec  string
 		full bool
 	}{
-		"removed position beyond held":    {"\x01\x03\x00\x00" + none, false},
-		"removed second beyond held":      {"\x02\x01\x01\x00\x00" + none, false},
-		"more removals than held":         {"\x04\x00\x00\x00\x00\x00\x00" + none, false},
-		"update position beyond held":     {"\x00\x01\x06\x01\x00\x00" + none, false},
-		"update of a removed entity":      {"\x01\x01\x01\x02\x01\x02\x00" + none, false},
-		"more updates than kept":          {"\x02\x00\x00\x02\x00\x01\x02\x00\x01\x02\x00" + none, false},
-		"update mask zero":                {"\x00\x01\x00\x00\x00" + none, false},
-		"update mask beyond the fields":   {"\x00\x01\x02\x04\x00\x00" + none, false},
-		"update of a fieldless entity":    {"\x00\x01\x04\x01\x00\x00" + none, false},
-		"first update repeats a mask":     {"\x00\x01\x01\x00\x00" + none, false},
-		"a mask written again":            {"\x00\x02\x00\x01\x00\x00\x01\x00\x00" + none, false},
-		"a repeated mask beyond a kind":   {"\x00\x02\x00\x08\x00\x03\x00" + none, false},
-		"create of a held id":             {"\x00\x00\x01\x02\x01\x00\x00" + none, false},
-		"create of a held id it removes":  {"\x01\x01\x00\x01\x02\x01\x00\x00" + none, false},
-		"create of id 0":                  {"\x00\x00\x01\x00\x02" + none, false},
-		"created ids not ascending":       {"\x00\x00\x02\x05\x02\x00\x02" + none, false},
-		"created id above 2^32-1":         {"\x00\x00\x01\x80\x80\x80\x80\x10\x02" + none, false},
-		"created id delta wrapping":       {"\x00\x00\x02\x05\x02\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01\x02" + none, false},
-		"create of an unknown kind":       {"\x00\x00\x01\x05\x03" + none, false},
-		"full state with a removal":       {"\x01\x00\x00\x00" + allGlobals, true},
-		"full state with an update":       {"\x00\x01\x00\x01\x00\x00" + allGlobals, true},
-		"full state without every global": {"\x00\x00\x00\x01\x00", true},
-		"unknown global bit":              {"\x00\x00\x00\x20", false},
-		"overlong count":                  {"\x80\x00\x00\x00" + none, false},
-		"overlong gap":                    {"\x01\x80\x00\x00\x00" + none, false},
-		"overlong value":                  {"\x00\x01\x00\x01\x80\x00\x00" + none, false},
-		"overlong mask":                   {"\x00\x00\x00\x81\x00\x00", false},
-		"uvarint overflow":                {"\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", false},
-		"bad bool":                        {"\x00\x01\x00\x08\x02\x00" + none, false},
-		"truncated float":                 {"\x00\x01\x00\x04\x00\x00\x00\x00" + none, false},
-		"truncated string":                {"\x00\x01\x00\x10\x07abcd\x00" + none, false},
-		"missing globals":                 {"\x00\x00\x00", false},
-		"trailing byte":                   {"\x00\x00\x00\x00\x00", false},
+		"empty section":                      {"", false},
+		"unknown flag bit":                   {"\x10", false},
+		"a part flagged with a count of 0":   {"\x01\x00", false},
+		"globals flagged with an empty mask": {"\x08\x00", false},
+		"removed position beyond held":       {"\x01\x01\x03", false},
+		"removed second beyond held":         {"\x01\x02\x01\x01", false},
+		"more removals than held":            {"\x01\x04\x00\x00\x00\x00", false},
+		"update position beyond held":        {"\x02\x01\x06\x01\x00", false},
+		"update of a removed entity":         {"\x03\x01\x01\x01\x02\x01\x02", false},
+		"more updates than kept":             {"\x03\x02\x00\x00\x02\x00\x01\x02\x00\x01\x02", false},
+		"update mask zero":                   {"\x02\x01\x00\x00", false},
+		"update mask beyond the fields":      {"\x02\x01\x02\x04\x00", false},
+		"update of a fieldless entity":       {"\x02\x01\x04\x01\x00", false},
+		"first update repeats a mask":        {"\x02\x01\x01\x00", false},
+		"a mask written again":               {"\x02\x02\x00\x01\x00\x00\x01\x00", false},
+		"a repeated mask beyond a kind":      {"\x02\x02\x00\x08\x00\x03", false},
+		"create of a held id":                {"\x04\x01\x02\x01\x00\x00", false},
+		"create of a held id it removes":     {"\x05\x01\x01\x01\x02\x01\x00\x00", false},
+		"create of id 0":                     {"\x04\x01\x00\x02", false},
+		"created ids not ascending":          {"\x04\x02\x05\x02\x00\x02", false},
+		"created id above 2^32-1":            {"\x04\x01\x80\x80\x80\x80\x10\x02", false},
+		"created id delta wrapping":          {"\x04\x02\x05\x02\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01\x02", false},
+		"create of an unknown kind":          {"\x04\x01\x05\x03", false},
+		"full state with a removal":          {"\x09\x01\x00" + allGlobals, true},
+		"full state with an update":          {"\x0a\x01\x00\x01\x00" + allGlobals, true},
+		"full state without every global":    {"\x08\x01\x00", true},
+		"full state without globals":         {"\x00", true},
+		"unknown global bit":                 {"\x08\x20", false},
+		"overlong count":                     {"\x01\x80\x00", false},
+		"overlong gap":                       {"\x01\x01\x80\x00", false},
+		"overlong value":                     {"\x02\x01\x00\x01\x80\x00", false},
+		"overlong mask":                      {"\x08\x81\x00\x00", false},
+		"uvarint overflow":                   {"\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", false},
+		"bad bool":                           {"\x02\x01\x00\x08\x02", false},
+		"truncated float":                    {"\x02\x01\x00\x04\x00\x00\x00\x00", false},
+		"truncated string":                   {"\x02\x01\x00\x10\x07abcd", false},
+		"missing globals":                    {"\x08", false},
+		"trailing byte":                      {"\x00\x00", false},
 	} {
 		if err := m.Apply([]byte(c.sec), c.full); !errors.Is(err, ErrBadSection) {
 			t.Errorf("%s: Apply(% x) = %v", name, c.sec, err)
@@ -236,7 +241,7 @@ func TestApplyRejects(t *testing.T) {
 	}
 	// The same shapes done right are accepted: remove 4, update x of 2,
 	// create 9 (kind empty).
-	ok := "\x01\x02" + "\x01\x02\x01\x02" + "\x01\x09\x02" + none
+	ok := "\x07" + "\x01\x02" + "\x01\x02\x01\x02" + "\x01\x09\x02"
 	if err := m.Apply([]byte(ok), false); err != nil {
 		t.Fatal(err)
 	}

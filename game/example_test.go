@@ -54,5 +54,5 @@ func Example() { // the runtime's side of one tick and one snapshot, by hand
 	mirror := game.NewMirror(mode.Schema())
 	err := mirror.Apply(section, true)
 	fmt.Printf("% x|%v|%d|%v\n", section, err, mirror.GlobalInt(0), mirror.Hash() == world.ViewHash(view))
-	// Output: 00 00 01 01 00 0e 01 02|<nil>|1|true
+	// Output: 0c 01 01 00 0e 01 02|<nil>|1|true
 }

@@ -45,13 +45,14 @@ func TestSnapshotFormatExample(t *testing.T) {
 	delta := w.AppendDelta(nil, 1, view1, view2)
 
 	const (
-		// removed: none | updated: none | created: 2 | player: id 0+1, kind 0, x y r score boost pid
-		// name | orb: id 1+1, kind 1, x y v | globals mask 0b11, phase, endTick
-		wantFull = "00" + "00" + "02" + "01" + "00" + "a801" + "33" + "c002" + "00" + "00" + "0e" + "03616e6e" +
+		// flags 0b1100 (created, globals) | created: 2 | player: id 0+1, kind 0, x y r score
+		// boost pid name | orb: id 1+1, kind 1, x y v | globals mask 0b11, phase, endTick
+		wantFull = "0c" + "02" + "01" + "00" + "a801" + "33" + "c002" + "00" + "00" + "0e" + "03616e6e" +
 			"01" + "01" + "bf0c" + "a206" + "04" + "03" + "02" + "e25d"
-		// removed: 1, position 1 (gap 1) | updated: 1, position 0 (gap 0), mask 0b11001 (x, score,
-		// boost), x score boost | created: 1, id 0+3, kind 1, x y v | no globals
-		wantDelta = "01" + "01" + "01" + "00" + "19" + "c802" + "04" + "01" + "01" + "03" + "01" + "8032" + "00" + "02" + "00"
+		// flags 0b0111 (removed, updated, created) | removed: 1, position 1 (gap 1) | updated: 1,
+		// head 0 (position 0), mask 0b11001 (x, score, boost), x score boost | created: 1, id
+		// 0+3, kind 1, x y v
+		wantDelta = "07" + "01" + "01" + "01" + "00" + "19" + "c802" + "04" + "01" + "01" + "03" + "01" + "8032" + "00" + "02"
 	)
 	if got := hex.EncodeToString(full); got != wantFull {
 		t.Errorf("full state\n got %s\nwant %s", got, wantFull)

@@ -263,7 +263,26 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 	if full {
 		held = 0
 	}
-	nrem := r.count("removed")
+	if len(r.b) == 0 {
+		return nil, fmt.Errorf("empty section: no flags byte")
+	}
+	flags := r.b[0]
+	r.b = r.b[1:]
+	if flags&^sectionFlags != 0 {
+		return nil, fmt.Errorf("flags %#x have unknown bits", flags)
+	}
+	// part reads the count of a part the flags say is there; a present part is not empty.
+	part := func(bit byte, what string) int {
+		if flags&bit == 0 {
+			return 0
+		}
+		n := r.count(what)
+		if r.err == nil && n == 0 {
+			r.fail("%s flagged present with a count of 0", what)
+		}
+		return n
+	}
+	nrem := part(hasRemoved, "removed")
 	if r.err == nil && nrem > held {
 		return nil, fmt.Errorf("%d removals of %d entities held", nrem, held)
 	}
@@ -273,7 +292,7 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 		prev = r.position(prev, held, "removed")
 		st.removed = append(st.removed, prev)
 	}
-	nupd := r.count("updated")
+	nupd := part(hasUpdated, "updated")
 	if r.err == nil && nupd > held-nrem {
 		return nil, fmt.Errorf("%d updates of %d entities kept", nupd, held-nrem)
 	}
@@ -311,7 +330,7 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 		}
 		st.updated = append(st.updated, u)
 	}
-	ncre := r.count("created")
+	ncre := part(hasCreated, "created")
 	st.created = make([]stagedCreate, 0, ncre)
 	var prevID uint64
 	for i := 0; i < ncre && r.err == nil; i++ {
@@ -331,7 +350,12 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 		}
 		st.created = append(st.created, c)
 	}
-	st.gmask = r.uvarint()
+	if flags&hasGlobals != 0 {
+		st.gmask = r.uvarint()
+		if r.err == nil && st.gmask == 0 {
+			r.fail("globals flagged present with an empty mask")
+		}
+	}
 	if r.err == nil && st.gmask>>len(m.c.globals) != 0 {
 		return nil, fmt.Errorf("global mask %#x has unknown bits", st.gmask)
 	}

@@ -17,12 +17,12 @@ func TestChangeTrackingComparesWireValues(t *testing.T) {
 	view := []EntityID{a, p}
 
 	w.BeginTick(2)
-	w.SetInt(a, fI, 0)        // same value
-	w.SetFloat(p, fX, 10.05)  // round(80.4) = 80: same wire value
-	w.SetFloat(a, fF, 0)      // same bits
-	w.SetString(a, fS, "")    // same
-	w.SetGlobalFloat(gQ, 0.2) // round(0.4) = 0
-	if got := w.AppendDelta(nil, 1, view, view); !bytes.Equal(got, []byte{0, 0, 0, 0}) {
+	w.SetInt(a, fI, 0)                                                          // same value
+	w.SetFloat(p, fX, 10.05)                                                    // round(80.4) = 80: same wire value
+	w.SetFloat(a, fF, 0)                                                        // same bits
+	w.SetString(a, fS, "")                                                      // same
+	w.SetGlobalFloat(gQ, 0.2)                                                   // round(0.4) = 0
+	if got := w.AppendDelta(nil, 1, view, view); !bytes.Equal(got, []byte{0}) { // flags: no part
 		t.Fatalf("no-op writes made a delta: % x", got)
 	}
 	if got := w.Float(p, fX); got != 10.05 {
@@ -35,19 +35,18 @@ func TestChangeTrackingComparesWireValues(t *testing.T) {
 	w.SetGlobalBool(gB, true)
 	got := w.AppendDelta(nil, 2, view, view)
 	want := []byte{
-		0,                                     // no removals
+		0b1010,                                // flags: updated and globals follow
 		2,                                     // two updates
 		0, 1 << fF, 0, 0, 0, 0, 0, 0, 0, 0x80, // a (position 0): mask f, -0.0
 		0, 1 << fY, 2, // p (position 1, gap 0): mask y, zigzag(1) = 2
-		0,          // no creates
 		1 << gB, 1, // globals: gb = true
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("delta\n got % x\nwant % x", got, want)
 	}
 	// Against an older baseline the x change of tick 1 is still included.
-	if got := w.AppendDelta(nil, 0, nil, view); got[0] != 0 || got[1] != 0 || got[2] != 2 {
-		t.Fatalf("full state has %d removals, %d updates, %d creates", got[0], got[1], got[2])
+	if got := w.AppendDelta(nil, 0, nil, view); got[0] != 0b1100 || got[1] != 2 {
+		t.Fatalf("full state: flags %#b (want creates and globals only), %d creates", got[0], got[1])
 	}
 }
 
@@ -89,9 +88,10 @@ func TestSpawnRemoveAndView(t *testing.T) {
 	if got := m.Float(d, fX); got != -3 {
 		t.Fatalf("mirror x = %v", got)
 	}
-	// The removed list is b then c: positions 1 and 2 of the baseline
-	// view, as gaps 1 and 0; no updates; d created, its id as a delta from 0.
-	if !bytes.HasPrefix(sec, []byte{2, 1, 0, 0, 1, byte(d), 1}) {
+	// Flags: removed and created follow. The removed list is b then c: positions 1
+	// and 2 of the baseline view, as gaps 1 and 0; no updates; d created, its id as a delta
+	// from 0.
+	if !bytes.HasPrefix(sec, []byte{0b0101, 2, 1, 0, 1, byte(d), 1}) {
 		t.Fatalf("section % x", sec)
 	}
 }

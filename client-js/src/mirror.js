@@ -227,14 +227,24 @@ export class Mirror {
     const held = full ? 0 : this.list.length;
     const st = { removed: [], updated: [], created: [], gmask: 0, gvals: [] };
 
-    const nrem = r.count("removed");
+    // The flags byte says which parts follow: removed 1, updated 2, created 4, globals 8.
+    if (r.left() < 1) throw new BadSectionError("empty section: no flags byte");
+    const flags = r.b[r.i++];
+    if (flags & ~0x0f) throw new BadSectionError(`flags ${flags.toString(16)} have unknown bits`);
+    const part = (bit, what) => {
+      if (!(flags & bit)) return 0;
+      const n = r.count(what);
+      if (n === 0) throw new BadSectionError(`${what} flagged present with a count of 0`);
+      return n;
+    };
+    const nrem = part(1, "removed");
     if (nrem > held) throw new BadSectionError(`${nrem} removals of ${held} entities held`);
     let prev = -1;
     for (let i = 0; i < nrem; i++) {
       prev = r.position(prev, held, "removed");
       st.removed.push(prev);
     }
-    const nupd = r.count("updated");
+    const nupd = part(2, "updated");
     if (nupd > held - nrem) throw new BadSectionError(`${nupd} updates of ${held - nrem} entities kept`);
     prev = -1;
     let prevMask = 0; // no update yet: a mask is never 0
@@ -262,7 +272,7 @@ export class Mirror {
       const vals = bits.map((b) => r.value(fields[b]));
       st.updated.push({ pos: prev, bits, vals });
     }
-    const ncre = r.count("created");
+    const ncre = part(4, "created");
     let prevID = 0;
     for (let i = 0; i < ncre; i++) {
       const delta = r.small("created id delta");
@@ -277,7 +287,8 @@ export class Mirror {
       const wire = kinds[kind].fields.map((f) => r.value(f));
       st.created.push({ id, kind, wire });
     }
-    const gmask = r.small("globals mask");
+    const gmask = flags & 8 ? r.small("globals mask") : 0;
+    if (flags & 8 && gmask === 0) throw new BadSectionError("globals flagged present with an empty mask");
     if (gmask >= 2 ** globals.length) throw new BadSectionError(`global mask ${gmask.toString(16)} has unknown bits`);
     st.gmask = gmask;
     for (let g = 0; g < globals.length; g++) {

@@ -20,12 +20,12 @@ export const arenaSchema = {
 };
 
 const hex = (s) => Uint8Array.from(s.replace(/\s+/g, "").match(/../g).map((b) => parseInt(b, 16)));
-const tick1 = hex("00 00 02 01 00 a801 33 c002 00 00 0e 03616e6e 01 01 bf0c a206 04 03 02 e25d");
-const tick2 = hex("01 01 01 00 19 c802 04 01 01 03 01 8032 00 02 00");
+const tick1 = hex("0c 02 01 00 a801 33 c002 00 00 0e 03616e6e 01 01 bf0c a206 04 03 02 e25d");
+const tick2 = hex("07 01 01 01 00 19 c802 04 01 01 03 01 8032 00 02");
 
 test("worked example: full state then delta, with hashes", () => {
   const m = new Mirror(arenaSchema);
-  assert.equal(tick1.length, 28);
+  assert.equal(tick1.length, 27);
   const c1 = m.apply(tick1, true);
   assert.equal(c1.added.length, 2);
   assert.deepEqual(m.entities.get(1), { id: 1, kind: "player", fields: { x: 10.5, y: -3.25, r: 20, score: 0, boost: false, pid: 7, name: "ann" } });
@@ -59,22 +59,27 @@ test("malformed sections are rejected without changing the mirror", () => {
   const bad = [
     ["truncated", tick1.slice(0, 20), true],
     ["trailing byte", Uint8Array.from([...tick1, 0]), true],
-    ["removal in a full state", hex("01 00 00 00 03 02 e25d"), true],
-    ["full state without every global", hex("00 00 00 01 02"), true],
-    ["non-shortest uvarint", hex("00 00 00 8300 02 e25d"), true],
-    ["id delta 0", hex("00 00 01 00 01 00 00 00 00 03 02 e25d"), true],
-    ["unknown kind", hex("00 00 01 01 05 00 00 00 03 02 e25d"), true],
-    ["bad bool", hex("00 00 01 01 00 00 00 00 00 02 00 00 00 03 02 e25d"), true],
-    ["position beyond held", hex("01 05 00 00 00"), false],
-    ["zero update mask", hex("00 01 00 00 00 00"), false],
-    ["mask bit beyond fields", hex("00 01 02 08 00 00 00"), false],
-    ["first update repeats a mask", hex("00 01 01 00 00 00"), false],
-    ["a mask written again", hex("00 02 00 01 00 00 01 00 00 00"), false],
-    ["a repeated mask beyond the kind", hex("00 02 00 20 00 01 00 00 00"), false],
-    ["update of a removed position", hex("01 01 01 02 01 00 00 00"), false],
-    ["create of a held id", hex("00 00 01 01 01 00 00 00 00"), false],
-    ["unknown global bit", hex("00 00 00 04 00"), false],
-    ["uvarint over 10 bytes", hex("00 00 00 ffffffffffffffffffff01"), false],
+    ["removal in a full state", hex("09 01 00 03 02 e25d"), true],
+    ["full state without every global", hex("08 01 02"), true],
+    ["full state without globals", hex("00"), true],
+    ["empty section", new Uint8Array(0), false],
+    ["unknown flag bit", hex("10"), false],
+    ["a part flagged with a count of 0", hex("02 00"), false],
+    ["globals flagged with an empty mask", hex("08 00"), false],
+    ["non-shortest uvarint", hex("08 8300 02 e25d"), true],
+    ["id delta 0", hex("0c 01 00 01 00 00 00 03 02 e25d"), true],
+    ["unknown kind", hex("0c 01 01 05 00 00 00 03 02 e25d"), true],
+    ["bad bool", hex("0c 01 01 00 00 00 00 00 02 00 00 03 02 e25d"), true],
+    ["position beyond held", hex("01 01 05"), false],
+    ["zero update mask", hex("02 01 00 00"), false],
+    ["mask bit beyond fields", hex("02 01 02 08 00"), false],
+    ["first update repeats a mask", hex("02 01 01 00"), false],
+    ["a mask written again", hex("02 02 00 01 00 00 01 00"), false],
+    ["a repeated mask beyond the kind", hex("02 02 00 20 00 01 00"), false],
+    ["update of a removed position", hex("03 01 01 01 02 01 00"), false],
+    ["create of a held id", hex("04 01 01 01 00 00 00"), false],
+    ["unknown global bit", hex("08 04 00"), false],
+    ["uvarint over 10 bytes", hex("08 ffffffffffffffffffff01"), false],
   ];
   for (const [name, bytes, full] of bad) {
     const m = new Mirror(arenaSchema);
@@ -89,7 +94,7 @@ test("an update record may repeat the previous record's mask", () => {
   const m = new Mirror(arenaSchema);
   m.apply(tick1, true);
   // Two updates: player 1 (head 0, mask x) x wire 1; orb 2 (head 1: gap 0, same) x wire 2.
-  m.apply(hex("00 02 00 01 02 01 04 00 00"), false);
+  m.apply(hex("02 02 00 01 02 01 04"), false);
   assert.equal(m.entities.get(1).fields.x, 0.125);
   assert.equal(m.entities.get(2).fields.x, 0.25);
   assert.equal(m.entities.get(2).fields.y, 50.125, "the other fields kept");
@@ -99,7 +104,7 @@ test("large varints and unquantized floats hash like Go", () => {
   const schema = { kinds: [{ name: "k", fields: [{ name: "n", type: "int" }, { name: "f", type: "float" }] }], globals: [] };
   const m = new Mirror(schema);
   // id 1, kind 0, n = -2^62 (zigzag 2^63-1: ff ff ff ff ff ff ff ff 7f), f = -0.0
-  m.apply(hex("00 00 01 01 00 ffffffffffffffff7f 0000000000000080 00"), true);
+  m.apply(hex("04 01 01 00 ffffffffffffffff7f 0000000000000080"), true);
   const e = m.entities.get(1);
   assert.equal(e.fields.n, -(2n ** 62n));
   assert.ok(Object.is(e.fields.f, -0));

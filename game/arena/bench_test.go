@@ -192,11 +192,18 @@ func walkUpdates(s *game.Schema, sec []byte, kindAt func(pos int) int, record fu
 		off += n
 		return int(v), n
 	}
-	nrem, _ := uv()
+	flags := sec[0] // removed 1, updated 2, created 4, globals 8
+	off = 1
+	nrem, nupd := 0, 0
+	if flags&1 != 0 {
+		nrem, _ = uv()
+	}
 	for range nrem {
 		uv()
 	}
-	nupd, _ := uv()
+	if flags&2 != 0 {
+		nupd, _ = uv()
+	}
 	pos, prevMask := -1, 0
 	for range nupd {
 		start := off
