@@ -95,7 +95,6 @@ type hostedRoom struct {
 	idle     *time.Timer                // guarded by Host.mu: disposal of an empty room
 	idleGen  uint64                     // guarded by Host.mu: which idle timer is current
 	gone     bool                       // guarded by Host.mu: disposed or stopped
-	counted  bool                       // guarded by Host.mu: its Stats are in Host.goneStats
 }
 
 // seatRef is a seat as the host tracks it.
@@ -306,7 +305,8 @@ func (h *Host) run(hr *hostedRoom) {
 	}()
 }
 
-// forgetRoom drops a stopped room and its seats.
+// forgetRoom drops a stopped room and its seats, and keeps its counters in
+// the host's totals. It runs once per room, when its Run has returned.
 func (h *Host) forgetRoom(hr *hostedRoom) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -314,10 +314,7 @@ func (h *Host) forgetRoom(hr *hostedRoom) {
 		delete(h.rooms, hr.id)
 		delete(h.codes, hr.code)
 	}
-	if !hr.counted {
-		h.goneStats = h.goneStats.add(hr.room.Stats())
-		hr.counted = true
-	}
+	h.goneStats = h.goneStats.add(hr.room.Stats())
 	hr.gone = true
 	if hr.idle != nil {
 		hr.idle.Stop()
