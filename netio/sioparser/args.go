@@ -3,6 +3,7 @@ package sioparser
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -211,4 +212,38 @@ func encodeCanonicalArgs(name string, args []any) ([]byte, bool) {
 		out = append(out, a.(Canonical)...)
 	}
 	return out, true
+}
+
+// AppendCanonicalEvent appends the socket.io-msgpack-parser encoding of the
+// EVENT [name, args...] in namespace nsp, as AppendMsgpack would write the
+// packet whose Data is EncodeArgs(name, args), when every argument is a
+// non-empty Canonical; otherwise it returns dst and false. It neither walks
+// nor copies the arguments more than once: the snapshot path, where each
+// player's packet is built once per tick.
+func AppendCanonicalEvent(dst []byte, nsp, name string, args []any) ([]byte, bool) {
+	if name == "" || IsReservedEvent(name) {
+		return dst, false
+	}
+	nsp, err := checkNamespace(nsp)
+	if err != nil {
+		return dst, false
+	}
+	size := len(dst) + 32 + len(name) + len(nsp)
+	for _, a := range args {
+		c, ok := a.(Canonical)
+		if !ok || len(c) == 0 {
+			return dst, false
+		}
+		size += len(c)
+	}
+	dst = slices.Grow(dst, size-len(dst))
+	dst = append(dst, 0x83, 0xa4, 't', 'y', 'p', 'e', byte(Event), 0xa4, 'd', 'a', 't', 'a')
+	dst = appendArrayHeader(dst, 1+len(args))
+	dst = append(appendStrHeader(dst, len(name)), name...)
+	for _, a := range args {
+		dst = append(dst, a.(Canonical)...)
+	}
+	dst = append(dst, 0xa3, 'n', 's', 'p')
+	dst = append(appendStrHeader(dst, len(nsp)), nsp...)
+	return dst, true
 }

@@ -42,3 +42,54 @@ func TestEncodeArgsCanonical(t *testing.T) {
 		t.Fatalf("mixed: % x (%v), want % x", got, err, want)
 	}
 }
+
+// TestAppendCanonicalEvent: the one-step event packet is byte for byte what
+// AppendMsgpack writes for the same event, after what dst already held; it
+// declines what it cannot build that way.
+func TestAppendCanonicalEvent(t *testing.T) {
+	vals := []any{0, "x", strings.Repeat("é", 40), []byte{1, 2, 3}, map[string]any{"t": 1, "e": []byte{9}}, []any{1.5, true, nil}}
+	var args []any
+	for _, v := range vals {
+		b, err := EncodeValue(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, Canonical(b))
+	}
+	for _, nsp := range []string{"", "/", "/admin", "/" + strings.Repeat("n", 40)} {
+		for _, name := range []string{"snapshot", strings.Repeat("n", 31), strings.Repeat("n", 32), strings.Repeat("n", 300)} {
+			for n := 0; n <= len(args); n++ {
+				data, err := EncodeArgs(name, args[:n])
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := AppendMsgpack([]byte("pre"), &Packet{Type: Event, Namespace: nsp, Data: data})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, ok := AppendCanonicalEvent([]byte("pre"), nsp, name, args[:n])
+				if !ok || !bytes.Equal(got, want) {
+					t.Fatalf("nsp %q name %q %d args: % x (%v), want % x", nsp, name, n, got, ok, want)
+				}
+				if p, err := DecodeMsgpack(got[3:]); err != nil || p.Type != Event {
+					t.Fatalf("decode: %+v %v", p, err)
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		nsp, name string
+		args      []any
+	}{
+		{"/", "e", []any{7}},
+		{"/", "e", []any{Canonical(nil)}},
+		{"/", "e", []any{args[0], 7}},
+		{"/", "", []any{args[0]}},
+		{"/", "connect", []any{args[0]}},
+		{"admin", "e", []any{args[0]}},
+	} {
+		if got, ok := AppendCanonicalEvent([]byte("pre"), c.nsp, c.name, c.args); ok || string(got) != "pre" {
+			t.Fatalf("%+v: built % x", c, got)
+		}
+	}
+}

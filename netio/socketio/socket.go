@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/sioparser"
 )
 
@@ -179,6 +180,15 @@ func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
 func (s *Socket) EmitLatest(event string, valid func() bool, written func(), args ...any) error {
 	if sioparser.IsReservedEvent(event) {
 		return ErrReservedEvent
+	}
+	if s.client.kind() == parserMsgpack {
+		// Arguments encoded already (a snapshot): the packet in one step.
+		if b, ok := sioparser.AppendCanonicalEvent(nil, s.nspName, event, args); ok {
+			if !s.Connected() {
+				return ErrDisconnected
+			}
+			return s.client.sess.SendLatest([]engineio.Message{{Binary: true, Data: b}}, valid, written)
+		}
 	}
 	data, err := sioparser.EncodeArgs(event, args)
 	if err != nil {
