@@ -1,9 +1,6 @@
 package engineio
 
-import (
-	"net"
-	"time"
-)
+import "time"
 
 // latestSlot is a session's latest-wins slot: at most one group of messages
 // (a game snapshot) waiting for the writer. A newer offer replaces an older
@@ -51,12 +48,12 @@ func (s *Session) takeLatestLocked() *latestSlot {
 
 // latestBlockedLocked reports whether the slot must wait for the kernel to
 // send what it holds; s.mu is held.
-func (s *Session) latestBlockedLocked(c net.Conn) bool {
+func (s *Session) latestBlockedLocked() bool {
 	limit := s.srv.cfg.LatestMaxUnsent
 	if limit < 0 {
 		return false
 	}
-	n, ok := unsentBytes(c)
+	n, ok := s.wsUnsent.unsent()
 	return ok && n > limit
 }
 

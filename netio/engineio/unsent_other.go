@@ -4,6 +4,10 @@ package engineio
 
 import "net"
 
-// unsentBytes is not available here: the slot is written as soon as the
+// unsentProbe is not available here: the slot is written as soon as the
 // writer is free, bounded only by the socket send buffer.
-func unsentBytes(net.Conn) (int, bool) { return 0, false }
+type unsentProbe struct{}
+
+func newUnsentProbe(net.Conn) *unsentProbe { return nil }
+
+func (*unsentProbe) unsent() (int, bool) { return 0, false }

@@ -37,7 +37,7 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 	sess.req.header = keptHeaders(sess.req.header)
 	srv.tuneConn(conn)
 	sess.mu.Lock()
-	sess.ws = conn
+	sess.ws, sess.wsUnsent = conn, newUnsentProbe(conn.NetConn())
 	sess.out.push(srv.openPacket(sess.id, TransportWebSocket))
 	if !sess.closed {
 		sess.heartbeat.start(sess)
@@ -148,7 +148,7 @@ func (r *wsReader) upgradeMessage(binary bool, data []byte) {
 		return
 	case err == nil && p.Type == PacketUpgrade:
 		s.abandonUpgradeLocked()
-		s.ws = c
+		s.ws, s.wsUnsent = c, newUnsentProbe(c.NetConn())
 		if s.pollActive {
 			s.wakePollLocked()
 		}
@@ -256,7 +256,7 @@ func (s *Session) writeLoop(c *websocket.Conn, wake chan struct{}) {
 		batch := s.out.take()
 		if len(batch) == 0 && s.latest != nil {
 			s.out.recycle(batch)
-			if s.latestBlockedLocked(c.NetConn()) {
+			if s.latestBlockedLocked() {
 				// The link is backed up: wait, and let newer states replace this one.
 				s.mu.Unlock()
 				time.Sleep(latestPoll)
