@@ -26,6 +26,13 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if os.Getenv(roleEnv) == "floor-peers" {
+		if err := runFloorPeers(os.Getenv("BENCH_URL"), atoi(os.Getenv("BENCH_N"))); err != nil {
+			fmt.Fprintln(os.Stderr, "floor peers:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(roleEnv) == "clients" {
 		if err := runClients(os.Getenv("BENCH_URL"), atoi(os.Getenv("BENCH_N"))); err != nil {
 			fmt.Fprintln(os.Stderr, "clients:", err)
