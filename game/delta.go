@@ -23,28 +23,32 @@ import (
 // view), one record per held entity changed after baseTick (its position
 // and the changed fields), one record per entity that is new to the client
 // (its id and every field), and the globals changed after baseTick. The
-// byte layout is documented in docs/snapshot-format.md. The cost is
-// O(len(baseView) + len(curView) + bytes written); nothing is allocated
-// when dst has room.
+// byte layout is documented in docs/snapshot-format.md. The cost is one
+// merge of the two views plus the bytes written; nothing is allocated when
+// dst has room (the world keeps the lists of one delta for the next).
 func (w *World) AppendDelta(dst []byte, baseTick uint64, baseView, curView []EntityID) []byte {
 	if baseTick == 0 {
 		baseView = nil
 	}
+	d := w.classify(baseTick, baseView, curView)
 	// A flags byte says which of the four parts follow; an empty part is not written (a
 	// typical delta has no removals, creates or globals: 1 byte where zeros cost 3).
 	at := len(dst)
 	dst = append(dst, 0)
 	var flags byte
-	var ok bool
-	if dst, ok = w.appendRemoved(dst, baseView, curView); ok {
+	if len(d.removed) > 0 {
 		flags |= hasRemoved
+		dst = appendRemoved(dst, d.removed)
 	}
-	if dst, ok = w.appendUpdated(dst, baseTick, baseView, curView); ok {
+	if len(d.updated) > 0 {
 		flags |= hasUpdated
+		dst = w.appendUpdated(dst, d.updated)
 	}
-	if dst, ok = w.appendCreated(dst, baseView, curView); ok {
+	if len(d.created) > 0 {
 		flags |= hasCreated
+		dst = w.appendCreated(dst, d.created)
 	}
+	var ok bool
 	if dst, ok = w.appendGlobals(dst, baseTick); ok {
 		flags |= hasGlobals
 	}
@@ -61,50 +65,74 @@ const (
 	sectionFlags = hasRemoved | hasUpdated | hasCreated | hasGlobals
 )
 
-// inView reports whether id is in the ascending view, advancing *i past
-// ids below it; successive calls must ask ascending ids.
-func inView(view []EntityID, i *int, id EntityID) bool {
-	for *i < len(view) && view[*i] < id {
-		*i++
-	}
-	return *i < len(view) && view[*i] == id
+// deltaLists is what one delta sends, sorted into its parts by classify.
+// The world keeps it between deltas so that its slices are reused.
+type deltaLists struct {
+	removed []int // positions in baseView of the held entities not kept
+	updated []update
+	created []EntityID // live ids of curView not held, ascending
 }
 
-// kept reports whether the held entity id stays with the client: still in
-// the world and in curView. Successive calls must ask ascending ids.
-func (w *World) kept(curView []EntityID, j *int, id EntityID) bool {
-	return inView(curView, j, id) && w.get(id) != nil
+// update is one held entity with fields changed after the baseline.
+type update struct {
+	pos  int // in baseView
+	e    *entity
+	mask uint64
+}
+
+// classify merges the two ascending views once: a held entity that is no
+// longer live or in curView is removed, one kept with a change after
+// baseTick is updated, a live one of curView not held is created.
+func (w *World) classify(baseTick uint64, baseView, curView []EntityID) *deltaLists {
+	d := &w.delta
+	d.removed, d.updated, d.created = d.removed[:0], d.updated[:0], d.created[:0]
+	i, j := 0, 0
+	for i < len(baseView) && j < len(curView) {
+		switch b, c := baseView[i], curView[j]; {
+		case b < c: // out of view
+			d.removed = append(d.removed, i)
+			i++
+		case c < b:
+			if w.get(c) != nil {
+				d.created = append(d.created, c)
+			}
+			j++
+		default:
+			if e := w.get(b); e == nil {
+				d.removed = append(d.removed, i)
+			} else if e.changed > baseTick {
+				d.updated = append(d.updated, update{pos: i, e: e, mask: changedMask(e, baseTick)})
+			}
+			i++
+			j++
+		}
+	}
+	for ; i < len(baseView); i++ {
+		d.removed = append(d.removed, i)
+	}
+	for ; j < len(curView); j++ {
+		if c := curView[j]; w.get(c) != nil {
+			d.created = append(d.created, c)
+		}
+	}
+	return d
 }
 
 // appendRemoved writes the positions in baseView of the held entities that
 // are not kept, as gaps (pos - prevPos - 1, prevPos starting at -1).
-func (w *World) appendRemoved(dst []byte, baseView, curView []EntityID) ([]byte, bool) {
-	n, j := 0, 0
-	for _, id := range baseView {
-		if !w.kept(curView, &j, id) {
-			n++
-		}
+func appendRemoved(dst []byte, removed []int) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(removed)))
+	prev := -1
+	for _, pos := range removed {
+		dst = binary.AppendUvarint(dst, uint64(pos-prev-1))
+		prev = pos
 	}
-	if n == 0 {
-		return dst, false
-	}
-	dst = binary.AppendUvarint(dst, uint64(n))
-	prev, j := -1, 0
-	for pos, id := range baseView {
-		if !w.kept(curView, &j, id) {
-			dst = binary.AppendUvarint(dst, uint64(pos-prev-1))
-			prev = pos
-		}
-	}
-	return dst, true
+	return dst
 }
 
 // changedMask returns the fields of e whose wire value changed after
-// baseTick, bit i for field i.
+// baseTick, bit i for field i; e.changed > baseTick, so it is never 0.
 func changedMask(e *entity, baseTick uint64) uint64 {
-	if e.changed <= baseTick {
-		return 0
-	}
 	var mask uint64
 	for f := range e.vals {
 		if e.vals[f].at > baseTick {
@@ -117,70 +145,41 @@ func changedMask(e *entity, baseTick uint64) uint64 {
 // appendUpdated writes one record per kept entity with a field changed
 // after baseTick: its position in baseView as a gap (as for removed, with
 // its own running position), the field mask and the changed values.
-func (w *World) appendUpdated(dst []byte, baseTick uint64, baseView, curView []EntityID) ([]byte, bool) {
-	n, j := 0, 0
-	for _, id := range baseView {
-		if w.kept(curView, &j, id) && changedMask(w.get(id), baseTick) != 0 {
-			n++
-		}
-	}
-	if n == 0 {
-		return dst, false
-	}
-	dst = binary.AppendUvarint(dst, uint64(n))
-	prev, j := -1, 0
+func (w *World) appendUpdated(dst []byte, updated []update) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(updated)))
+	prev := -1
 	var prevMask uint64 // 0: no update yet (a mask is never 0)
-	for pos, id := range baseView {
-		if !w.kept(curView, &j, id) {
-			continue
-		}
-		e := w.get(id)
-		mask := changedMask(e, baseTick)
-		if mask == 0 {
-			continue
-		}
+	for _, u := range updated {
 		// head = gap << 1 | same: same says the mask is the previous update's, and
 		// then it is not written (moving entities change the same fields tick after
 		// tick: one byte per update instead of two).
-		gap := uint64(pos - prev - 1)
-		prev = pos
-		if mask == prevMask {
+		gap := uint64(u.pos - prev - 1)
+		prev = u.pos
+		if u.mask == prevMask {
 			dst = binary.AppendUvarint(dst, gap<<1|1)
 		} else {
 			dst = binary.AppendUvarint(dst, gap<<1)
-			dst = binary.AppendUvarint(dst, mask)
-			prevMask = mask
+			dst = binary.AppendUvarint(dst, u.mask)
+			prevMask = u.mask
 		}
-		codecs := w.c.kinds[e.kind]
-		for f := range e.vals {
-			if mask&(1<<f) != 0 {
-				dst = appendValue(dst, codecs[f], &e.vals[f])
+		codecs := w.c.kinds[u.e.kind]
+		for f := range u.e.vals {
+			if u.mask&(1<<f) != 0 {
+				dst = appendValue(dst, codecs[f], &u.e.vals[f])
 			}
 		}
 	}
-	return dst, true
+	return dst
 }
 
-// appendCreated writes one record per live entity of curView that is not
-// in baseView: its id as a delta (from 0, then from the previous created
-// id), its kind and every field.
-func (w *World) appendCreated(dst []byte, baseView, curView []EntityID) ([]byte, bool) {
-	n, i := 0, 0
-	for _, id := range curView {
-		if !inView(baseView, &i, id) && w.get(id) != nil {
-			n++
-		}
-	}
-	if n == 0 {
-		return dst, false
-	}
-	dst = binary.AppendUvarint(dst, uint64(n))
-	prev, i := EntityID(0), 0
-	for _, id := range curView {
-		e := w.get(id)
-		if inView(baseView, &i, id) || e == nil {
-			continue
-		}
+// appendCreated writes one record per entity new to the client: its id as
+// a delta (from 0, then from the previous created id), its kind and every
+// field.
+func (w *World) appendCreated(dst []byte, created []EntityID) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(created)))
+	prev := EntityID(0)
+	for _, id := range created {
+		e := w.ents[id]
 		dst = binary.AppendUvarint(dst, uint64(id-prev))
 		prev = id
 		dst = binary.AppendUvarint(dst, uint64(e.kind))
@@ -189,7 +188,7 @@ func (w *World) appendCreated(dst []byte, baseView, curView []EntityID) ([]byte,
 			dst = appendValue(dst, codecs[f], &e.vals[f])
 		}
 	}
-	return dst, true
+	return dst
 }
 
 func (w *World) appendGlobals(dst []byte, baseTick uint64) ([]byte, bool) {

@@ -38,6 +38,7 @@ type World struct {
 	live           int
 	globals        []fieldVal
 	globalsChanged uint64
+	delta          deltaLists // AppendDelta's lists, kept for reuse
 }
 
 // NewWorld returns an empty world of schema s at tick 0. It panics if s
