@@ -61,6 +61,7 @@ func (r *Room) init() {
 		Emit:     r.emit,
 		EndMatch: func() { r.endReq = true },
 	})
+	r.appendView, _ = r.game.(game.ViewAppender)
 }
 
 // guard runs fn and turns a panic into a *PanicError.

@@ -67,6 +67,7 @@ type Room struct {
 	// Owned by the room goroutine.
 	world       *game.World
 	game        game.Game
+	appendView  game.ViewAppender // game's, when it has one
 	seats       []*seatState // ascending player id
 	pending     []command    // lifecycle commands for the next tick
 	start       time.Time    // slot 0 of the schedule

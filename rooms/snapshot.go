@@ -53,6 +53,9 @@ func (s *snapshotScratch) recycle(v []game.EntityID) {
 // viewOf returns the normalized view of player id in a recycled slice.
 func (r *Room) viewOf(id game.PlayerID) []game.EntityID {
 	s := &r.scratch
+	if r.appendView != nil {
+		return r.world.NormalizeView(r.appendView.AppendView(s.take(), id))
+	}
 	if s.visit == nil {
 		s.visit = func(e game.EntityID) { s.cur = append(s.cur, e) }
 	}

@@ -299,7 +299,7 @@ func TestMatchEndsAndSeats(t *testing.T) {
 
 // TestViewInIDOrder: through joins, leaves and hundreds of eaten and respawned orbs, View
 // visits exactly the entities within the view radius, each once, in ascending id order (so
-// the room's NormalizeView has nothing to sort).
+// the room's NormalizeView has nothing to sort), and AppendView appends the same.
 func TestViewInIDOrder(t *testing.T) {
 	m := newMatch(t, 11, game.Options{})
 	rng := game.NewRand(5)
@@ -356,7 +356,15 @@ func TestViewInIDOrder(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("tick %d, player %d: View visited\n%v\nwant (ascending, within radius)\n%v", tick, id, got, want)
 			}
+			// AppendView, which the room uses, appends the same after what dst holds.
+			prefix := []game.EntityID{7, 3}
+			if app := m.g.AppendView(slices.Clone(prefix), id); !slices.Equal(app, append(prefix, want...)) {
+				t.Fatalf("tick %d, player %d: AppendView gave\n%v\nwant\n%v", tick, id, app, append(prefix, want...))
+			}
 		}
+	}
+	if got := m.g.AppendView([]game.EntityID{1}, next+100); !slices.Equal(got, []game.EntityID{1}) {
+		t.Fatalf("a player not seated sees %v", got)
 	}
 	if eaten < 30 {
 		t.Fatalf("only %d orbs eaten: the respawn order was not exercised", eaten)

@@ -64,9 +64,7 @@ func (r *room10) advance() {
 func (r *room10) snapshot() int {
 	total := 0
 	for i := range r.views {
-		cur := r.spare[i][:0]
-		r.g.View(game.PlayerID(i+1), func(id game.EntityID) { cur = append(cur, id) })
-		cur = r.w.NormalizeView(cur)
+		cur := r.w.NormalizeView(r.g.AppendView(r.spare[i][:0], game.PlayerID(i+1)))
 		r.buf = r.w.AppendDelta(r.buf[:0], r.tick-1, r.views[i], cur)
 		total += len(r.buf)
 		r.views[i], r.spare[i] = cur, r.views[i]
