@@ -41,14 +41,11 @@ func (a Args) String(i int) (string, bool) {
 	if i < 0 || i >= len(a.raw) || len(a.raw[i]) == 0 {
 		return "", false
 	}
-	if c := a.raw[i][0]; !(c >= 0xa0 && c <= 0xbf) && c != 0xd9 && c != 0xda && c != 0xdb {
+	h, j, err := readHead(a.raw[i], 0)
+	if err != nil || h.kind != kStr {
 		return "", false
 	}
-	var s string
-	if err := msgpack.Unmarshal(a.raw[i], &s); err != nil {
-		return "", false
-	}
-	return s, true
+	return string(a.raw[i][j : j+h.n]), true
 }
 
 // From returns the arguments from i on (an EVENT's arguments after its
@@ -94,38 +91,36 @@ func (a Args) AsAny() []any {
 }
 
 // SplitArgs splits canonical array data (an EVENT's or ACK's Data) into its
-// elements after the first skip of them. The elements alias data.
+// elements after the first skip of them. The elements alias data. nil (or
+// empty data) has no elements; anything else that is not an array, or an
+// element that is not well-formed, is ErrInvalidPacket. Bytes after the
+// array are ignored.
 func SplitArgs(data []byte, skip int) (Args, error) {
 	if len(data) == 0 {
 		return Args{}, nil
 	}
-	r := bytes.NewReader(data)
-	dec := msgpack.GetDecoder()
-	defer msgpack.PutDecoder(dec)
-	dec.Reset(r)
-	n, err := dec.DecodeArrayLen()
-	if err != nil {
-		return Args{}, fmt.Errorf("%w: %v", ErrInvalidPacket, err)
-	}
-	if n < 0 {
-		n = 0
-	}
-	if n > len(data) { // every element takes at least one byte
-		return Args{}, fmt.Errorf("%w: array length %d exceeds data", ErrInvalidPacket, n)
+	h, i, err := readHead(data, 0)
+	switch {
+	case err != nil:
+		return Args{}, err
+	case h.kind == kNil:
+		return Args{}, nil
+	case h.kind != kArray:
+		return Args{}, invalid("arguments are not an array")
 	}
 	var out Args
-	if n > skip {
-		out.raw = make([][]byte, 0, n-skip)
+	if h.n > skip {
+		out.raw = make([][]byte, 0, h.n-skip)
 	}
-	for i := 0; i < n; i++ {
-		start := len(data) - r.Len()
-		if err := dec.Skip(); err != nil {
-			return Args{}, fmt.Errorf("%w: %v", ErrInvalidPacket, err)
+	for k := 0; k < h.n; k++ {
+		end, err := skipValue(data, i, 1)
+		if err != nil {
+			return Args{}, err
 		}
-		if i >= skip {
-			end := len(data) - r.Len()
-			out.raw = append(out.raw, data[start:end:end])
+		if k >= skip {
+			out.raw = append(out.raw, data[i:end:end])
 		}
+		i = end
 	}
 	return out, nil
 }

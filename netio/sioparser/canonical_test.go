@@ -2,6 +2,7 @@ package sioparser
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 
@@ -90,6 +91,78 @@ func TestAppendCanonicalEvent(t *testing.T) {
 	} {
 		if got, ok := AppendCanonicalEvent([]byte("pre"), c.nsp, c.name, c.args); ok || string(got) != "pre" {
 			t.Fatalf("%+v: built % x", c, got)
+		}
+	}
+}
+
+// splitWithLibrary is the reference SplitArgs: the array's elements as the
+// msgpack library skips them.
+func splitWithLibrary(data []byte) ([][]byte, error) {
+	r := bytes.NewReader(data)
+	dec := msgpack.NewDecoder(r)
+	n, err := dec.DecodeArrayLen()
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for i := 0; i < n; i++ {
+		start := len(data) - r.Len()
+		if err := dec.Skip(); err != nil {
+			return nil, err
+		}
+		out = append(out, data[start:len(data)-r.Len()])
+	}
+	return out, nil
+}
+
+// checkSplit compares SplitArgs with the library's split of the same data,
+// for every skip.
+func checkSplit(t *testing.T, data []byte) {
+	t.Helper()
+	want, werr := splitWithLibrary(data)
+	for skip := 0; skip <= len(want)+1; skip++ {
+		got, err := SplitArgs(data, skip)
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("% x skip %d: error %v, library %v", data, skip, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		w := want[min(skip, len(want)):]
+		if got.Len() != len(w) {
+			t.Fatalf("% x skip %d: %d args, library %d", data, skip, got.Len(), len(w))
+		}
+		for i := range w {
+			if !bytes.Equal(got.Raw(i), w[i]) {
+				t.Fatalf("% x skip %d: arg %d % x, library % x", data, skip, i, got.Raw(i), w[i])
+			}
+		}
+	}
+}
+
+// TestSplitArgs: the arguments are split as the msgpack library splits them,
+// the name read as a string, and what is not an array of well-formed values
+// is refused.
+func TestSplitArgs(t *testing.T) {
+	for _, js := range []string{`["input",{"seq":1,"x":0.5,"y":-1}]`, `[]`, `["a",[1,[2,[3]]],{"k":"é"},null,true,-5,300,1.5]`, `[{"a":{"b":{}}}]`} {
+		data, err := JSONToMsgpack([]byte(js), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSplit(t, data)
+	}
+	if a, err := SplitArgs([]byte{0xc0}, 0); err != nil || a.Len() != 0 {
+		t.Fatalf("nil: %d args, %v", a.Len(), err)
+	}
+	for _, bad := range [][]byte{{0x81, 0xa1, 'k', 0x01}, {0x92, 0x01}, {0x91, 0xa5, 'a'}, {0x91, 0xc1}, {0xdd, 0xff, 0xff, 0xff, 0xff}} {
+		if a, err := SplitArgs(bad, 0); !errors.Is(err, ErrInvalidPacket) {
+			t.Fatalf("% x: %d args, %v; want ErrInvalidPacket", bad, a.Len(), err)
+		}
+	}
+	a, _ := SplitArgs([]byte{0x93, 0xa3, 'a', 'b', 'c', 0x07, 0xd9, 0x01, 'z'}, 0)
+	for i, want := range []string{"abc", "", "z"} {
+		if s, ok := a.String(i); s != want || ok != (want != "") {
+			t.Fatalf("String(%d) = %q, %v; want %q", i, s, ok, want)
 		}
 	}
 }

@@ -33,6 +33,9 @@ func FuzzDecodeMsgpack(f *testing.F) {
 			t.Fatalf("msgpack round trip: %+v -> %x -> %+v, %v", p, enc, q, err)
 		}
 		checkTextRoundTrip(t, p)
+		if p.Type == Event || p.Type == Ack {
+			checkSplit(t, p.Data)
+		}
 	})
 }
 
