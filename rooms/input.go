@@ -1,7 +1,6 @@
 package rooms
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"runtime/debug"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
-	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // maxSeq is the largest seq the protocol allows (2^53-1: exact in JS).
@@ -161,57 +158,18 @@ func (s *Seat) drain(dst []queuedInput) []queuedInput {
 
 // inputSeq finds and validates seq in the msgpack map payload.
 func inputSeq(payload []byte) (uint64, bool) {
-	d := msgpack.GetDecoder()
-	defer msgpack.PutDecoder(d)
-	d.Reset(bytes.NewReader(payload))
-	n, err := d.DecodeMapLen()
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	for i := 0; i < n; i++ {
-		key, err := d.DecodeString()
-		if err != nil {
-			return 0, false
-		}
-		if key != "seq" {
-			if d.Skip() != nil {
-				return 0, false
-			}
+	m, err := game.NewInputMap(payload)
+	for err == nil && m.Next() {
+		if string(m.Key()) != "seq" {
 			continue
 		}
-		return decodeSeq(d)
-	}
-	return 0, false
-}
-
-func decodeSeq(d *msgpack.Decoder) (uint64, bool) {
-	c, err := d.PeekCode()
-	if err != nil {
-		return 0, false
-	}
-	var v uint64
-	switch {
-	case msgpcode.IsFixedNum(c), c == msgpcode.Int8, c == msgpcode.Int16, c == msgpcode.Int32, c == msgpcode.Int64:
-		n, err := d.DecodeInt64()
-		if err != nil || n < 1 {
-			return 0, false
-		}
-		v = uint64(n)
-	case c == msgpcode.Uint8, c == msgpcode.Uint16, c == msgpcode.Uint32, c == msgpcode.Uint64:
-		n, err := d.DecodeUint64()
-		if err != nil {
-			return 0, false
-		}
-		v = n
-	case c == msgpcode.Float, c == msgpcode.Double:
-		// The text parser and JS numbers can turn an integer into a float.
-		f, err := d.DecodeFloat64()
+		// Any number type: the text parser and JS numbers can turn an integer into a
+		// float. Every integer up to maxSeq is exact as a float64.
+		f, err := m.Number()
 		if err != nil || f != math.Trunc(f) || f < 1 || f > maxSeq {
 			return 0, false
 		}
-		v = uint64(f)
-	default:
-		return 0, false
+		return uint64(f), true
 	}
-	return v, v >= 1 && v <= maxSeq
+	return 0, false
 }

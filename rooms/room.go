@@ -68,16 +68,16 @@ type Room struct {
 	world       *game.World
 	game        game.Game
 	appendView  game.ViewAppender // game's, when it has one
-	seats       []*seatState // ascending player id
-	pending     []command    // lifecycle commands for the next tick
-	start       time.Time    // slot 0 of the schedule
-	slot        uint64       // schedule slot of the last tick
-	tick        uint64       // the World's tick: steps run, from 1
-	startTick   uint64       // tick of Start, 0 while waiting
-	endReq      bool         // EndMatch was called during this tick
-	endedAt     time.Time    // when the phase became ended
-	closeReason string       // set to stop the loop after the current step
-	snapshots   uint64       // snapshot boundaries so far (for HashEvery)
+	seats       []*seatState      // ascending player id
+	pending     []command         // lifecycle commands for the next tick
+	start       time.Time         // slot 0 of the schedule
+	slot        uint64            // schedule slot of the last tick
+	tick        uint64            // the World's tick: steps run, from 1
+	startTick   uint64            // tick of Start, 0 while waiting
+	endReq      bool              // EndMatch was called during this tick
+	endedAt     time.Time         // when the phase became ended
+	closeReason string            // set to stop the loop after the current step
+	snapshots   uint64            // snapshot boundaries so far (for HashEvery)
 	scratch     snapshotScratch
 	inputs      []queuedInput // reused by drainInputs
 }

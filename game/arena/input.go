@@ -1,13 +1,9 @@
 package arena
 
 import (
-	"bytes"
-	"fmt"
 	"math"
 
 	"github.com/tickroom/tickroom/game"
-	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // Input is one decoded `input`: a direction no longer than 1 and whether
@@ -23,31 +19,22 @@ type Input struct {
 // A vector longer than 1 is scaled to length 1.
 func DecodeInput(raw []byte) (Input, error) {
 	var in Input
-	d := msgpack.GetDecoder()
-	defer msgpack.PutDecoder(d)
-	d.Reset(bytes.NewReader(raw))
-	n, err := d.DecodeMapLen()
-	if err != nil || n < 0 {
-		return in, fmt.Errorf("%w: not a map", game.ErrBadInput)
-	}
-	for i := 0; i < n; i++ {
-		key, err := d.DecodeString()
-		if err != nil {
-			return in, fmt.Errorf("%w: non-string key", game.ErrBadInput)
-		}
-		switch key {
+	m, err := game.NewInputMap(raw)
+	for err == nil && m.Next() {
+		switch string(m.Key()) {
 		case "x":
-			in.X, err = decodeNumber(d)
+			in.X, err = m.Number()
 		case "y":
-			in.Y, err = decodeNumber(d)
+			in.Y, err = m.Number()
 		case "boost":
-			in.Boost, err = decodeBool(d)
-		default:
-			err = d.Skip()
+			in.Boost, err = m.Bool()
 		}
-		if err != nil {
-			return in, fmt.Errorf("%w: %s: %v", game.ErrBadInput, key, err)
-		}
+	}
+	if err == nil {
+		err = m.Err()
+	}
+	if err != nil {
+		return Input{}, err
 	}
 	// Dividing by the larger component first keeps huge (finite) inputs
 	// from overflowing to an infinite length.
@@ -61,48 +48,6 @@ func DecodeInput(raw []byte) (Input, error) {
 		in.X, in.Y = in.X/l, in.Y/l
 	}
 	return in, nil
-}
-
-func decodeNumber(d *msgpack.Decoder) (float64, error) {
-	c, err := d.PeekCode()
-	if err != nil {
-		return 0, err
-	}
-	var f float64
-	switch {
-	case c == msgpcode.Nil:
-		return 0, d.DecodeNil()
-	case msgpcode.IsFixedNum(c), c == msgpcode.Int8, c == msgpcode.Int16, c == msgpcode.Int32, c == msgpcode.Int64:
-		n, err := d.DecodeInt64()
-		return float64(n), err
-	case c == msgpcode.Uint8, c == msgpcode.Uint16, c == msgpcode.Uint32, c == msgpcode.Uint64:
-		n, err := d.DecodeUint64()
-		return float64(n), err
-	case c == msgpcode.Float, c == msgpcode.Double:
-		if f, err = d.DecodeFloat64(); err != nil {
-			return 0, err
-		}
-	default:
-		return 0, fmt.Errorf("not a number (code %#x)", c)
-	}
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("%v is not finite", f)
-	}
-	return f, nil
-}
-
-func decodeBool(d *msgpack.Decoder) (bool, error) {
-	c, err := d.PeekCode()
-	if err != nil {
-		return false, err
-	}
-	switch c {
-	case msgpcode.Nil:
-		return false, d.DecodeNil()
-	case msgpcode.True, msgpcode.False:
-		return d.DecodeBool()
-	}
-	return false, fmt.Errorf("not a bool (code %#x)", c)
 }
 
 // dirScale is the fixed-point scale of a direction component.
