@@ -60,6 +60,9 @@ type Config struct {
 	// The default, 0, writes the next state only once everything before it has left the
 	// machine: a healthy link is never waited for (Nagle is off, so bytes leave at once
 	// unless the peer's window is closed), and a backed-up one queues at most one state.
+	// After a check that found nothing unsent the next three states are written without
+	// one (asking the kernel costs a tenth of a player's server path), so a link that
+	// backs up may take up to three more before it is noticed.
 	LatestMaxUnsent int
 	// Logger receives debug and warning records. Nil discards them.
 	Logger *slog.Logger

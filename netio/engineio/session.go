@@ -60,6 +60,7 @@ type Session struct {
 	out           outbox          // guarded by mu
 	ws            *websocket.Conn // guarded by mu: set once when the transport is websocket
 	wsUnsent      *unsentProbe    // guarded by mu: set with ws
+	unsentSkips   uint8           // guarded by mu: latest-slot writes left before the next unsent check
 	writing       bool            // guarded by mu: a writer goroutine owns ws writes
 	parked        bool            // guarded by mu: that writer waits for work (see writerLinger)
 	wake          chan struct{}   // guarded by mu: wakes a parked writer (capacity 1); nil when it does not linger

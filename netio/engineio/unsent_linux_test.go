@@ -72,3 +72,37 @@ func BenchmarkUnsentProbe(b *testing.B) {
 		}
 	}
 }
+
+// TestLatestCheckSkips: after a check that found the link empty the writer skips the next
+// unsentSkips checks, so a link that then backs up is held back at most unsentSkips
+// snapshots late; while it stays backed up every snapshot is checked.
+func TestLatestCheckSkips(t *testing.T) {
+	_, server := tcpPair(t) // the client end never reads
+	s := &Session{srv: &Server{cfg: Config{LatestMaxUnsent: 0}}, wsUnsent: newUnsentProbe(server)}
+	if s.latestBlockedLocked() {
+		t.Fatal("an empty link held back")
+	}
+	// The link backs up: the peer's window closes and bytes stay unsent.
+	server.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := server.Write(chunk); err != nil {
+			break
+		}
+	}
+	late := 0
+	for !s.latestBlockedLocked() {
+		late++
+		if late > 10 {
+			t.Fatal("a backed-up link never held back")
+		}
+	}
+	if late != unsentSkips {
+		t.Fatalf("held back after %d unchecked snapshots, want %d", late, unsentSkips)
+	}
+	for i := 0; i < 5; i++ {
+		if !s.latestBlockedLocked() {
+			t.Fatalf("check %d after the link backed up let a snapshot through", i)
+		}
+	}
+}
