@@ -24,6 +24,7 @@ type client struct {
 
 	mu           sync.Mutex
 	sockets      map[string]*Socket // guarded by mu: by namespace name
+	lastSock     *Socket            // guarded by mu: the one last looked up (nearly always the only one)
 	everJoined   bool               // guarded by mu
 	closed       bool               // guarded by mu
 	connectTimer *time.Timer        // guarded by mu
@@ -96,7 +97,13 @@ func (c *client) handlePacket(p *sioparser.Packet) {
 		return
 	}
 	c.mu.Lock()
-	sock := c.sockets[p.Namespace]
+	// Every input of a player comes here: a field of the client is in cache where the map's
+	// memory, one map per connection, is not.
+	sock := c.lastSock
+	if sock == nil || sock.nspName != p.Namespace {
+		sock = c.sockets[p.Namespace]
+		c.lastSock = sock
+	}
 	c.mu.Unlock()
 	if sock == nil {
 		// A packet for a namespace not joined closes the connection.
@@ -195,6 +202,9 @@ func (c *client) send(o *outPacket, volatile bool) error {
 func (c *client) removeSocket(nsp string) {
 	c.mu.Lock()
 	delete(c.sockets, nsp)
+	if c.lastSock != nil && c.lastSock.nspName == nsp {
+		c.lastSock = nil
+	}
 	c.mu.Unlock()
 }
 

@@ -340,3 +340,42 @@ func TestEmitLatestReplacesAndReports(t *testing.T) {
 		}
 	})
 }
+
+// TestHandlerReplacedAfterUse: On for an event already received replaces its handler (the
+// socket remembers the last handler it looked up), also when the first had none; events of
+// a namespace left and joined again reach the new socket.
+func TestHandlerReplacedAfterUse(t *testing.T) {
+	srv, hs := newTestServer(t, nil)
+	srv.OnConnection(func(s *Socket) {
+		s.On("tick", func(s *Socket, args Args, _ Ack) {
+			s.Emit("got", "first")
+			s.On("tick", func(s *Socket, args Args, _ Ack) { s.Emit("got", "second") })
+		})
+		s.On("arm", func(s *Socket, args Args, _ Ack) {
+			s.On("late", func(s *Socket, args Args, _ Ack) { s.Emit("got", "late") })
+			s.Emit("got", "armed")
+		})
+	})
+	p := dialPeer(t, hs, false)
+	p.connect("/", nil)
+	want := func(v string) {
+		t.Helper()
+		if pkt := p.mustNext(); generic(t, pkt.Data) != `["got","`+v+`"]` {
+			t.Fatalf("got %s, want %s", generic(t, pkt.Data), v)
+		}
+	}
+	p.emit("/", nil, "tick")
+	want("first")
+	p.emit("/", nil, "tick")
+	want("second")
+	p.emit("/", nil, "late") // no handler yet: nothing
+	p.emit("/", nil, "arm")
+	want("armed")
+	p.emit("/", nil, "late")
+	want("late")
+	// Leave the namespace and join it again: the new socket gets the events.
+	p.send(sioparser.Packet{Type: sioparser.Disconnect, Namespace: "/"})
+	p.connect("/", nil)
+	p.emit("/", nil, "tick")
+	want("first")
+}

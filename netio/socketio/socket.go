@@ -45,6 +45,8 @@ type Socket struct {
 
 	mu            sync.Mutex
 	handlers      map[string]EventHandler       // guarded by mu
+	lastEvent     string                        // guarded by mu: the event of lastHandler
+	lastHandler   EventHandler                  // guarded by mu: handlers[lastEvent], nil if none
 	anyHandlers   []func(*Socket, string, Args) // guarded by mu
 	disconnecting []func(reason string)         // guarded by mu
 	disconnected  []func(reason string)         // guarded by mu
@@ -118,6 +120,9 @@ func (s *Socket) On(event string, h EventHandler) {
 		s.handlers = make(map[string]EventHandler)
 	}
 	s.handlers[event] = h
+	if event == s.lastEvent {
+		s.lastHandler = h
+	}
 	s.mu.Unlock()
 }
 
@@ -359,7 +364,13 @@ func (s *Socket) onEvent(p *sioparser.Packet) {
 		ack = s.ackFunc(p.ID)
 	}
 	s.mu.Lock()
-	h := s.handlers[name]
+	// A player sends the same event (input) over and over: a field of the socket is in cache
+	// where the map's memory, one map per connection, is not.
+	h := s.lastHandler
+	if name != s.lastEvent || h == nil {
+		h = s.handlers[name]
+		s.lastEvent, s.lastHandler = name, h
+	}
 	anys := s.anyHandlers
 	s.mu.Unlock()
 	for _, a := range anys {
