@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -121,12 +122,21 @@ func BenchmarkArenaLoad(b *testing.B) {
 			return n
 		}
 		snaps0, t0 := received(), time.Now()
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
 		user0, sys0 := cpuTimes()
 		time.Sleep(seconds * time.Second)
 		user1, sys1 := cpuTimes()
+		runtime.ReadMemStats(&ms1)
 		wall, snaps := time.Since(t0), received()-snaps0
 		cpu := user1 - user0 + sys1 - sys0
 		pprof.StopCPUProfile()
+		if path := os.Getenv("BENCH_MEMPROFILE"); path != "" {
+			if f, err := os.Create(path); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}
 		stdin.Close()
 		for sc.Scan() {
 		}
@@ -137,6 +147,9 @@ func BenchmarkArenaLoad(b *testing.B) {
 		b.ReportMetric(float64(cpu.Nanoseconds())/playerTicks, "server-cpu-ns/player-tick")
 		b.ReportMetric(cpu.Seconds()/wall.Seconds(), "server-cpus")
 		b.ReportMetric(rate, "snapshots/s/player")
+		// Allocations are counted, not timed: a number that does not move with the machine.
+		b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/playerTicks, "allocs/player-tick")
+		b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/playerTicks, "B/player-tick")
 		// On loopback the kernel work of a write includes the receiving side's TCP, which a
 		// real network would put on the other machine.
 		b.ReportMetric(float64(sys1-sys0)/float64(cpu), "kernel-share")
