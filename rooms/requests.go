@@ -481,7 +481,12 @@ func (h *Host) start(s *socketio.Socket, _ []byte) (map[string]any, func(), erro
 	}
 	h.mu.Lock()
 	isHost := ref.hr.host == ref.id
+	seated := len(ref.hr.players)
 	h.mu.Unlock()
+	// The contract's order: BAD_REQUEST (too few seated) before ROOM_LOCKED before NOT_HOST.
+	if seated < ref.hr.room.Settings().MinPlayers {
+		return nil, nil, reqErr(CodeBadRequest, "fewer players than the mode's minimum")
+	}
 	if ref.hr.room.Phase() != PhaseWaiting {
 		return nil, nil, reqErr(CodeRoomLocked, "the room has started")
 	}
