@@ -414,10 +414,13 @@ func (m *Manager) onClose(c *engineConn, reason string, err error) {
 	m.mu.Unlock()
 	m.log().Debug("client: connection closed", "reason", reason, "err", err)
 	for _, s := range socks {
-		s.onConnClose(c, reason)
-		if !retry {
-			s.deactivate("", fmt.Errorf("%w: %s", ErrDisconnected, reason))
+		if retry {
+			s.onConnClose(c, reason)
+			continue
 		}
+		// Nothing will reconnect it: the socket is inactive before its disconnect handlers
+		// run, so they (and whoever they wake) see what Active reports from then on.
+		s.deactivate(reason, fmt.Errorf("%w: %s", ErrDisconnected, reason))
 	}
 	if h != nil {
 		h(reason, err)
