@@ -101,7 +101,10 @@ func (w *World) classify(baseTick uint64, baseView, curView []EntityID) *deltaLi
 			if e := w.get(b); e == nil {
 				d.removed = append(d.removed, i)
 			} else if e.changed > baseTick {
-				d.updated = append(d.updated, update{pos: i, e: e, mask: changedMask(e, baseTick)})
+				// A kind without fields has a change time and no mask: nothing to send.
+				if mask := changedMask(e, baseTick); mask != 0 {
+					d.updated = append(d.updated, update{pos: i, e: e, mask: mask})
+				}
 			}
 			i++
 			j++
@@ -131,7 +134,7 @@ func appendRemoved(dst []byte, removed []int) []byte {
 }
 
 // changedMask returns the fields of e whose wire value changed after
-// baseTick, bit i for field i; e.changed > baseTick, so it is never 0.
+// baseTick, bit i for field i.
 func changedMask(e *entity, baseTick uint64) uint64 {
 	var mask uint64
 	for f := range e.vals {

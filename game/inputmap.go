@@ -152,8 +152,8 @@ func (m *InputMap) value() (mpHead, error) {
 }
 
 func (m *InputMap) fail(format string, args ...any) error {
-	if m.key != nil {
-		format = string(m.key) + ": " + format
+	if m.key != nil { // the key comes from the payload: an argument, never part of the format
+		return fmt.Errorf("%w: %s: "+format, append([]any{ErrBadInput, m.key}, args...)...)
 	}
 	return fmt.Errorf("%w: "+format, append([]any{ErrBadInput}, args...)...)
 }

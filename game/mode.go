@@ -165,8 +165,9 @@ type Game interface {
 // ViewAppender is implemented by a Game that can build a view as a slice
 // more cheaply than through View's callback (without a call and a branch
 // per entity seen). AppendView appends to dst exactly the entities View
-// would visit, in the same order, and returns the extended slice; the
-// runtime uses it instead of View when the Game has it.
+// would visit, in the same order, and returns the extended slice; it may
+// write into dst's capacity beyond the returned length. The runtime uses
+// it instead of View when the Game has it.
 type ViewAppender interface {
 	AppendView(dst []EntityID, id PlayerID) []EntityID
 }

@@ -50,8 +50,8 @@ func (s *Session) takeLatestLocked() *latestSlot {
 // send what it holds; s.mu is held.
 //
 // Asking the kernel costs about a tenth of a player's whole server path, so a
-// connection whose link was found empty skips the next unsentSkips checks. A
-// link that backs up is then noticed at most unsentSkips snapshots late, a
+// connection whose link was found empty skips the next skipsAfterEmpty checks.
+// A link that backs up is then noticed at most skipsAfterEmpty snapshots late, a
 // bounded one-time excess (about 300 bytes for an arena room's snapshots);
 // once it is backed up, every snapshot is checked again.
 func (s *Session) latestBlockedLocked() bool {
@@ -65,14 +65,14 @@ func (s *Session) latestBlockedLocked() bool {
 	}
 	n, ok := s.wsUnsent.unsent()
 	if ok && n == 0 {
-		s.unsentSkips = unsentSkips
+		s.unsentSkips = skipsAfterEmpty
 	}
 	return ok && n > limit
 }
 
-// unsentSkips is how many snapshots follow, unchecked, one that found the
-// link empty.
-const unsentSkips = 3
+// skipsAfterEmpty is how many snapshots follow, unchecked, one that found
+// the link empty.
+const skipsAfterEmpty = 3
 
 // latestPoll is how often a writer holding a slot re-checks a backed-up
 // connection's unsent bytes.

@@ -74,8 +74,8 @@ func BenchmarkUnsentProbe(b *testing.B) {
 }
 
 // TestLatestCheckSkips: after a check that found the link empty the writer skips the next
-// unsentSkips checks, so a link that then backs up is held back at most unsentSkips
-// snapshots late; while it stays backed up every snapshot is checked.
+// skipsAfterEmpty checks, so a link that then backs up is held back at most
+// skipsAfterEmpty snapshots late; while it stays backed up every snapshot is checked.
 func TestLatestCheckSkips(t *testing.T) {
 	_, server := tcpPair(t) // the client end never reads
 	s := &Session{srv: &Server{cfg: Config{LatestMaxUnsent: 0}}, wsUnsent: newUnsentProbe(server)}
@@ -97,8 +97,8 @@ func TestLatestCheckSkips(t *testing.T) {
 			t.Fatal("a backed-up link never held back")
 		}
 	}
-	if late != unsentSkips {
-		t.Fatalf("held back after %d unchecked snapshots, want %d", late, unsentSkips)
+	if late != skipsAfterEmpty {
+		t.Fatalf("held back after %d unchecked snapshots, want %d", late, skipsAfterEmpty)
 	}
 	for i := 0; i < 5; i++ {
 		if !s.latestBlockedLocked() {
