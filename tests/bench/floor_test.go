@@ -192,17 +192,7 @@ func benchFloor(b *testing.B, nRooms int, direct bool) {
 			}(conns[r*10 : r*10+10])
 		}
 		time.Sleep(time.Second)
-		received := func() int64 {
-			fmt.Fprintln(stdin)
-			if !sc.Scan() {
-				b.Fatal("the peers process stopped")
-			}
-			v, err := strconv.ParseInt(sc.Text(), 10, 64)
-			if err != nil {
-				b.Fatalf("peers: %q", sc.Text())
-			}
-			return v
-		}
+		received := func() int64 { return askCount(b, stdin, sc, "peers") }
 		snaps0, t0 := received(), time.Now()
 		user0, sys0 := cpuTimes()
 		time.Sleep(seconds * time.Second)
@@ -224,13 +214,7 @@ func benchFloor(b *testing.B, nRooms int, direct bool) {
 		for _, c := range conns {
 			in += c.read.Load()
 		}
-		players := float64(n)
-		playerTicks := players * wall.Seconds() * 20
-		rate := float64(snaps) / players / wall.Seconds()
-		b.ReportMetric(float64(cpu.Nanoseconds())/playerTicks, "server-cpu-ns/player-tick")
-		b.ReportMetric(cpu.Seconds()/wall.Seconds(), "server-cpus")
-		b.ReportMetric(rate, "snapshots/s/player")
-		b.ReportMetric(float64(sys1-sys0)/float64(cpu), "kernel-share")
+		_, rate := reportPerPlayerTick(b, n, wall, cpu, sys1-sys0, snaps)
 		if rate < 18 {
 			b.Fatalf("peers received %.1f messages/s of 20: the peers process could not keep up", rate)
 		}

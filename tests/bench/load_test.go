@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -110,17 +111,7 @@ func BenchmarkArenaLoad(b *testing.B) {
 			pprof.StartCPUProfile(f)
 			defer f.Close()
 		}
-		received := func() int64 {
-			fmt.Fprintln(stdin)
-			if !sc.Scan() {
-				b.Fatal("the players process stopped")
-			}
-			n, err := strconv.ParseInt(sc.Text(), 10, 64)
-			if err != nil {
-				b.Fatalf("players: %q", sc.Text())
-			}
-			return n
-		}
+		received := func() int64 { return askCount(b, stdin, sc, "players") }
 		snaps0, t0 := received(), time.Now()
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
@@ -141,22 +132,43 @@ func BenchmarkArenaLoad(b *testing.B) {
 		for sc.Scan() {
 		}
 		cmd.Wait()
-		players := float64(nRooms * 10)
-		playerTicks := players * wall.Seconds() * 20
-		rate := float64(snaps) / players / wall.Seconds()
-		b.ReportMetric(float64(cpu.Nanoseconds())/playerTicks, "server-cpu-ns/player-tick")
-		b.ReportMetric(cpu.Seconds()/wall.Seconds(), "server-cpus")
-		b.ReportMetric(rate, "snapshots/s/player")
+		playerTicks, rate := reportPerPlayerTick(b, nRooms*10, wall, cpu, sys1-sys0, snaps)
 		// Allocations are counted, not timed: a number that does not move with the machine.
 		b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/playerTicks, "allocs/player-tick")
 		b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/playerTicks, "B/player-tick")
-		// On loopback the kernel work of a write includes the receiving side's TCP, which a
-		// real network would put on the other machine.
-		b.ReportMetric(float64(sys1-sys0)/float64(cpu), "kernel-share")
 		// A players process short of CPU reads late, the server skips snapshots for
 		// it (latest wins), and the server's cost per tick looks smaller than it is.
 		if rate < 18 {
 			b.Fatalf("players received %.1f snapshots/s of 20: the players process could not keep up, so the server's CPU per tick is not measured", rate)
 		}
 	}
+}
+
+// askCount asks a child process for its running count: a line on its stdin, a number back.
+func askCount(b *testing.B, stdin io.Writer, sc *bufio.Scanner, who string) int64 {
+	b.Helper()
+	fmt.Fprintln(stdin)
+	if !sc.Scan() {
+		b.Fatalf("the %s process stopped", who)
+	}
+	n, err := strconv.ParseInt(sc.Text(), 10, 64)
+	if err != nil {
+		b.Fatalf("%s: %q", who, sc.Text())
+	}
+	return n
+}
+
+// reportPerPlayerTick reports the server's CPU (cpu, of which sys in the kernel) over wall,
+// in which players at 20 Hz received snaps snapshots, and returns the player ticks and the
+// snapshots received per second per player.
+func reportPerPlayerTick(b *testing.B, players int, wall, cpu, sys time.Duration, snaps int64) (playerTicks, rate float64) {
+	playerTicks = float64(players) * wall.Seconds() * 20
+	rate = float64(snaps) / float64(players) / wall.Seconds()
+	b.ReportMetric(float64(cpu.Nanoseconds())/playerTicks, "server-cpu-ns/player-tick")
+	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "server-cpus")
+	b.ReportMetric(rate, "snapshots/s/player")
+	// On loopback the kernel work of a write includes the receiving side's TCP, which a
+	// real network would put on the other machine.
+	b.ReportMetric(float64(sys)/float64(cpu), "kernel-share")
+	return playerTicks, rate
 }
