@@ -1,6 +1,7 @@
 // The arena demo: lobby (room list, create, join by code, quickjoin), the arena on a canvas
 // with keyboard and touch steering, players, chat, scores, results and a network panel.
-// Plain ES modules on top of @tickroom/client (copied to ./client by scripts/build-demo.mjs).
+// Plain ES modules on top of @tickroom/client (client-js/src, served under ./client by
+// cmd/gameserver: see client-js/demo.go).
 
 import { connect, TickroomError } from "./client/index.js";
 
