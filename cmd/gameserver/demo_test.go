@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestDemoHandler: the embedded demo is served at "/" with its modules as JavaScript, and
-// unknown paths are 404.
+// TestDemoHandler: the embedded demo is served at "/" with its modules as JavaScript (module
+// scripts load only with a JavaScript type), with no-cache and nosniff, and unknown paths are
+// 404.
 func TestDemoHandler(t *testing.T) {
 	srv := httptest.NewServer(demoHandler())
 	defer srv.Close()
@@ -20,23 +24,30 @@ func TestDemoHandler(t *testing.T) {
 		{"/", "text/html", `<script type="importmap">`, 200},
 		{"/app.js", "text/javascript", `from "./client/index.js"`, 200},
 		{"/client/index.js", "text/javascript", "export { connect", 200},
+		{"/client/client.js", "text/javascript", `from "socket.io-client"`, 200},
 		{"/vendor/socket.io-client.js", "text/javascript", "Socket.IO v4", 200},
 		{"/vendor/socket.io-msgpack-parser.js", "text/javascript", "export default parser", 200},
 		{"/style.css", "text/css", "#arena", 200},
 		{"/nope.js", "", "", 404},
+		{"/client/nope.js", "", "", 404},
+		{"/client/index.d.ts", "", "", 404}, // types are for editors, not browsers
+		{"/vendor/nope.js", "", "", 404},
+		{"/src/index.js", "", "", 404}, // the package's modules are under /client/ only
+		{"/demo/index.html", "", "", 404},
 	} {
-		res, err := http.Get(srv.URL + c.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
+		res, body := getDemo(t, srv.URL+c.path)
 		if res.StatusCode != c.status {
 			t.Errorf("GET %s: status %d, want %d", c.path, res.StatusCode, c.status)
 			continue
 		}
+		if got := res.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("GET %s: X-Content-Type-Options %q, want nosniff", c.path, got)
+		}
 		if c.status != 200 {
-			continue
+			continue // http.Error drops Cache-Control: nothing to revalidate
+		}
+		if got := res.Header.Get("Cache-Control"); got != "no-cache" {
+			t.Errorf("GET %s: Cache-Control %q, want no-cache", c.path, got)
 		}
 		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, c.ctype) {
 			t.Errorf("GET %s: Content-Type %q, want %s", c.path, ct, c.ctype)
@@ -45,4 +56,48 @@ func TestDemoHandler(t *testing.T) {
 			t.Errorf("GET %s: body lacks %q", c.path, c.contains)
 		}
 	}
+}
+
+// TestDemoServesSources: every module of client-js/src and every file of client-js/demo is
+// served byte for byte as it is on disk, so the demo always runs the package's current code.
+func TestDemoServesSources(t *testing.T) {
+	srv := httptest.NewServer(demoHandler())
+	defer srv.Close()
+	for glob, urlDir := range map[string]string{
+		filepath.Join("..", "..", "client-js", "src", "*.js"): "/client/",
+		filepath.Join("..", "..", "client-js", "demo", "*"):   "/",
+	} {
+		files, err := filepath.Glob(glob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) < 3 {
+			t.Fatalf("%s: only %d files", glob, len(files))
+		}
+		for _, f := range files {
+			want, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := urlDir + filepath.Base(f)
+			res, got := getDemo(t, srv.URL+path)
+			if res.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
+				t.Errorf("GET %s: status %d, %d bytes; want 200 and the %d bytes of %s", path, res.StatusCode, len(got), len(want), f)
+			}
+		}
+	}
+}
+
+func getDemo(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return res, body
 }
