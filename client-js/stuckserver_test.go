@@ -11,10 +11,10 @@ import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netio/socketio"
-	"github.com/tickroom/tickroom/rooms"
+	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
-// stuckRequestTimeout is the in-process server's rooms.HostConfig.RequestTimeout.
+// stuckRequestTimeout is the in-process server's lobby.Config.RequestTimeout.
 const stuckRequestTimeout = 300 * time.Millisecond
 
 // stuckMode is a game mode whose Join never returns until release is closed: a mode stuck in
@@ -40,13 +40,13 @@ type stuckGame struct {
 // Join blocks the room goroutine until the test ends.
 func (g *stuckGame) Join(game.Player) { <-g.release }
 
-// startStuckServer serves, in this process on 127.0.0.1, a rooms.Host with the arena and the
+// startStuckServer serves, in this process on 127.0.0.1, a lobby.Host with the arena and the
 // stuck mode and a RequestTimeout of stuckRequestTimeout, and returns its URL. When the test
 // ends the stuck joins are released, and the host must then shut down cleanly.
 func startStuckServer(t *testing.T) string {
 	t.Helper()
 	release := make(chan struct{})
-	hc := rooms.DefaultHostConfig()
+	hc := lobby.DefaultConfig()
 	hc.RequestTimeout = stuckRequestTimeout
 	hc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // "request failed" is expected
 	hc.Room.Logger = hc.Logger
@@ -55,7 +55,7 @@ func startStuckServer(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	host, err := rooms.NewHost(&hc)
+	host, err := lobby.NewHost(&hc)
 	if err != nil {
 		t.Fatal(err)
 	}

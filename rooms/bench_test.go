@@ -13,8 +13,8 @@ import (
 // reports every snapshot written at once.
 type benchPeer struct{ bytes int }
 
-func (p *benchPeer) Event(string, ...any) error { return nil }
-func (p *benchPeer) Close(string)               {}
+func (p *benchPeer) Send(*Event) error { return nil }
+func (p *benchPeer) Close(string)      {}
 func (p *benchPeer) OfferSnapshot(_, _ uint64, pkt []byte, written func()) error {
 	p.bytes += len(pkt)
 	written()
@@ -41,7 +41,7 @@ func newBenchRoom(tb testing.TB, seed uint64) *benchRoom {
 	cfg := quietConfig()
 	cfg.InputRate, cfg.InputBurst = 1e12, 1e12 // benchmarks push far faster than real time
 	cfg.FloodRate = 1e12
-	r, err := NewRoom("bench", arena.Mode{}, s, seed, cfg)
+	r, err := NewRoom("bench", arena.Mode{}, s, seed, cfg, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

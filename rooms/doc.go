@@ -23,16 +23,13 @@
 //     never waits; the Peer's writer reports a written snapshot through a
 //     callback, and that snapshot becomes the player's next baseline.
 //
-// The room knows a connection only as a Peer; the binding to netio sockets
-// (input, room:resync, time:sync events and the snapshot slot) implements
-// Peer and calls Room and Seat methods.
-//
-// Before step 3 sits the lobby (Host): the registry of rooms, lobby:list
-// and lobby:watch with batched lobby:update (lobby.go), seats, quickjoin,
-// ready, kick, host hand-over, auto start and disposal of empty rooms
-// (seats.go, requests.go), chat (chat.go) and the handshake token verifier
-// (auth.go). Its state is guarded by one mutex, Host.mu; events to players
-// are queued on their Peers under it (never blocking), so they go out in
-// the order of the changes, and each request's ack goes before the events
-// it causes. docs/lobby.md shows the flow from a client's side.
+// The room knows a connection only as a Peer; SocketPeer binds a Peer to a
+// netio socket (events to its ordered queue, snapshots to its latest-wins
+// slot). The lobby (rooms/lobby) sits before step 3: it seats players
+// through Room.Do, whose Tx changes seats in the tick being built while the
+// lobby records them in the same step, and keeps its own per-room state on
+// the room goroutine through Room.Do and Room.Call. The runtime knows
+// nothing of the lobby: what the lobby needs from a room is in Options
+// (first tick, the end-of-match callback) and the Room methods.
+// docs/design.md draws the whole flow.
 package rooms

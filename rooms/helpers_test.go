@@ -71,10 +71,20 @@ func newFakePeer(name string, schema *game.Schema) *fakePeer {
 	return &fakePeer{name: name, schema: schema, mirror: game.NewMirror(schema)}
 }
 
-func (p *fakePeer) Event(name string, args ...any) error {
+// Send records the event's argument as a client decodes it (a msgpack
+// round trip), so tests see the bytes' shape, not the Go type.
+func (p *fakePeer) Send(ev *Event) error {
+	b, err := msgpack.Marshal(ev.Arg)
+	if err != nil {
+		return err
+	}
+	var arg any
+	if err := msgpack.Unmarshal(b, &arg); err != nil {
+		return err
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.events = append(p.events, fakeEvent{name, args})
+	p.events = append(p.events, fakeEvent{ev.Name, []any{arg}})
 	return nil
 }
 
@@ -388,7 +398,7 @@ func startRoom(t testing.TB, mode game.Mode, cfg *Config) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRoom("room-"+mode.Name(), mode, s, 7, cfg)
+	r, err := NewRoom("room-"+mode.Name(), mode, s, 7, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

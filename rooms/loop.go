@@ -25,8 +25,9 @@ func (r *Room) Run(ctx context.Context) error {
 		return r.failed(perr)
 	}
 	r.start = time.Now()
-	if period := time.Second / time.Duration(r.rate); r.firstTick.After(r.start) && r.firstTick.Sub(r.start) <= period {
-		r.start = r.firstTick.Add(-period) // slot 1, the first tick, is due at firstTick
+	period, ft := time.Second/time.Duration(r.rate), r.opts.FirstTick
+	if ft.After(r.start) && ft.Sub(r.start) <= period {
+		r.start = ft.Add(-period) // slot 1, the first tick, is due at FirstTick
 	}
 	timer := time.NewTimer(r.slotTime(1).Sub(time.Now()))
 	defer timer.Stop()
@@ -34,7 +35,7 @@ func (r *Room) Run(ctx context.Context) error {
 		var perr *PanicError
 		select {
 		case <-ctx.Done():
-			r.closeReason = "shutdown"
+			r.closeReason = CloseShutdown
 		case perr = <-r.fail:
 		case c := <-r.cmds:
 			perr = r.guard(func() { r.accept(c) })
@@ -81,16 +82,16 @@ func (r *Room) failed(perr *PanicError) error {
 	r.log.Error("rooms: panic in room, closing it", "room", r.id, "panic", perr.Value, "stack", string(perr.Stack))
 	// closeAll only calls Peers; a panicking Peer must not take the
 	// process down either.
-	if p2 := r.guard(func() { r.closeAll("error") }); p2 != nil {
+	if p2 := r.guard(func() { r.closeAll(CloseError) }); p2 != nil {
 		r.log.Error("rooms: panic while closing room", "room", r.id, "panic", p2.Value)
 	}
 	return perr
 }
 
 // closeAll tells every connection the room is gone and ends every seat.
-func (r *Room) closeAll(reason string) {
+func (r *Room) closeAll(reason CloseReason) {
 	r.phase.Store(uint32(PhaseEnded))
-	r.broadcast("room:closed", map[string]any{"reason": reason})
+	r.broadcast(NewEvent(EventClosed, Closed{Reason: reason}))
 	for _, st := range r.seats {
 		st.seat.left.Store(true)
 	}
@@ -101,7 +102,7 @@ func (r *Room) closeAll(reason string) {
 // everything runs now.
 func (r *Room) accept(c command) {
 	if c.now || r.Phase() == PhaseEnded {
-		c.run()
+		c.run(r)
 		return
 	}
 	r.pending = append(r.pending, c)
@@ -144,7 +145,7 @@ func (r *Room) onTimer() {
 	now := time.Now()
 	if r.Phase() == PhaseEnded {
 		if !now.Before(r.endedAt.Add(r.cfg.EndedLinger)) {
-			r.closeReason = "ended"
+			r.closeReason = CloseEnded
 		}
 		return
 	}
@@ -180,7 +181,7 @@ func (r *Room) step() {
 	cmds := r.pending
 	r.pending = nil
 	for _, c := range cmds {
-		c.run()
+		c.run(r)
 	}
 	for _, st := range r.seats {
 		r.applyInputs(st)
@@ -238,7 +239,7 @@ func (r *Room) flooded(st *seatState) {
 	}
 	r.stats.floods.Add(1)
 	r.log.Warn("rooms: input flood, disconnecting", "room", r.id, "player", st.player.ID)
-	_ = st.conn.peer.Event("notice", map[string]any{"code": "RATE_LIMITED", "message": "too many inputs"})
+	_ = st.conn.peer.Send(NewEvent(EventNotice, Notice{Code: "RATE_LIMITED", Message: "too many inputs"}))
 	st.conn.peer.Close("rate limited")
 	_ = r.drop(st.player.ID)
 }
@@ -248,16 +249,17 @@ func (r *Room) flooded(st *seatState) {
 func (r *Room) endMatch() {
 	r.endReq = false
 	r.snapshot()
-	r.emit("results", r.game.Results())
+	results := r.game.Results()
+	r.emit("results", results)
 	r.phase.Store(uint32(PhaseEnded))
 	r.endedAt = time.Now()
-	if r.onEnd != nil {
-		r.onEnd()
+	if r.opts.OnEnd != nil {
+		r.opts.OnEnd(results)
 	}
 	// Commands queued for a tick that will not come run now, in phase ended.
 	cmds := r.pending
 	r.pending = nil
 	for _, c := range cmds {
-		c.run()
+		c.run(r)
 	}
 }

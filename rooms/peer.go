@@ -4,10 +4,10 @@ package rooms
 // returns at once: the room goroutine calls them and must never wait for
 // the network.
 type Peer interface {
-	// Event queues a reliable, ordered event (room:event, room:closed,
-	// notice ...). The room does not modify args after the call, and may
-	// pass the same values to many peers.
-	Event(name string, args ...any) error
+	// Send queues a reliable, ordered event (room:event, room:closed,
+	// notice, and the lobby's events). The same *Event may go to many
+	// peers; none of them changes it.
+	Send(ev *Event) error
 
 	// OfferSnapshot puts pkt, the whole `snapshot` event argument (a
 	// msgpack map) of tick `tick`, encoded as a delta against tick base

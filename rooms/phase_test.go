@@ -52,12 +52,11 @@ func TestRoomRunsFirstTickAtFirstTick(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := NewRoom("phase", mode, s, 1, nil)
+		want := time.Now().Add(13 * time.Millisecond)
+		r, err := NewRoom("phase", mode, s, 1, nil, &Options{FirstTick: want})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := time.Now().Add(13 * time.Millisecond)
-		r.firstTick = want
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- r.Run(ctx) }()

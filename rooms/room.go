@@ -48,13 +48,10 @@ type Room struct {
 	settings game.Settings // static
 	seed     uint64        // static
 	cfg      Config        // static
+	opts     Options       // static
 	log      *slog.Logger  // static
 	rate     uint64        // static: TickRate
-	// firstTick, when set before Run, is when the first tick runs (the host
-	// spreads its rooms' ticks over the period); zero means one period
-	// after Run starts.
-	firstTick time.Time
-	every     uint64 // static: ticks per snapshot
+	every    uint64        // static: ticks per snapshot
 
 	cmds  chan command     // to the room goroutine
 	fail  chan *PanicError // a mode panic caught outside the room goroutine (DecodeInput)
@@ -62,62 +59,37 @@ type Room struct {
 	ran   atomic.Bool      // Run was called
 	phase atomic.Uint32    // a Phase; written by the room goroutine
 	stats counters         // atomics, from every goroutine
-	onEnd func()           // static (set before Run): called on the room goroutine when a match ends; must not block
 
 	// Owned by the room goroutine.
 	world       *game.World
 	game        game.Game
 	appendView  game.ViewAppender // game's, when it has one
 	seats       []*seatState      // ascending player id
-	pending     []command         // lifecycle commands for the next tick
+	pending     []command         // tick commands for the next tick
 	start       time.Time         // slot 0 of the schedule
 	slot        uint64            // schedule slot of the last tick
 	tick        uint64            // the World's tick: steps run, from 1
 	startTick   uint64            // tick of Start, 0 while waiting
 	endReq      bool              // EndMatch was called during this tick
 	endedAt     time.Time         // when the phase became ended
-	closeReason string            // set to stop the loop after the current step
+	closeReason CloseReason       // set to stop the loop after the current step
 	snapshots   uint64            // snapshot boundaries so far (for HashEvery)
 	scratch     snapshotScratch
 	inputs      []queuedInput // reused by drainInputs
 }
 
-// command is a request to the room goroutine. Lifecycle commands run inside
-// the next tick, after World.BeginTick, so their changes are stamped with a
-// tick no snapshot has covered yet; immediate ones run when received.
-type command struct {
-	fn    func() error
-	now   bool
-	reply chan error
-	// undo, when not nil, reverses a successful fn whose caller gave up while it ran
-	// (a join the host never recorded must not leave a player in the game).
-	undo  func()
-	state *atomic.Int32 // cmdQueued, cmdRunning, cmdDone or cmdAbandoned
-}
-
-// The life of a command: the room takes a queued one (running) and finishes it (done); a
-// caller that stops waiting marks it abandoned, and the room then skips it, or undoes it if
-// it was running.
-const (
-	cmdQueued int32 = iota
-	cmdRunning
-	cmdDone
-	cmdAbandoned
-)
-
-// run runs c on the room goroutine unless its caller gave up first, and replies.
-func (c command) run() {
-	if !c.state.CompareAndSwap(cmdQueued, cmdRunning) {
-		return // abandoned before it ran: no effect
-	}
-	err := c.fn()
-	if !c.state.CompareAndSwap(cmdRunning, cmdDone) {
-		if err == nil && c.undo != nil {
-			c.undo()
-		}
-		return
-	}
-	c.reply <- err
+// Options are what one room needs beyond its mode and the host-wide
+// Config. A nil *Options, like its zero value, means none of them.
+type Options struct {
+	// FirstTick, when within one tick period after Run starts, is when the
+	// first tick runs (Phases spreads a host's rooms over the period); zero
+	// (or a time outside that period) means one period after Run starts.
+	FirstTick time.Time
+	// OnEnd, when not nil, is called on the room goroutine when the match
+	// ends, after the final snapshot and room:event {type: "results"} went
+	// out, with the results. It must return at once and never wait for the
+	// room (it runs on it).
+	OnEnd func(results map[string]any)
 }
 
 // seatState is the room goroutine's side of a seat.
@@ -157,25 +129,31 @@ func (c *conn) wrote(tick, base uint64) {
 }
 
 // NewRoom makes a room of mode with the settings from mode.Configure, the
-// RNG seed and cfg (nil means DefaultConfig()). The game itself is made by
-// Run, on the room goroutine.
-func NewRoom(id string, mode game.Mode, settings game.Settings, seed uint64, cfg *Config) (*Room, error) {
-	c := DefaultConfig()
+// RNG seed, the host-wide cfg (nil means DefaultConfig()) and the room's
+// own opts (nil means none). The game itself is made by Run, on the room
+// goroutine.
+func NewRoom(id string, mode game.Mode, settings game.Settings, seed uint64, cfg *Config, opts *Options) (*Room, error) {
+	var c Config
 	if cfg != nil {
 		c = *cfg
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	c = c.WithDefaults()
 	if err := settings.Validate(); err != nil {
 		return nil, err
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
 	}
 	log := c.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	return &Room{
-		id: id, mode: mode, settings: settings, seed: seed, cfg: c, log: log,
+		id: id, mode: mode, settings: settings, seed: seed, cfg: c, opts: o, log: log,
 		rate: uint64(settings.TickRate), every: uint64(settings.SnapshotEvery()),
 		cmds: make(chan command, 16), fail: make(chan *PanicError, 1), done: make(chan struct{}),
 	}, nil
@@ -183,6 +161,10 @@ func NewRoom(id string, mode game.Mode, settings game.Settings, seed uint64, cfg
 
 // ID returns the room id.
 func (r *Room) ID() string { return r.id }
+
+// Mode returns the room's mode (its Name and Schema are what clients are
+// told of).
+func (r *Room) Mode() game.Mode { return r.mode }
 
 // Settings returns the room's settings.
 func (r *Room) Settings() game.Settings { return r.settings }
@@ -196,79 +178,41 @@ func (r *Room) Stats() Stats { return r.stats.load() }
 // Done is closed when Run has returned.
 func (r *Room) Done() <-chan struct{} { return r.done }
 
-// do sends fn to the room goroutine and waits for its result. If ctx ends
-// first, the command has no effect: the room skips it, or, when it was
-// already running, runs undo (when not nil) after a successful fn. Only a
-// command without undo that was running when ctx ended may take effect.
-func (r *Room) do(ctx context.Context, now bool, fn func() error) error {
-	return r.doUndo(ctx, now, fn, nil)
-}
-
-func (r *Room) doUndo(ctx context.Context, now bool, fn func() error, undo func()) error {
-	c := command{fn: fn, now: now, reply: make(chan error, 1), undo: undo, state: new(atomic.Int32)}
-	select {
-	case r.cmds <- c:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-r.done:
-		return ErrClosed
-	}
-	select {
-	case err := <-c.reply:
-		return err
-	case <-ctx.Done():
-		if c.state.CompareAndSwap(cmdQueued, cmdAbandoned) || c.state.CompareAndSwap(cmdRunning, cmdAbandoned) {
-			return ctx.Err()
-		}
-		return <-c.reply // done: the reply is on its way
-	case <-r.done:
-		select {
-		case err := <-c.reply:
-			return err
-		default:
-			return ErrClosed
-		}
-	}
-}
-
-// Join seats player p with connection peer at the next tick, after the
-// room's own checks (phase, free seats, not seated yet) and Game.CanJoin.
-// The player's first snapshot is a full state.
+// Join seats player p with connection peer at the next tick (see
+// Tx.Join). If ctx ends first the join has no effect.
 func (r *Room) Join(ctx context.Context, p game.Player, peer Peer) (*Seat, error) {
 	var seat *Seat
-	err := r.doUndo(ctx, false, func() error {
-		s, err := r.join(p, peer)
+	err := r.Do(ctx, func(tx *Tx) error {
+		s, err := tx.Join(p, peer)
 		seat = s
 		return err
-	}, func() { _ = r.leave(p.ID) })
+	})
 	if err != nil {
 		return nil, err
 	}
 	return seat, nil
 }
 
-// Leave gives up the seat of id (room:leave, kick, grace expiry).
+// Leave gives up the seat of id at the next tick (see Tx.Leave).
 func (r *Room) Leave(ctx context.Context, id game.PlayerID) error {
-	return r.do(ctx, false, func() error { return r.leave(id) })
+	return r.Do(ctx, func(tx *Tx) error { return tx.Leave(id) })
 }
 
-// Drop detaches the connection of id after an unexpected disconnect; the
-// seat is kept (Game.Drop) until Return or Leave.
+// Drop detaches the connection of id at the next tick (see Tx.Drop).
 func (r *Room) Drop(ctx context.Context, id game.PlayerID) error {
-	return r.do(ctx, false, func() error { return r.drop(id) })
+	return r.Do(ctx, func(tx *Tx) error { return tx.Drop(id) })
 }
 
-// Return attaches a new connection to the seat of id (room:rejoin). A seat
-// still attached to another connection is taken over: the old one gets
-// room:closed {reason: "rejoined"}. The next snapshot is a full state.
+// Return attaches a new connection to the seat of id at the next tick (see
+// Tx.Return).
 func (r *Room) Return(ctx context.Context, id game.PlayerID, peer Peer) error {
-	return r.do(ctx, false, func() error { return r.ret(id, peer) })
+	return r.Do(ctx, func(tx *Tx) error { return tx.Return(id, peer) })
 }
 
 // Resync makes the next snapshots of id full states until one is written
 // (room:resync).
 func (r *Room) Resync(ctx context.Context, id game.PlayerID) error {
-	return r.do(ctx, true, func() error {
+	return r.Call(ctx, func() error {
 		st := r.seatOf(id)
 		if st == nil {
 			return ErrNotSeated
@@ -278,15 +222,16 @@ func (r *Room) Resync(ctx context.Context, id game.PlayerID) error {
 	})
 }
 
-// Start moves the room from waiting to playing (room:start, auto start).
+// Start moves the room from waiting to playing at the next tick (see
+// Tx.Start).
 func (r *Room) Start(ctx context.Context) error {
-	return r.do(ctx, false, r.startMatch)
+	return r.Do(ctx, func(tx *Tx) error { return tx.Start() })
 }
 
 // Close stops the room: every seated connection gets room:closed {reason}
 // and Run returns. Closing a stopped room returns ErrClosed.
-func (r *Room) Close(ctx context.Context, reason string) error {
-	return r.do(ctx, true, func() error {
+func (r *Room) Close(ctx context.Context, reason CloseReason) error {
+	return r.Call(ctx, func() error {
 		r.closeReason = reason
 		return nil
 	})
@@ -377,7 +322,7 @@ func (r *Room) ret(id game.PlayerID, peer Peer) error {
 	}
 	wasDropped := st.conn == nil
 	if !wasDropped {
-		_ = st.conn.peer.Event("room:closed", map[string]any{"reason": "rejoined"})
+		_ = st.conn.peer.Send(NewEvent(EventClosed, Closed{Reason: CloseRejoined}))
 	}
 	r.forget(st)
 	st.conn = r.newConn(peer)
@@ -408,23 +353,29 @@ func (r *Room) startMatch() error {
 	return nil
 }
 
-// broadcast queues a reliable event to every attached connection.
-func (r *Room) broadcast(name string, arg any) {
+// broadcast queues a reliable event to every attached connection; it is
+// encoded once for all of them.
+func (r *Room) broadcast(ev *Event) {
 	for _, st := range r.seats {
 		if st.conn != nil {
-			_ = st.conn.peer.Event(name, arg)
+			_ = st.conn.peer.Send(ev)
 		}
 	}
 }
 
 // emit is Context.Emit: room:event {type, ...fields}.
 func (r *Room) emit(eventType string, fields map[string]any) {
+	r.broadcast(NewEvent(EventRoom, roomEvent(eventType, fields)))
+}
+
+// roomEvent is room:event's argument: the mode's fields and its type.
+func roomEvent(eventType string, fields map[string]any) map[string]any {
 	m := make(map[string]any, len(fields)+1)
 	for k, v := range fields {
 		m[k] = v
 	}
 	m["type"] = eventType
-	r.broadcast("room:event", m)
+	return m
 }
 
 // failFromOutside hands a panic caught on another goroutine to the room

@@ -166,7 +166,7 @@ func TestMatchEnd(t *testing.T) {
 		mode, _ := newProbe(20)
 		s, _ := mode.Configure(game.Options{})
 		s.MatchTicks = 10
-		r, err := NewRoom("m", mode, s, 1, cfg)
+		r, err := NewRoom("m", mode, s, 1, cfg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,13 +8,14 @@ import (
 	"github.com/tickroom/tickroom/netio/socketio"
 )
 
-// socketPeer is a Peer over a netio socket: events go to the socket's
-// ordered queue, snapshots to its latest-wins slot (Socket.EmitLatest).
+// SocketPeer is a Peer over a netio socket: events go to the socket's
+// ordered queue, encoded once per Event for every socket they go to;
+// snapshots go to its latest-wins slot (Socket.EmitLatest).
 //
-// It starts held: until activate, what the room sends is kept back, so the
+// It starts held: until Activate, what the room sends is kept back, so the
 // ack of the request that seated the player reaches the client before any
 // event or snapshot the seat causes (the contract's ordering rule).
-type socketPeer struct {
+type SocketPeer struct {
 	s *socketio.Socket // static
 
 	// lastWritten is the tick of the last snapshot the writer wrote on this
@@ -22,14 +23,9 @@ type socketPeer struct {
 	lastWritten atomic.Uint64
 
 	mu      sync.Mutex
-	active  bool        // guarded by mu
-	events  []heldEvent // guarded by mu: held until activate
-	pending *heldLatest // guarded by mu: the newest snapshot offered while held
-}
-
-type heldEvent struct {
-	name string
-	args []any
+	active  bool                 // guarded by mu
+	events  []*socketio.Prepared // guarded by mu: held until Activate
+	pending *heldLatest          // guarded by mu: the newest snapshot offered while held
 }
 
 type heldLatest struct {
@@ -38,23 +34,34 @@ type heldLatest struct {
 	written    func()
 }
 
-func newSocketPeer(s *socketio.Socket) *socketPeer { return &socketPeer{s: s} }
+// NewSocketPeer returns a held peer for s.
+func NewSocketPeer(s *socketio.Socket) *SocketPeer { return &SocketPeer{s: s} }
 
-// Event implements Peer.
-// Emits happen under mu (they never block), so held and later sends cannot
-// overtake each other.
-func (p *socketPeer) Event(name string, args ...any) error {
+// Socket returns the peer's socket.
+func (p *SocketPeer) Socket() *socketio.Socket { return p.s }
+
+// prepare is the socket encoding of an Event, made once per Event.
+func prepare(name string, arg any) (any, error) { return socketio.Prepare(name, arg) }
+
+// Send implements Peer. Emits happen under mu (they never block), so held
+// and later sends cannot overtake each other; the event was encoded before.
+func (p *SocketPeer) Send(ev *Event) error {
+	enc, err := ev.Encoded(prepare)
+	if err != nil {
+		return err
+	}
+	pe := enc.(*socketio.Prepared)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.active {
-		p.events = append(p.events, heldEvent{name, args})
+		p.events = append(p.events, pe)
 		return nil
 	}
-	return p.s.Emit(name, args...)
+	return p.s.EmitPrepared(pe)
 }
 
 // OfferSnapshot implements Peer.
-func (p *socketPeer) OfferSnapshot(tick, base uint64, pkt []byte, written func()) error {
+func (p *SocketPeer) OfferSnapshot(tick, base uint64, pkt []byte, written func()) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.active {
@@ -64,7 +71,7 @@ func (p *socketPeer) OfferSnapshot(tick, base uint64, pkt []byte, written func()
 	return p.offer(tick, base, pkt, written)
 }
 
-func (p *socketPeer) offer(tick, base uint64, pkt []byte, written func()) error {
+func (p *SocketPeer) offer(tick, base uint64, pkt []byte, written func()) error {
 	valid := func() bool { return base == 0 || base == p.lastWritten.Load() }
 	done := func() {
 		p.lastWritten.Store(tick)
@@ -77,17 +84,17 @@ func (p *socketPeer) offer(tick, base uint64, pkt []byte, written func()) error 
 }
 
 // Close implements Peer. The disconnect runs the socket's disconnect
-// handlers, and the host's handler asks the room to drop the seat: on the
+// handlers, and the lobby's handler asks the room to drop the seat: on the
 // room goroutine, which calls Close, that request would wait for the room
 // itself. So the disconnect runs on its own short-lived goroutine.
-func (p *socketPeer) Close(reason string) { go p.s.Disconnect(true) }
+func (p *SocketPeer) Close(reason string) { go p.s.Disconnect(true) }
 
-// activate releases what was held, in order, and lets later sends through.
-func (p *socketPeer) activate() {
+// Activate releases what was held, in order, and lets later sends through.
+func (p *SocketPeer) Activate() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, e := range p.events {
-		_ = p.s.Emit(e.name, e.args...)
+		_ = p.s.EmitPrepared(e)
 	}
 	if l := p.pending; l != nil {
 		_ = p.offer(l.tick, l.base, l.pkt, l.written)

@@ -47,8 +47,8 @@ func (c *counters) load() Stats {
 	}
 }
 
-// add returns the field-wise sum of s and o.
-func (s Stats) add(o Stats) Stats {
+// Add returns the field-wise sum of s and o.
+func (s Stats) Add(o Stats) Stats {
 	return Stats{
 		Ticks: s.Ticks + o.Ticks, CatchUpSteps: s.CatchUpSteps + o.CatchUpSteps, Overruns: s.Overruns + o.Overruns,
 		InputsApplied: s.InputsApplied + o.InputsApplied, InputsStale: s.InputsStale + o.InputsStale,
@@ -60,35 +60,4 @@ func (s Stats) add(o Stats) Stats {
 		SectionEncodes: s.SectionEncodes + o.SectionEncodes, SnapshotBytes: s.SnapshotBytes + o.SnapshotBytes,
 		BaselineViolations: s.BaselineViolations + o.BaselineViolations,
 	}
-}
-
-// HostStats is what a Host reports of itself: the rooms and seats now, and
-// the counters of every room it has run, gone ones included.
-type HostStats struct {
-	Rooms           int    `json:"rooms"`           // running rooms
-	Seats           int    `json:"seats"`           // seats taken in them, in grace included
-	Connected       int    `json:"connected"`       // seats with a connection
-	DroppedRequests uint64 `json:"droppedRequests"` // requests without an ack
-	Totals          Stats  `json:"totals"`          // summed over every room run
-}
-
-// Stats returns the host's counters; safe from any goroutine.
-func (h *Host) Stats() HostStats {
-	h.mu.Lock()
-	st := HostStats{Rooms: len(h.rooms), DroppedRequests: h.dropped.Load(), Totals: h.goneStats}
-	running := make([]*Room, 0, len(h.rooms))
-	for _, hr := range h.rooms {
-		running = append(running, hr.room)
-		st.Seats += len(hr.players)
-		for _, ref := range hr.players {
-			if ref.sock != nil {
-				st.Connected++
-			}
-		}
-	}
-	h.mu.Unlock()
-	for _, r := range running {
-		st.Totals = st.Totals.add(r.Stats())
-	}
-	return st
 }

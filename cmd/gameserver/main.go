@@ -18,7 +18,7 @@ import (
 
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netio/socketio"
-	"github.com/tickroom/tickroom/rooms"
+	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 // config is the binary's configuration; flags override the environment.
@@ -173,18 +173,18 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 }
 
 // newHost makes the room host with the bundled modes.
-func newHost(cfg config, log *slog.Logger) (*rooms.Host, error) {
-	hc := rooms.DefaultHostConfig()
+func newHost(cfg config, log *slog.Logger) (*lobby.Host, error) {
+	hc := lobby.DefaultConfig()
 	if err := hc.Modes.Register(arena.Mode{}); err != nil {
 		return nil, err
 	}
 	hc.Room.HashEvery = cfg.HashEvery
 	hc.Grace = cfg.SeatGrace
 	if cfg.TokenSecret != "" {
-		hc.Verifier = rooms.NewHMACVerifier([]byte(cfg.TokenSecret))
+		hc.Verifier = lobby.NewHMACVerifier([]byte(cfg.TokenSecret))
 		log.Info("gameserver: token verifier on: connections need auth.token")
 	}
 	hc.Room.Logger = log
 	hc.Logger = log
-	return rooms.NewHost(&hc)
+	return lobby.NewHost(&hc)
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/rooms"
+	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -61,8 +61,8 @@ func TestTokenSecret(t *testing.T) {
 	opts.Reconnection = false
 	dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer dcancel()
-	good := rooms.NewHMACVerifier([]byte(secret)).Sign(rooms.Identity{Subject: "u1"}, time.Now().Add(time.Hour))
-	other := rooms.NewHMACVerifier([]byte("another secret, 32 bytes long..")).Sign(rooms.Identity{Subject: "u1"}, time.Now().Add(time.Hour))
+	good := lobby.NewHMACVerifier([]byte(secret)).Sign(lobby.Identity{Subject: "u1"}, time.Now().Add(time.Hour))
+	other := lobby.NewHMACVerifier([]byte("another secret, 32 bytes long..")).Sign(lobby.Identity{Subject: "u1"}, time.Now().Add(time.Hour))
 	for _, tok := range []string{"", other} {
 		s, err := client.Dial(dctx, url, map[string]any{"token": tok}, &opts)
 		if err == nil {
@@ -132,9 +132,9 @@ func TestStats(t *testing.T) {
 	cfg.Addr = "127.0.0.1:0"
 	base := serve(t, cfg)
 	ctx := context.Background()
-	stats := func() rooms.HostStats {
+	stats := func() lobby.HostStats {
 		t.Helper()
-		var st rooms.HostStats
+		var st lobby.HostStats
 		if err := json.Unmarshal([]byte(get(t, base+"/stats")), &st); err != nil {
 			t.Fatal(err)
 		}

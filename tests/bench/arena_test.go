@@ -15,7 +15,7 @@ import (
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netio/sioparser"
 	"github.com/tickroom/tickroom/netio/socketio"
-	"github.com/tickroom/tickroom/rooms"
+	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 // newGameServer is the gameserver's stack in-process: Socket.IO, a room
@@ -26,11 +26,11 @@ func newGameServer(tb testing.TB) (wsURL string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	hc := rooms.DefaultHostConfig()
+	hc := lobby.DefaultConfig()
 	if err := hc.Modes.Register(arena.Mode{}); err != nil {
 		tb.Fatal(err)
 	}
-	host, err := rooms.NewHost(&hc)
+	host, err := lobby.NewHost(&hc)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -7,14 +7,14 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/rooms"
+	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 // TestVerifier: with the HMAC verifier configured a bad or missing token is refused with
 // CONNECT_ERROR unauthorized; a good one connects and its name is the player's name.
 func TestVerifier(t *testing.T) {
-	v := rooms.NewHMACVerifier([]byte("test key test key test key 12345"))
-	hc := rooms.DefaultHostConfig()
+	v := lobby.NewHMACVerifier([]byte("test key test key test key 12345"))
+	hc := lobby.DefaultConfig()
 	hc.Verifier = v
 	_, url := startHostWith(t, hc)
 	opts := client.DefaultOptions()
@@ -24,7 +24,7 @@ func TestVerifier(t *testing.T) {
 	defer cancel()
 	for _, auth := range []map[string]any{
 		{}, {"token": "nope"}, {"token": 5},
-		{"token": v.Sign(rooms.Identity{Subject: "u"}, time.Now().Add(-time.Second))},
+		{"token": v.Sign(lobby.Identity{Subject: "u"}, time.Now().Add(-time.Second))},
 	} {
 		s, err := client.Dial(ctx, url, auth, &opts)
 		if err == nil {
@@ -35,7 +35,7 @@ func TestVerifier(t *testing.T) {
 			t.Errorf("auth %v: %v, want unauthorized", auth, err)
 		}
 	}
-	tok := v.Sign(rooms.Identity{Subject: "u1", Name: " Ada\u0007 "}, time.Now().Add(time.Hour))
+	tok := v.Sign(lobby.Identity{Subject: "u1", Name: " Ada\u0007 "}, time.Now().Add(time.Hour))
 	s, err := client.Dial(ctx, url, map[string]any{"token": tok, "name": "ignored"}, &opts)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestVerifier(t *testing.T) {
 	// UNAUTHORIZED and takes nothing; the same account on a new connection rejoins.
 	rejoin := func(sub string, token string) (code string) {
 		t.Helper()
-		c, err := client.Dial(ctx, url, map[string]any{"token": v.Sign(rooms.Identity{Subject: sub}, time.Now().Add(time.Hour))}, &opts)
+		c, err := client.Dial(ctx, url, map[string]any{"token": v.Sign(lobby.Identity{Subject: sub}, time.Now().Add(time.Hour))}, &opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func TestVerifier(t *testing.T) {
 		}
 		return r.Error.Code
 	}
-	if got := rejoin("u2", res.You.SeatToken); got != rooms.CodeUnauthorized {
+	if got := rejoin("u2", res.You.SeatToken); got != lobby.CodeUnauthorized {
 		t.Fatalf("rejoin with u1's seat token as u2: %s, want UNAUTHORIZED", got)
 	}
 	// The refused attempt took nothing: the owner is still seated and its token works.

@@ -10,21 +10,21 @@ import (
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/netio/socketio"
-	"github.com/tickroom/tickroom/rooms"
+	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
-// startHost runs a rooms.Host with the arena mode behind an httptest server on 127.0.0.1.
-func startHost(t *testing.T) (*rooms.Host, string) {
+// startHost runs a lobby.Host with the arena mode behind an httptest server on 127.0.0.1.
+func startHost(t *testing.T) (*lobby.Host, string) {
 	t.Helper()
-	return startHostWith(t, rooms.DefaultHostConfig())
+	return startHostWith(t, lobby.DefaultConfig())
 }
 
-func startHostWith(t *testing.T, hc rooms.HostConfig) (*rooms.Host, string) {
+func startHostWith(t *testing.T, hc lobby.Config) (*lobby.Host, string) {
 	t.Helper()
 	if err := hc.Modes.Register(arena.Mode{}); err != nil {
 		t.Fatal(err)
 	}
-	host, err := rooms.NewHost(&hc)
+	host, err := lobby.NewHost(&hc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/rooms"
+	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 // recorder keeps the room:player events a client receives.
@@ -74,7 +74,7 @@ type joined struct {
 // SEAT_EXPIRED. Once everybody is gone the room is disposed after EmptyTimeout, and not while a
 // seat is in grace.
 func TestGraceExpiry(t *testing.T) {
-	hc := rooms.DefaultHostConfig()
+	hc := lobby.DefaultConfig()
 	hc.Grace = 500 * time.Millisecond
 	hc.EmptyTimeout = 300 * time.Millisecond
 	host, url := startHostWith(t, hc)

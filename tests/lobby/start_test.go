@@ -5,7 +5,7 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
-	"github.com/tickroom/tickroom/rooms"
+	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 // trio is the arena needing three players to start.
@@ -22,7 +22,7 @@ func (m trio) Configure(o game.Options) (game.Settings, error) {
 // TestStartErrorOrder: room:start follows the contract's order of errors: too few seated
 // (BAD_REQUEST) before ROOM_LOCKED before NOT_HOST, whoever asks.
 func TestStartErrorOrder(t *testing.T) {
-	hc := rooms.DefaultHostConfig()
+	hc := lobby.DefaultConfig()
 	if err := hc.Modes.Register(trio{}); err != nil {
 		t.Fatal(err)
 	}

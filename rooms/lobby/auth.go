@@ -1,4 +1,4 @@
-package rooms
+package lobby
 
 import (
 	"crypto/hmac"
@@ -14,7 +14,7 @@ import (
 
 // ErrUnauthorized: a handshake token a TokenVerifier refused. The client
 // gets CONNECT_ERROR {message: "unauthorized"} whatever the cause.
-var ErrUnauthorized = errors.New("rooms: unauthorized")
+var ErrUnauthorized = errors.New("lobby: unauthorized")
 
 // Identity is who a verified token says the player is.
 type Identity struct {

@@ -1,11 +1,11 @@
-package rooms
+package lobby
 
 import (
 	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/tickroom/tickroom/rooms"
 )
 
 // Chat limits of the contract: 1..200 code points after trimming, a bucket
@@ -16,14 +16,11 @@ const (
 	chatBurst  = 5.0
 )
 
-// chatKey is where a socket keeps its chat bucket.
-const chatKey = "tickroom.chat"
-
 // bucket is a token bucket; its zero value is full.
 type bucket struct {
 	mu     sync.Mutex
-	tokens float64
-	at     time.Time
+	tokens float64   // guarded by mu
+	at     time.Time // guarded by mu: when tokens was last brought up to date
 }
 
 // take spends one token if there is one.
@@ -43,21 +40,12 @@ func (b *bucket) take(now time.Time, rate, burst float64) bool {
 	return true
 }
 
-func chatBucket(s *socketio.Socket) *bucket {
-	if b, ok := s.Get(chatKey).(*bucket); ok {
-		return b
-	}
-	b := &bucket{}
-	s.Set(chatKey, b) // requests of one socket run one at a time
-	return b
-}
-
-func (h *Host) chat(s *socketio.Socket, payload []byte) (map[string]any, func(), error) {
+func (h *Host) chat(c *conn, payload []byte) (any, func(), error) {
 	f, err := decodeFields(payload)
 	if err != nil {
 		return nil, nil, err
 	}
-	text, ok, err := f.str("text", 0)
+	text, ok, err := f.str(keyText, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,20 +53,19 @@ func (h *Host) chat(s *socketio.Socket, payload []byte) (map[string]any, func(),
 	if n := utf8.RuneCountInString(text); !ok || n < 1 || n > chatMaxLen {
 		return nil, nil, reqErr(CodeBadRequest, "text must be 1..200 characters after trimming")
 	}
-	if !chatBucket(s).take(time.Now(), chatRate, chatBurst) {
+	if !c.chat.take(time.Now(), chatRate, chatBurst) {
 		return nil, nil, reqErr(CodeRateLimited, "at most 1 chat message a second (burst 5)")
 	}
-	ref := seatOf(s)
+	ref := c.seat.Load()
 	if ref == nil {
-		return nil, nil, reqErr(CodeNotInRoom, "you are not in a room")
+		return nil, nil, errNotInRoom
 	}
+	// The sender gets its own room:chat too, after the ack.
 	return nil, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if ref.hr.players[ref.id] != ref {
-			return
-		}
-		msg := map[string]any{"from": uint32(ref.id), "name": ref.name, "text": text, "at": time.Now().UnixMilli()}
-		h.roomEventLocked(ref.hr, "room:chat", msg, 0)
+		_ = h.inRoom(ref, func() error {
+			msg := ChatEvent{From: ref.id, Name: ref.name, Text: text, At: time.Now().UnixMilli()}
+			h.roomEvent(ref.hr, rooms.NewEvent(eventChat, msg), 0)
+			return nil
+		})
 	}, nil
 }

@@ -1,4 +1,4 @@
-package rooms
+package lobby
 
 import (
 	"math"
@@ -6,6 +6,27 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/vmihailenco/msgpack/v5"
+)
+
+// The keys of request payloads (docs/protocol.md), named once so that no
+// handler can misspell one.
+const (
+	keyMode        = "mode"
+	keyName        = "name"
+	keyMaxPlayers  = "maxPlayers"
+	keyPrivate     = "private"
+	keyPassword    = "password"
+	keyMeta        = "meta"
+	keyOptions     = "options"
+	keyRoomID      = "roomId"
+	keyCode        = "code"
+	keySeatToken   = "seatToken"
+	keyReady       = "ready"
+	keyPlayerID    = "playerId"
+	keyText        = "text"
+	keyIncludeFull = "includeFull"
+	keyLimit       = "limit"
+	keyT0          = "t0"
 )
 
 // fields is a request payload decoded as a map, read field by field so
@@ -25,8 +46,6 @@ func decodeFields(payload []byte) (fields, error) {
 	}
 	return m, nil
 }
-
-func (f fields) has(key string) bool { return f[key] != nil }
 
 // str returns an optional string field of at most max code points (0: no
 // limit).
@@ -172,9 +191,22 @@ func metaEqual(a, b any) bool {
 	return false
 }
 
+// object returns an optional object field (a mode's options).
+func (f fields) object(key string) (map[string]any, bool, error) {
+	v := f[key]
+	if v == nil {
+		return nil, false, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false, reqErr(CodeBadRequest, key+" must be an object")
+	}
+	return m, true, nil
+}
+
 // mode returns the required `mode` field of room:create and room:quickjoin.
 func (f fields) mode() (string, error) {
-	name, ok, err := f.str("mode", 64)
+	name, ok, err := f.str(keyMode, 64)
 	if err != nil {
 		return "", err
 	}

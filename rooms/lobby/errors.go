@@ -1,0 +1,39 @@
+package lobby
+
+import "errors"
+
+// Error codes of the game protocol's request acks (docs/protocol.md).
+const (
+	CodeBadRequest    = "BAD_REQUEST"
+	CodeUnknownMode   = "UNKNOWN_MODE"
+	CodeRoomNotFound  = "ROOM_NOT_FOUND"
+	CodeRoomFull      = "ROOM_FULL"
+	CodeRoomLocked    = "ROOM_LOCKED"
+	CodeAlreadyInRoom = "ALREADY_IN_ROOM"
+	CodeNotInRoom     = "NOT_IN_ROOM"
+	CodeNotHost       = "NOT_HOST"
+	CodeSeatExpired   = "SEAT_EXPIRED"
+	CodeWrongPassword = "WRONG_PASSWORD"
+	CodeRateLimited   = "RATE_LIMITED"
+	CodeUnauthorized  = "UNAUTHORIZED"
+	CodeInternal      = "INTERNAL"
+)
+
+// RequestError is a request's failure as the client sees it: the ack
+// {ok: false, error: {code, message}}.
+type RequestError struct {
+	Code    string `msgpack:"code"`
+	Message string `msgpack:"message"`
+}
+
+func (e *RequestError) Error() string { return "lobby: " + e.Code + ": " + e.Message }
+
+func reqErr(code, msg string) *RequestError { return &RequestError{Code: code, Message: msg} }
+
+// Sentinel errors of the lobby.
+var (
+	// ErrClosed: the host has shut down; requests after it fail.
+	ErrClosed = errors.New("lobby: host is closed")
+	// ErrBadConfig: a Config that fails Validate.
+	ErrBadConfig = errors.New("lobby: bad config")
+)

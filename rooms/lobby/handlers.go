@@ -1,0 +1,511 @@
+package lobby
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/rooms"
+)
+
+// The room requests. Each reads its payload into a typed request (parse*),
+// then checks in the contract's order (docs/protocol.md): the payload's
+// shape, then the connection's seat, then the room, then the room's rules.
+
+// maxPasswordLen bounds a room password in code points.
+const maxPasswordLen = 128
+
+// createReq is room:create's payload.
+type createReq struct {
+	mode       string
+	name       any // cleaned by the name rules; a non-string is BAD_REQUEST
+	maxPlayers int64
+	private    bool
+	password   string
+	meta       map[string]any
+	options    map[string]any
+}
+
+func parseCreate(payload []byte) (createReq, error) {
+	var r createReq
+	f, err := decodeFields(payload)
+	if err != nil {
+		return r, err
+	}
+	if r.mode, err = f.mode(); err != nil {
+		return r, err
+	}
+	if r.maxPlayers, _, err = f.integer(keyMaxPlayers); err != nil {
+		return r, err
+	}
+	if r.maxPlayers < 0 || r.maxPlayers > 1<<16 {
+		return r, reqErr(CodeBadRequest, "maxPlayers out of range")
+	}
+	if r.private, _, err = f.boolean(keyPrivate); err != nil {
+		return r, err
+	}
+	if r.password, _, err = f.str(keyPassword, maxPasswordLen); err != nil {
+		return r, err
+	}
+	if r.meta, _, err = f.meta(keyMeta); err != nil {
+		return r, err
+	}
+	if r.options, _, err = f.object(keyOptions); err != nil {
+		return r, err
+	}
+	if _, _, err = f.str(keyName, 0); err != nil {
+		return r, err
+	}
+	r.name = f[keyName]
+	return r, nil
+}
+
+func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
+	req, err := parseCreate(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	mode, known := h.cfg.Modes.Lookup(req.mode)
+	var settings game.Settings
+	if known {
+		settings, err = mode.Configure(game.Options{MaxPlayers: int(req.maxPlayers), Raw: req.options})
+		if err != nil {
+			return nil, nil, reqErr(CodeBadRequest, err.Error())
+		}
+	}
+	if c.seat.Load() != nil {
+		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
+	}
+	if !known {
+		return nil, nil, reqErr(CodeUnknownMode, "no mode "+req.mode)
+	}
+	spec := roomSpec{
+		name:    cleanName(req.name, 48, func() string { return req.mode + " room" }),
+		private: req.private, pwHash: hashPassword(req.password), meta: req.meta,
+	}
+	hr, err := h.launch(mode, settings, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return h.seat(c, hr)
+}
+
+// joinReq is room:join's payload: exactly one of roomId and code.
+type joinReq struct {
+	roomID, code string
+	byID         bool
+	password     string
+}
+
+func parseJoin(payload []byte) (joinReq, error) {
+	var r joinReq
+	f, err := decodeFields(payload)
+	if err != nil {
+		return r, err
+	}
+	var byCode bool
+	if r.roomID, r.byID, err = f.str(keyRoomID, 64); err != nil {
+		return r, err
+	}
+	if r.code, byCode, err = f.str(keyCode, 16); err != nil {
+		return r, err
+	}
+	if r.byID == byCode {
+		return r, reqErr(CodeBadRequest, "give exactly one of roomId and code")
+	}
+	if r.password, _, err = f.str(keyPassword, maxPasswordLen); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func (h *Host) join(c *conn, payload []byte) (any, func(), error) {
+	req, err := parseJoin(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.seat.Load() != nil {
+		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
+	}
+	hr := h.find(req)
+	switch {
+	case hr == nil:
+		return nil, nil, reqErr(CodeRoomNotFound, "no such room")
+	case !joinablePhase(hr):
+		return nil, nil, reqErr(CodeRoomLocked, "the room cannot be joined in its phase")
+	case hr.pwHash != nil && !checkPassword(hr.pwHash, req.password):
+		return nil, nil, reqErr(CodeWrongPassword, "wrong password")
+	case !hr.reserve():
+		if hr.load.Load() < 0 {
+			return nil, nil, reqErr(CodeRoomNotFound, "the room has closed")
+		}
+		return nil, nil, reqErr(CodeRoomFull, "the room is full")
+	}
+	return h.seat(c, hr)
+}
+
+// find returns the room a join names, if this host runs it.
+func (h *Host) find(req joinReq) *hostedRoom {
+	var e Entry
+	var ok bool
+	if req.byID {
+		e, ok = h.store.Get(req.roomID)
+	} else {
+		e, ok = h.store.ByCode(upperASCII(req.code))
+	}
+	if !ok || e.Node != "" {
+		return nil
+	}
+	return h.room(e.Info.ID)
+}
+
+func upperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// hashPassword returns the sha256 of a non-empty password, nil for none.
+// Comparing fixed-size hashes keeps the compare constant-time whatever the
+// lengths.
+func hashPassword(pw string) []byte {
+	if pw == "" {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(pw))
+	return sum[:]
+}
+
+func checkPassword(hash []byte, pw string) bool {
+	sum := sha256.Sum256([]byte(pw))
+	return subtle.ConstantTimeCompare(hash, sum[:]) == 1
+}
+
+// quickjoinReq is room:quickjoin's payload.
+type quickjoinReq struct {
+	mode string
+	meta map[string]any
+}
+
+func parseQuickjoin(payload []byte) (quickjoinReq, error) {
+	var r quickjoinReq
+	f, err := decodeFields(payload)
+	if err != nil {
+		return r, err
+	}
+	if r.mode, err = f.mode(); err != nil {
+		return r, err
+	}
+	if r.meta, _, err = f.meta(keyMeta); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func (h *Host) quickjoin(c *conn, payload []byte) (any, func(), error) {
+	req, err := parseQuickjoin(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.seat.Load() != nil {
+		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
+	}
+	mode, known := h.cfg.Modes.Lookup(req.mode)
+	if !known {
+		return nil, nil, reqErr(CodeUnknownMode, "no mode "+req.mode)
+	}
+	settings, err := mode.Configure(game.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	settings.AutoStart = game.AutoStartImmediately
+	for {
+		h.quickMu.Lock()
+		hr := h.quickPick(req.mode, req.meta)
+		if hr == nil {
+			hr, err = h.launch(mode, settings, roomSpec{name: req.mode + " room", meta: req.meta})
+		}
+		h.quickMu.Unlock()
+		if err != nil {
+			return nil, nil, err
+		}
+		res, after, err := h.seat(c, hr)
+		var re *RequestError
+		if errors.As(err, &re) && (re.Code == CodeRoomFull || re.Code == CodeRoomLocked || re.Code == CodeRoomNotFound) {
+			continue // lost a race with the room's phase or closing: pick again
+		}
+		return res, after, err
+	}
+}
+
+// quickPick reserves a seat in the public, passwordless, joinable, not full
+// room of mode matching meta with the most players (seats promised to joins
+// in flight count), the oldest on a tie; nil if there is none. h.quickMu is
+// held.
+func (h *Host) quickPick(mode string, meta map[string]any) *hostedRoom {
+	for {
+		var best *hostedRoom
+		var bestN int32 = -1
+		h.mu.RLock()
+		for _, hr := range h.rooms {
+			if hr.mode != mode || hr.private || hr.pwHash != nil || !joinablePhase(hr) || !metaMatch(hr.meta, meta) {
+				continue
+			}
+			n := hr.load.Load()
+			if n < 0 || int(n) >= hr.maxPlayers {
+				continue
+			}
+			if n > bestN || n == bestN && hr.created.Before(best.created) {
+				best, bestN = hr, n
+			}
+		}
+		h.mu.RUnlock()
+		if best == nil || best.reserve() {
+			return best
+		}
+		// A room:join took the seat meanwhile: pick again.
+	}
+}
+
+// rejoinReq is room:rejoin's payload.
+type rejoinReq struct{ token string }
+
+func parseRejoin(payload []byte) (rejoinReq, error) {
+	var r rejoinReq
+	f, err := decodeFields(payload)
+	if err != nil {
+		return r, err
+	}
+	var ok bool
+	if r.token, ok, err = f.str(keySeatToken, 0); err != nil {
+		return r, err
+	}
+	if !ok || r.token == "" {
+		return r, reqErr(CodeBadRequest, "seatToken is required")
+	}
+	return r, nil
+}
+
+func (h *Host) rejoin(c *conn, payload []byte) (any, func(), error) {
+	req, err := parseRejoin(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	ref := h.tokenRef(req.token)
+	if ref != nil && ref.subject != c.subject {
+		return nil, nil, reqErr(CodeUnauthorized, "the seat belongs to another account")
+	}
+	if cur := c.seat.Load(); cur != nil && cur != ref {
+		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
+	}
+	if ref == nil {
+		return nil, nil, errSeatGone
+	}
+	return h.rejoinSeat(c, ref, req.token)
+}
+
+func (h *Host) leave(c *conn, _ []byte) (any, func(), error) {
+	ref := c.seat.Load()
+	if ref == nil {
+		return nil, nil, reqErr(CodeNotInRoom, "you are not in a room")
+	}
+	err := h.onSeat(ref, func(tx *rooms.Tx) error {
+		h.giveUp(tx, ref)
+		return nil
+	})
+	c.seat.CompareAndSwap(ref, nil)
+	if err != nil && !errors.Is(err, rooms.ErrClosed) {
+		return nil, nil, err
+	}
+	return nil, nil, nil
+}
+
+// onSeat runs fn in a tick step of ref's room, bounded by RequestTimeout.
+func (h *Host) onSeat(ref *seatRef, fn func(tx *rooms.Tx) error) error {
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	return ref.hr.room.Do(ctx, fn)
+}
+
+// inRoom runs fn on ref's room goroutine between ticks, bounded by
+// RequestTimeout; a seat given up meanwhile, or a room gone, is
+// NOT_IN_ROOM.
+func (h *Host) inRoom(ref *seatRef, fn func() error) error {
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	err := ref.hr.room.Call(ctx, func() error {
+		if ref.hr.players[ref.id] != ref {
+			return errNotInRoom
+		}
+		return fn()
+	})
+	if errors.Is(err, rooms.ErrClosed) {
+		return errNotInRoom
+	}
+	return err
+}
+
+var errNotInRoom = reqErr(CodeNotInRoom, "you are not in a room")
+
+func (h *Host) ready(c *conn, payload []byte) (any, func(), error) {
+	f, err := decodeFields(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	ready, ok, err := f.boolean(keyReady)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, reqErr(CodeBadRequest, "ready is required")
+	}
+	ref := c.seat.Load()
+	if ref == nil {
+		return nil, nil, errNotInRoom
+	}
+	if ref.hr.room.Phase() != rooms.PhaseWaiting {
+		return nil, nil, reqErr(CodeRoomLocked, "the room has started")
+	}
+	err = h.inRoom(ref, func() error {
+		if ref.ready != ready {
+			ref.ready = ready
+			h.playerEvent(ref.hr, OpUpdate, ref, ref.id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, func() { h.autoStart(ref.hr) }, nil
+}
+
+func (h *Host) kick(c *conn, payload []byte) (any, func(), error) {
+	f, err := decodeFields(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	pid, ok, err := f.integer(keyPlayerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, reqErr(CodeBadRequest, "playerId is required")
+	}
+	ref := c.seat.Load()
+	if ref == nil {
+		return nil, nil, errNotInRoom
+	}
+	hr := ref.hr
+	var target *seatRef
+	err = h.inRoom(ref, func() error {
+		if pid > 0 && pid <= 1<<32-1 {
+			target = hr.players[game.PlayerID(pid)]
+		}
+		switch {
+		case target == nil:
+			return reqErr(CodeBadRequest, "no such player in your room")
+		case target == ref:
+			return reqErr(CodeBadRequest, "you cannot kick yourself")
+		case hr.host != ref.id:
+			return reqErr(CodeNotHost, "only the host can kick")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, func() { h.kickOut(target) }, nil
+}
+
+// kickOut gives up target's seat, then tells its connection room:closed
+// {reason: "kicked"}; its token is gone, so a rejoin answers SEAT_EXPIRED.
+func (h *Host) kickOut(target *seatRef) {
+	_ = h.onSeat(target, func(tx *rooms.Tx) error {
+		peer := target.peer
+		h.giveUp(tx, target)
+		if peer != nil {
+			_ = peer.Send(rooms.NewEvent(rooms.EventClosed, rooms.Closed{Reason: rooms.CloseKicked}))
+		}
+		return nil
+	})
+}
+
+func (h *Host) start(c *conn, _ []byte) (any, func(), error) {
+	ref := c.seat.Load()
+	if ref == nil {
+		return nil, nil, errNotInRoom
+	}
+	hr := ref.hr
+	err := h.onSeat(ref, func(tx *rooms.Tx) error {
+		if hr.players[ref.id] != ref {
+			return errNotInRoom
+		}
+		// The contract's order: BAD_REQUEST (too few seated) before ROOM_LOCKED before NOT_HOST.
+		switch {
+		case len(hr.players) < hr.room.Settings().MinPlayers:
+			return reqErr(CodeBadRequest, "fewer players than the mode's minimum")
+		case hr.room.Phase() != rooms.PhaseWaiting:
+			return reqErr(CodeRoomLocked, "the room has started")
+		case hr.host != ref.id:
+			return reqErr(CodeNotHost, "only the host can start")
+		}
+		switch err := tx.Start(); {
+		case errors.Is(err, rooms.ErrTooFewPlayers):
+			return reqErr(CodeBadRequest, "fewer players than the mode's minimum")
+		case errors.Is(err, rooms.ErrLocked):
+			return reqErr(CodeRoomLocked, "the room has started")
+		default:
+			return err
+		}
+	})
+	if errors.Is(err, rooms.ErrClosed) {
+		return nil, nil, errNotInRoom
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, func() { h.afterPhase(hr) }, nil
+}
+
+// afterPhase tells the room and the lobby of a phase change once the
+// request's ack is out.
+func (h *Host) afterPhase(hr *hostedRoom) {
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	_ = hr.room.Call(ctx, func() error {
+		h.phaseChanged(hr)
+		return nil
+	})
+}
+
+func (h *Host) resync(c *conn, _ []byte) (any, func(), error) {
+	ref := c.seat.Load()
+	if ref == nil {
+		return nil, nil, errNotInRoom
+	}
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	if err := ref.hr.room.Resync(ctx, ref.id); err != nil {
+		return nil, nil, errNotInRoom
+	}
+	return nil, nil, nil
+}
+
+func timeSync(_ *conn, payload []byte) (any, func(), error) {
+	f, err := decodeFields(payload)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch f[keyT0].(type) {
+	case int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64:
+	default:
+		return nil, nil, reqErr(CodeBadRequest, "t0 must be a number")
+	}
+	return timeSyncResult{T0: f[keyT0], ServerTime: time.Now().UnixMilli()}, nil, nil
+}

@@ -1,0 +1,246 @@
+package lobby
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/netio/client"
+	"github.com/tickroom/tickroom/netio/socketio"
+)
+
+// idleMode is a mode of rooms that do nothing once a second: many of them
+// cost little, so a test can fill a lobby.
+type idleMode struct{}
+
+func (idleMode) Name() string         { return "idle" }
+func (idleMode) Schema() *game.Schema { return idleSchema }
+func (idleMode) Configure(game.Options) (game.Settings, error) {
+	return game.Settings{MinPlayers: 1, MaxPlayers: 4, MaxPlayersLimit: 4, TickRate: 1, SnapshotRate: 1}, nil
+}
+func (idleMode) New(*game.Context) game.Game { return &game.BaseGame{} }
+
+var idleSchema = &game.Schema{Kinds: []game.EntityKind{{Name: "dot", Fields: []game.Field{{Name: "x", Kind: game.KindInt}}}}}
+
+// stampMode is a 20 Hz mode whose DecodeInput, which the runtime calls on
+// the connection's reader as soon as an input is handed to the seat, notes
+// when each input seq arrived.
+type stampMode struct{ arrived *sync.Map } // seq -> time.Time
+
+func (stampMode) Name() string         { return "stamp" }
+func (stampMode) Schema() *game.Schema { return idleSchema }
+func (stampMode) Configure(game.Options) (game.Settings, error) {
+	return game.Settings{MinPlayers: 1, MaxPlayers: 4, MaxPlayersLimit: 4, TickRate: 20, SnapshotRate: 20, JoinInProgress: true}, nil
+}
+func (m stampMode) New(*game.Context) game.Game { return &stampGame{m: m} }
+
+type stampGame struct {
+	game.BaseGame
+	m stampMode
+}
+
+func (g *stampGame) DecodeInput(raw []byte) (any, error) {
+	now := time.Now()
+	in, err := game.NewInputMap(raw)
+	for err == nil && in.Next() {
+		if string(in.Key()) == "seq" {
+			var seq float64
+			if seq, err = in.Number(); err == nil {
+				g.m.arrived.Store(uint64(seq), now)
+			}
+		}
+	}
+	return nil, err
+}
+
+// TestListDoesNotDelayInput: with 10,000 rooms in the lobby, a connection
+// listing them in a loop does not delay a player's inputs: the time from
+// sending an input to the server handing it to the mode, and the number
+// acknowledged in snapshots (`a`), stay what they are without the lister.
+// The input path takes no lock a lobby scan holds.
+func TestListDoesNotDelayInput(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.EmptyTimeout = time.Hour // the idle rooms are never seated
+	stamp := stampMode{arrived: &sync.Map{}}
+	for _, m := range []game.Mode{stamp, idleMode{}} {
+		if err := cfg.Modes.Register(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, url := serveHost(t, &cfg)
+	settings, _ := idleMode{}.Configure(game.Options{})
+	for i := range 10_000 {
+		if _, err := h.launch(idleMode{}, settings, roomSpec{name: fmt.Sprintf("idle %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	player := dial(t, url)
+	var acked atomic.Uint64
+	player.On("snapshot", func(args client.Args, _ client.Ack) {
+		var s struct {
+			A uint64 `msgpack:"a"`
+		}
+		if args.Decode(0, &s) == nil {
+			acked.Store(s.A)
+		}
+	})
+	if a := ask(t, player, "room:create", map[string]any{"mode": "stamp"}); !a.OK {
+		t.Fatalf("create: %+v", a)
+	}
+	var seq uint64
+	// measure sends an input every 50 ms for d and returns how long each
+	// took to reach the mode, and how many the room acknowledged.
+	measure := func(d time.Duration) ([]time.Duration, uint64) {
+		first := seq + 1
+		sent := map[uint64]time.Time{}
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for end := time.Now().Add(d); time.Now().Before(end); <-tick.C {
+			seq++
+			sent[seq] = time.Now()
+			if err := player.Emit("input", map[string]any{"seq": seq}); err != nil {
+				t.Errorf("input %d: %v", seq, err)
+			}
+		}
+		// The last inputs and their acks (slow under the race detector).
+		for wait := time.Now().Add(5 * time.Second); time.Now().Before(wait) && acked.Load() < seq; {
+			time.Sleep(20 * time.Millisecond)
+		}
+		var lat []time.Duration
+		for q, at := range sent {
+			if v, ok := stamp.arrived.Load(q); ok {
+				lat = append(lat, v.(time.Time).Sub(at))
+			}
+		}
+		return lat, min(acked.Load(), seq) - (first - 1)
+	}
+
+	quiet, quietAcked := measure(3 * time.Second)
+
+	lister := dial(t, url)
+	var lists atomic.Int64
+	stop := make(chan struct{})
+	listed := make(chan string, 1)
+	go func() {
+		defer close(listed)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			a := ask(t, lister, "lobby:list", map[string]any{"limit": 500})
+			if !a.OK || len(a.Rooms) != 500 {
+				listed <- fmt.Sprintf("lobby:list over 10,000 rooms: ok %v, %d rooms, want 500", a.OK, len(a.Rooms))
+				return
+			}
+			lists.Add(1)
+		}
+	}()
+	for lists.Load() == 0 { // the lister is under way
+		time.Sleep(10 * time.Millisecond)
+	}
+	busy, busyAcked := measure(3 * time.Second)
+	close(stop)
+	if msg := <-listed; msg != "" {
+		t.Fatal(msg)
+	}
+
+	t.Logf("input to mode: quiet p50 %v p90 %v max %v (%d inputs, %d acked); while listing 10,000 rooms (%d lists): p50 %v p90 %v max %v (%d inputs, %d acked)",
+		pct(quiet, 0.5), pct(quiet, 0.9), pct(quiet, 1), len(quiet), quietAcked, lists.Load(),
+		pct(busy, 0.5), pct(busy, 0.9), pct(busy, 1), len(busy), busyAcked)
+	if n := lists.Load(); n < 5 {
+		t.Fatalf("only %d lists ran while the player played: the test measured nothing", n)
+	}
+	if len(quiet) < 50 || len(busy) < 50 || int(busyAcked) != len(busy) || int(quietAcked) != len(quiet) {
+		t.Fatalf("inputs lost: %d quiet (%d acked), %d busy (%d acked)", len(quiet), quietAcked, len(busy), busyAcked)
+	}
+	// One list takes milliseconds (tens under the race detector), and the
+	// lister runs them back to back: an input that waited for one would
+	// show it in the median and in the tail.
+	if q, b := pct(quiet, 0.5), pct(busy, 0.5); b > 3*q+500*time.Microsecond {
+		t.Errorf("median input to mode %v while listing, %v without: the lister delays inputs", b, q)
+	}
+	if q, b := pct(quiet, 0.9), pct(busy, 0.9); b > q+10*time.Millisecond {
+		t.Errorf("p90 input to mode %v while listing, %v without: the lister delays inputs", b, q)
+	}
+}
+
+func pct(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// serveHost runs a host behind an httptest server on 127.0.0.1.
+func serveHost(t *testing.T, cfg *Config) (*Host, string) {
+	t.Helper()
+	h, err := NewHost(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sio, err := socketio.NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Attach(sio.Of("/"))
+	hs := httptest.NewServer(sio)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = h.Shutdown(ctx)
+		sio.Close()
+		hs.Close()
+	})
+	return h, hs.URL
+}
+
+func dial(t *testing.T, url string) *client.Socket {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	opts := client.DefaultOptions()
+	opts.Transport = client.TransportWebSocket
+	opts.Reconnection = false
+	s, err := client.Dial(ctx, url, map[string]any{"name": "t"}, &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Manager().Close() })
+	return s
+}
+
+// answer is a request's ack as a test reads it.
+type answer struct {
+	OK    bool `msgpack:"ok"`
+	Error struct {
+		Code string `msgpack:"code"`
+	} `msgpack:"error"`
+	Rooms []RoomInfo `msgpack:"rooms"`
+}
+
+func ask(t *testing.T, s *client.Socket, event string, payload any) answer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	args, err := s.EmitWithAckContext(ctx, event, payload)
+	if err != nil {
+		t.Errorf("%s: %v", event, err)
+		return answer{}
+	}
+	var a answer
+	if err := args.Decode(0, &a); err != nil {
+		t.Errorf("%s: decode: %v", event, err)
+	}
+	return a
+}

@@ -1,0 +1,182 @@
+package lobby
+
+import (
+	"crypto/rand"
+	"errors"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// handler is a request handler: the payload, already checked to be a map or
+// absent (nil), and the ok result (a struct encoding as a map, or nil for
+// {}). after, when not nil, runs once the ack has been queued (to release
+// what the request caused: the contract sends the ack before any event the
+// request causes reaches the requester).
+type handler func(c *conn, payload []byte) (result any, after func(), err error)
+
+// request adapts a handler to a socket event: it checks the payload's shape,
+// answers through the ack with {ok: true, ...result} or {ok: false, error},
+// and drops a request without an ack (counted, logged at debug level).
+func (h *Host) request(c *conn, fn handler) socketio.EventHandler {
+	return func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+		if ack == nil {
+			h.dropped.Add(1)
+			h.cfg.Logger.Debug("lobby: request without ack dropped", "sid", s.ID())
+			return
+		}
+		payload := args.Raw(0)
+		if len(payload) > 0 && payload[0] == 0xc0 {
+			payload = nil // nil counts as {}
+		}
+		if len(payload) > 0 && !isMap(payload[0]) {
+			_ = ack(errorAck{Error: reqErr(CodeBadRequest, "the payload must be an object")})
+			return
+		}
+		res, after, err := fn(c, payload)
+		if err != nil {
+			var re *RequestError
+			if !errors.As(err, &re) {
+				h.cfg.Logger.Error("lobby: request failed", "err", err)
+				re = reqErr(CodeInternal, "internal error")
+			}
+			_ = ack(errorAck{Error: re})
+			return
+		}
+		out, err := okAck(res)
+		if err != nil {
+			h.cfg.Logger.Error("lobby: result not encodable", "err", err)
+			_ = ack(errorAck{Error: reqErr(CodeInternal, "internal error")})
+			return
+		}
+		_ = ack(out)
+		if after != nil {
+			after()
+		}
+	}
+}
+
+// isMap reports whether a msgpack value starting with byte c is a map.
+func isMap(c byte) bool { return c >= 0x80 && c <= 0x8f || c == 0xde || c == 0xdf }
+
+// errorAck is {ok: false, error: {code, message}}.
+type errorAck struct {
+	OK    bool          `msgpack:"ok"`
+	Error *RequestError `msgpack:"error"`
+}
+
+// okEntry is the msgpack map entry ok: true; okOnly is {ok: true}, the ack
+// of a request without result fields.
+const (
+	okEntry = "\xa2ok\xc3"
+	okOnly  = "\x81" + okEntry
+)
+
+// okAck is {ok: true, ...result}: result's fields with ok in front of them.
+func okAck(result any) (msgpack.RawMessage, error) {
+	if result == nil {
+		return msgpack.RawMessage(okOnly), nil
+	}
+	b, err := msgpack.Marshal(result)
+	if err != nil {
+		return nil, err
+	}
+	n, head, ok := mapHeader(b)
+	if !ok {
+		return nil, errors.New("lobby: a request's result must encode as a map")
+	}
+	out := appendMapHeader(make([]byte, 0, len(b)+8), n+1)
+	out = append(out, okEntry...)
+	return append(out, b[head:]...), nil
+}
+
+// mapHeader reads a msgpack map header: the entry count and the header's
+// length.
+func mapHeader(b []byte) (n, head int, ok bool) {
+	switch {
+	case len(b) == 0:
+	case b[0] >= 0x80 && b[0] <= 0x8f:
+		return int(b[0] & 0x0f), 1, true
+	case b[0] == 0xde && len(b) >= 3:
+		return int(b[1])<<8 | int(b[2]), 3, true
+	case b[0] == 0xdf && len(b) >= 5:
+		return int(b[1])<<24 | int(b[2])<<16 | int(b[3])<<8 | int(b[4]), 5, true
+	}
+	return 0, 0, false
+}
+
+func appendMapHeader(dst []byte, n int) []byte {
+	switch {
+	case n <= 15:
+		return append(dst, 0x80|byte(n))
+	case n <= 0xffff:
+		return append(dst, 0xde, byte(n>>8), byte(n))
+	}
+	return append(dst, 0xdf, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+// cleanName applies the contract's name rules: trim, drop control and
+// format characters, trim again, cut to max code points; empty gets def.
+// A value that is not a string counts as empty.
+func cleanName(v any, max int, def func() string) string {
+	s, _ := v.(string)
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		out = append(out, r)
+	}
+	str := []rune(trimSpace(string(out)))
+	if len(str) > max {
+		str = []rune(trimSpace(string(str[:max])))
+	}
+	if len(str) == 0 {
+		return def()
+	}
+	return string(str)
+}
+
+func trimSpace(s string) string {
+	start, end := 0, len(s)
+	for start < end {
+		r, n := utf8.DecodeRuneInString(s[start:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		start += n
+	}
+	for end > start {
+		r, n := utf8.DecodeLastRuneInString(s[:end])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		end -= n
+	}
+	return s[start:end]
+}
+
+// defaultPlayerName is "player-" and 4 characters of [A-Z2-7] (the
+// contract's Details).
+func defaultPlayerName() string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	var r [4]byte
+	_, _ = rand.Read(r[:]) // never fails (crypto/rand, Go 1.24+)
+	for i, b := range r {
+		r[i] = alphabet[b%32]
+	}
+	return "player-" + string(r[:])
+}
+
+// playerName is the socket's handshake name under the contract's rules.
+// A verified token's name comes first.
+func playerName(s *socketio.Socket) string {
+	auth := s.Handshake().Auth
+	hsName := func() string { return cleanName(auth["name"], 24, defaultPlayerName) }
+	if id, ok := s.Get(identityKey).(Identity); ok && id.Name != "" {
+		return cleanName(id.Name, 24, hsName)
+	}
+	return hsName()
+}

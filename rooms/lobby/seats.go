@@ -1,0 +1,279 @@
+package lobby
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/rooms"
+)
+
+// The life of a seat: seat takes one (create, join, quickjoin), rejoin
+// moves it to a new connection, disconnected keeps it for the grace
+// period, giveUp frees it (leave, kick, grace expiry). Each runs as one
+// step on the room goroutine (rooms.Room.Do), where the game's seat and the
+// lobby's record of it change together.
+
+// seat takes the seat reserved in hr for c (hr.reserve succeeded) and
+// builds the Joined result. The joiner's peer is held until the ack is out
+// (after), then auto start is checked.
+func (h *Host) seat(c *conn, hr *hostedRoom) (any, func(), error) {
+	ref := &seatRef{hr: hr, id: game.PlayerID(hr.nextID.Add(1)), name: c.name, subject: c.subject}
+	peer := rooms.NewSocketPeer(c.s)
+	var res *Joined
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	err := hr.room.Do(ctx, func(tx *rooms.Tx) error {
+		seat, err := tx.Join(game.Player{ID: ref.id, Name: ref.name}, peer)
+		if err != nil {
+			return err
+		}
+		ref.seat, ref.conn, ref.peer = seat, c, peer
+		h.newToken(ref)
+		if len(hr.players) == 0 {
+			hr.host = ref.id
+		}
+		hr.players[ref.id] = ref
+		hr.connected.Add(1)
+		c.seat.Store(ref)
+		tx.OnUndo(func() { h.unseat(ref) })
+		h.playerEvent(hr, OpJoin, ref, ref.id)
+		h.roomInfoEvent(hr, ref.id)
+		res = hr.joined(ref, hr.publish())
+		return nil
+	})
+	if err != nil {
+		h.release(hr)
+		return nil, nil, joinError(err)
+	}
+	h.lateDisconnect(c)
+	return res, func() {
+		peer.Activate()
+		h.autoStart(hr)
+	}, nil
+}
+
+// joinError maps a failed seat to its code.
+func joinError(err error) error {
+	switch {
+	case errors.Is(err, rooms.ErrRoomFull):
+		return reqErr(CodeRoomFull, "the room is full")
+	case errors.Is(err, rooms.ErrLocked):
+		return reqErr(CodeRoomLocked, "the room cannot be joined in its phase")
+	case errors.Is(err, rooms.ErrClosed):
+		return reqErr(CodeRoomNotFound, "the room has closed")
+	}
+	return err
+}
+
+// unseat undoes seat's bookkeeping when its caller gave up while the join
+// ran (the room gives the game seat up itself). On the room goroutine.
+func (h *Host) unseat(ref *seatRef) {
+	hr := ref.hr
+	delete(hr.players, ref.id)
+	hr.connected.Add(-1)
+	h.dropToken(ref)
+	ref.conn.seat.CompareAndSwap(ref, nil)
+	h.playerEvent(hr, OpLeave, ref, 0)
+	h.handOverHost(hr, ref)
+	h.roomInfoEvent(hr, 0)
+}
+
+// newToken gives ref a fresh seat token (dropping its old one): every
+// Joined carries a new token, and older ones stop working.
+func (h *Host) newToken(ref *seatRef) {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
+	tok := base64.RawURLEncoding.EncodeToString(b[:])
+	h.mu.Lock()
+	delete(h.tokens, ref.token)
+	ref.token = tok
+	h.tokens[tok] = ref
+	h.mu.Unlock()
+}
+
+func (h *Host) dropToken(ref *seatRef) {
+	h.mu.Lock()
+	if h.tokens[ref.token] == ref {
+		delete(h.tokens, ref.token)
+	}
+	h.mu.Unlock()
+}
+
+// tokenRef is the seat a token names, or nil.
+func (h *Host) tokenRef(tok string) *seatRef {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.tokens[tok]
+}
+
+// errSeatGone: the seat ended while a request about it waited.
+var errSeatGone = reqErr(CodeSeatExpired, "the seat is gone")
+
+// rejoinSeat moves the seat ref, named by token tok, to connection c.
+func (h *Host) rejoinSeat(c *conn, ref *seatRef, tok string) (any, func(), error) {
+	hr := ref.hr
+	peer := rooms.NewSocketPeer(c.s)
+	var res *Joined
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	err := hr.room.Do(ctx, func(tx *rooms.Tx) error {
+		if hr.players[ref.id] != ref || ref.token != tok {
+			return errSeatGone // given up, or rejoined by another request, meanwhile
+		}
+		if err := tx.Return(ref.id, peer); err != nil {
+			return errSeatGone
+		}
+		if ref.grace != nil {
+			ref.grace.Stop()
+			ref.grace = nil
+		}
+		old := ref.conn
+		if old == nil {
+			hr.connected.Add(1)
+		} else if old != c {
+			old.seat.CompareAndSwap(ref, nil) // the room told it room:closed {reason: "rejoined"}
+		}
+		ref.conn, ref.peer = c, peer
+		h.newToken(ref)
+		c.seat.Store(ref)
+		tx.OnUndo(func() { h.toGrace(tx, ref) })
+		if old == nil {
+			h.playerEvent(hr, OpUpdate, ref, ref.id)
+		}
+		res = hr.joined(ref, hr.publish())
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, rooms.ErrClosed) {
+			return nil, nil, errSeatGone
+		}
+		return nil, nil, err
+	}
+	h.lateDisconnect(c)
+	return res, peer.Activate, nil
+}
+
+// giveUp frees a seat (leave, kick, grace expiry): the others get
+// room:player leave (and update for a new host) and room:info. On the room
+// goroutine.
+func (h *Host) giveUp(tx *rooms.Tx, ref *seatRef) {
+	hr := ref.hr
+	if hr.players[ref.id] != ref {
+		return // already given up (a kick racing a leave)
+	}
+	_ = tx.Leave(ref.id)
+	delete(hr.players, ref.id)
+	h.dropToken(ref)
+	if ref.grace != nil {
+		ref.grace.Stop()
+		ref.grace = nil
+	}
+	if ref.conn != nil {
+		hr.connected.Add(-1)
+		ref.conn.seat.CompareAndSwap(ref, nil)
+	}
+	h.playerEvent(hr, OpLeave, ref, 0)
+	h.handOverHost(hr, ref)
+	h.roomInfoEvent(hr, 0)
+	h.release(hr)
+}
+
+// handOverHost makes the longest-seated player host when gone was host.
+func (h *Host) handOverHost(hr *hostedRoom, gone *seatRef) {
+	if hr.host != gone.id {
+		return
+	}
+	hr.host = longestSeated(hr.players)
+	if next := hr.players[hr.host]; next != nil {
+		h.playerEvent(hr, OpUpdate, next, 0)
+	}
+}
+
+// lateDisconnect puts a seat into grace when its connection went away while
+// the request that seated it ran (its disconnect handler saw no seat yet);
+// disconnected is idempotent, so a handler that did see it is harmless.
+func (h *Host) lateDisconnect(c *conn) {
+	if !c.s.Connected() {
+		h.disconnected(c)
+	}
+}
+
+// disconnected keeps the seat of a connection that went away without
+// room:leave for the grace period.
+func (h *Host) disconnected(c *conn) {
+	ref := c.seat.Load()
+	if ref == nil {
+		return
+	}
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	err := ref.hr.room.Do(ctx, func(tx *rooms.Tx) error {
+		if ref.conn == c && ref.hr.players[ref.id] == ref { // not taken over by a rejoin, not given up
+			h.toGrace(tx, ref)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, rooms.ErrClosed) {
+		h.cfg.Logger.Warn("lobby: a disconnected seat could not be put into grace", "room", ref.hr.id, "err", err)
+	}
+}
+
+// toGrace detaches ref's connection and keeps the seat for the grace
+// period. On the room goroutine.
+func (h *Host) toGrace(tx *rooms.Tx, ref *seatRef) {
+	_ = tx.Drop(ref.id)
+	hr := ref.hr
+	ref.conn.seat.CompareAndSwap(ref, nil)
+	ref.conn, ref.peer = nil, nil
+	hr.connected.Add(-1)
+	h.playerEvent(hr, OpUpdate, ref, ref.id)
+	ref.grace = time.AfterFunc(h.cfg.Grace, func() { h.graceExpired(ref) })
+}
+
+// graceExpired gives up a seat whose grace period ended, unless a rejoin
+// won the race.
+func (h *Host) graceExpired(ref *seatRef) {
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	_ = ref.hr.room.Do(ctx, func(tx *rooms.Tx) error {
+		if ref.conn == nil {
+			h.giveUp(tx, ref)
+		}
+		return nil
+	})
+}
+
+// autoStart starts a waiting room when its mode's rule says so: always
+// (quickjoin rooms), when full (AutoStartWhenFull), or when at least
+// MinPlayers are seated and all of them are ready.
+func (h *Host) autoStart(hr *hostedRoom) {
+	st := hr.room.Settings()
+	if hr.room.Phase() != rooms.PhaseWaiting {
+		return
+	}
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	_ = hr.room.Do(ctx, func(tx *rooms.Tx) error {
+		n := len(hr.players)
+		allReady := n >= st.MinPlayers
+		for _, p := range hr.players {
+			allReady = allReady && p.ready
+		}
+		switch {
+		case hr.room.Phase() != rooms.PhaseWaiting || n < st.MinPlayers:
+			return nil
+		case st.AutoStart == game.AutoStartImmediately:
+		case st.AutoStart == game.AutoStartWhenFull && n >= st.MaxPlayers:
+		case allReady:
+		default:
+			return nil
+		}
+		if tx.Start() == nil {
+			h.phaseChanged(hr)
+		}
+		return nil
+	})
+}
