@@ -79,6 +79,7 @@ func (r *Room) guard(fn func()) (perr *PanicError) {
 // failed closes the room after a panic: the stack goes to the log, every
 // connection gets room:closed {reason: "error"}.
 func (r *Room) failed(perr *PanicError) error {
+	r.stats.panics.Add(1)
 	r.log.Error("rooms: panic in room, closing it", "room", r.id, "panic", perr.Value, "stack", string(perr.Stack))
 	// closeAll only calls Peers; a panicking Peer must not take the
 	// process down either.

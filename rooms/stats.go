@@ -24,6 +24,8 @@ type Stats struct {
 	SectionEncodes     uint64 `json:"sectionEncodes"`     // World.AppendDelta calls: one per group sharing baseline and view
 	SnapshotBytes      uint64 `json:"snapshotBytes"`      // bytes of the packets offered
 	BaselineViolations uint64 `json:"baselineViolations"` // writes of a delta over a baseline the client did not hold (a Peer bug)
+
+	Panics uint64 `json:"panics"` // panics in mode or room code that closed the room (0 or 1)
 }
 
 // counters are Stats as atomics: the room goroutine, the network
@@ -33,6 +35,7 @@ type counters struct {
 	applied, stale, duplicate, queueFull, rateLimited, bad   atomic.Uint64
 	floods                                                   atomic.Uint64
 	snapshots, offered, written, full, encodes, bytes, viols atomic.Uint64
+	panics                                                   atomic.Uint64
 }
 
 func (c *counters) load() Stats {
@@ -43,7 +46,7 @@ func (c *counters) load() Stats {
 		Floods:    c.floods.Load(),
 		Snapshots: c.snapshots.Load(), SnapshotsOffered: c.offered.Load(), SnapshotsWritten: c.written.Load(),
 		FullSnapshots: c.full.Load(), SectionEncodes: c.encodes.Load(), SnapshotBytes: c.bytes.Load(),
-		BaselineViolations: c.viols.Load(),
+		BaselineViolations: c.viols.Load(), Panics: c.panics.Load(),
 	}
 }
 
@@ -58,6 +61,6 @@ func (s Stats) Add(o Stats) Stats {
 		Snapshots: s.Snapshots + o.Snapshots, SnapshotsOffered: s.SnapshotsOffered + o.SnapshotsOffered,
 		SnapshotsWritten: s.SnapshotsWritten + o.SnapshotsWritten, FullSnapshots: s.FullSnapshots + o.FullSnapshots,
 		SectionEncodes: s.SectionEncodes + o.SectionEncodes, SnapshotBytes: s.SnapshotBytes + o.SnapshotBytes,
-		BaselineViolations: s.BaselineViolations + o.BaselineViolations,
+		BaselineViolations: s.BaselineViolations + o.BaselineViolations, Panics: s.Panics + o.Panics,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -38,6 +39,9 @@ type config struct {
 	// CPUProfile, when set, is a file that receives a CPU profile of the
 	// whole run (written at shutdown).
 	CPUProfile string
+	// Limits bound what one client may ask of the lobby (zero fields: the
+	// contract's defaults; negative: off).
+	Limits lobby.Limits
 }
 
 // minTokenSecret is the shortest TICKROOM_TOKEN_SECRET accepted.
@@ -49,18 +53,40 @@ func defaultConfig() config {
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
 	c := defaultConfig()
-	if v := getenv("TICKROOM_ADDR"); v != "" {
-		c.Addr = v
-	}
 	// The secret comes from the environment only: a flag would show it in ps.
 	c.TokenSecret = getenv("TICKROOM_TOKEN_SECRET")
 	fs := flag.NewFlagSet("gameserver", flag.ContinueOnError)
-	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env TICKROOM_ADDR)")
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take")
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.IntVar(&c.HashEvery, "hash-every", c.HashEvery, "put the view hash in every Nth snapshot (0: never)")
 	fs.DurationVar(&c.SeatGrace, "seat-grace", c.SeatGrace, "how long a dropped player's seat is kept for room:rejoin")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	l := &c.Limits
+	fs.IntVar(&l.MaxRooms, "max-rooms", 10_000, "most rooms this server runs; room:create beyond answers UNAVAILABLE (negative: no limit)")
+	fs.Float64Var(&l.SeatRate, "seat-rate", 5, "seat requests (create, join, quickjoin, rejoin) a second per connection (negative: no limit)")
+	fs.Float64Var(&l.SeatBurst, "seat-burst", 10, "burst of seat requests per connection")
+	fs.Float64Var(&l.FailedJoinCost, "failed-join-cost", 5, "seat request tokens a join with a wrong password or room costs")
+	fs.IntVar(&l.WrongPasswords, "wrong-passwords", 10, "wrong passwords one room takes a minute from all connections (negative: no limit)")
+	fs.IntVar(&l.MaxPayload, "max-payload", 16<<10, "largest request payload in bytes; larger ones are BAD_REQUEST (negative: no limit)")
+	fs.Float64Var(&l.ChatRate, "chat-rate", 1, "chat messages a second per connection (negative: no limit)")
+	fs.Float64Var(&l.ChatBurst, "chat-burst", 5, "burst of chat messages per connection")
+	// Every flag can also come from the environment, as TICKROOM_ and its
+	// name in upper case with _ for - (TICKROOM_MAX_ROOMS); a flag given on
+	// the command line wins.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		f.Usage += " (env " + name + ")"
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("gameserver: %s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -80,6 +106,12 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return c, errors.New("gameserver: -shutdown-timeout must be positive")
 	}
 	return c, nil
+}
+
+// envName is the environment variable of a flag: TICKROOM_ and the flag's
+// name in upper case, - as _.
+func envName(flagName string) string {
+	return "TICKROOM_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 func main() {
@@ -184,6 +216,7 @@ func newHost(cfg config, log *slog.Logger) (*lobby.Host, error) {
 		hc.Verifier = lobby.NewHMACVerifier([]byte(cfg.TokenSecret))
 		log.Info("gameserver: token verifier on: connections need auth.token")
 	}
+	hc.Limits = cfg.Limits
 	hc.Room.Logger = log
 	hc.Logger = log
 	return lobby.NewHost(&hc)

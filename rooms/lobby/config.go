@@ -32,6 +32,9 @@ type Config struct {
 	// LobbyInterval is the least time between two lobby:update events to
 	// one watcher. Zero means 250 ms.
 	LobbyInterval time.Duration
+	// Limits bound what one client may ask of the lobby; its zero fields
+	// mean the contract's defaults (Limits).
+	Limits Limits
 	// Verifier, when not nil, checks every handshake's auth.token; a
 	// refused one gets CONNECT_ERROR {message: "unauthorized"}. Nil allows
 	// anonymous play.
@@ -56,7 +59,7 @@ const (
 // registry.
 func DefaultConfig() Config {
 	return Config{
-		Modes: game.NewRegistry(), Room: rooms.DefaultConfig(),
+		Modes: game.NewRegistry(), Room: rooms.DefaultConfig(), Limits: DefaultLimits(),
 		Grace: defaultGrace, RequestTimeout: defaultRequestTimeout,
 		EmptyTimeout: defaultEmptyTimeout, LobbyInterval: defaultLobbyInterval,
 	}
@@ -88,6 +91,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	c.Room = c.Room.WithDefaults()
+	c.Limits = c.Limits.withDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

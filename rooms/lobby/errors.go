@@ -17,6 +17,7 @@ const (
 	CodeRateLimited   = "RATE_LIMITED"
 	CodeUnauthorized  = "UNAUTHORIZED"
 	CodeInternal      = "INTERNAL"
+	CodeUnavailable   = "UNAVAILABLE" // the server cannot do it now: draining, the room cap, the cluster bus
 )
 
 // RequestError is a request's failure as the client sees it: the ack
@@ -36,4 +37,6 @@ var (
 	ErrClosed = errors.New("lobby: host is closed")
 	// ErrBadConfig: a Config that fails Validate.
 	ErrBadConfig = errors.New("lobby: bad config")
+	// ErrRoomCap: the host runs Limits.MaxRooms rooms already (UNAVAILABLE).
+	ErrRoomCap = errors.New("lobby: too many rooms")
 )

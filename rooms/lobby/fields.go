@@ -129,6 +129,7 @@ func (f fields) meta(key string) (map[string]any, bool, error) {
 func metaValue(v any) (any, bool) {
 	switch x := v.(type) {
 	case string:
+		x = cleanText(x) // the name rules: no control or format characters
 		return x, utf8.RuneCountInString(x) <= metaMaxValueLen
 	case bool:
 		return x, true

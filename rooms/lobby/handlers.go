@@ -37,10 +37,13 @@ func parseCreate(payload []byte) (createReq, error) {
 	if r.mode, err = f.mode(); err != nil {
 		return r, err
 	}
-	if r.maxPlayers, _, err = f.integer(keyMaxPlayers); err != nil {
+	var hasMax bool
+	if r.maxPlayers, hasMax, err = f.integer(keyMaxPlayers); err != nil {
 		return r, err
 	}
-	if r.maxPlayers < 0 || r.maxPlayers > 1<<16 {
+	// Absent means the mode's default; present, it must be a seat count
+	// (the mode's Configure checks its own upper bound).
+	if hasMax && (r.maxPlayers < 1 || r.maxPlayers > 1<<16) {
 		return r, reqErr(CodeBadRequest, "maxPlayers out of range")
 	}
 	if r.private, _, err = f.boolean(keyPrivate); err != nil {
@@ -75,6 +78,9 @@ func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
 			return nil, nil, reqErr(CodeBadRequest, err.Error())
 		}
 	}
+	if err := h.seatRate(c); err != nil {
+		return nil, nil, err
+	}
 	if c.seat.Load() != nil {
 		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
 	}
@@ -87,9 +93,35 @@ func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
 	}
 	hr, err := h.launch(mode, settings, spec)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, h.launchError(c, err)
 	}
 	return h.seat(c, hr)
+}
+
+// launchError maps a failed launch to its code.
+func (h *Host) launchError(c *conn, err error) error {
+	if errors.Is(err, ErrRoomCap) {
+		h.refuse(RefusedRoomCap, c)
+		return reqErr(CodeUnavailable, "the server runs as many rooms as it can")
+	}
+	return err
+}
+
+// seatRate spends a token of c's seat request bucket: RATE_LIMITED when
+// there is none.
+func (h *Host) seatRate(c *conn) error {
+	if l := &h.cfg.Limits; !c.seats.take(time.Now(), l.SeatRate, l.SeatBurst) {
+		h.refuse(RefusedSeatRate, c)
+		return reqErr(CodeRateLimited, "too many requests for seats")
+	}
+	return nil
+}
+
+// failedJoin charges c's seat bucket for a join that guessed wrong (the
+// request's own token is spent already).
+func (h *Host) failedJoin(c *conn) {
+	l := &h.cfg.Limits
+	c.seats.charge(time.Now(), l.FailedJoinCost-1, l.SeatRate, l.SeatBurst)
 }
 
 // joinReq is room:join's payload: exactly one of roomId and code.
@@ -126,16 +158,25 @@ func (h *Host) join(c *conn, payload []byte) (any, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := h.seatRate(c); err != nil {
+		return nil, nil, err
+	}
 	if c.seat.Load() != nil {
 		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
 	}
 	hr := h.find(req)
 	switch {
 	case hr == nil:
+		h.failedJoin(c)
 		return nil, nil, reqErr(CodeRoomNotFound, "no such room")
 	case !joinablePhase(hr):
 		return nil, nil, reqErr(CodeRoomLocked, "the room cannot be joined in its phase")
 	case hr.pwHash != nil && !checkPassword(hr.pwHash, req.password):
+		h.failedJoin(c)
+		if l := &h.cfg.Limits; l.WrongPasswords >= 0 && !hr.wrongPasswords.take(time.Now(), float64(l.WrongPasswords)/60, float64(l.WrongPasswords)) {
+			h.refuse(RefusedWrongPassword, c)
+			return nil, nil, reqErr(CodeRateLimited, "too many wrong passwords for this room; try later")
+		}
 		return nil, nil, reqErr(CodeWrongPassword, "wrong password")
 	case !hr.reserve():
 		if hr.load.Load() < 0 {
@@ -213,6 +254,9 @@ func (h *Host) quickjoin(c *conn, payload []byte) (any, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := h.seatRate(c); err != nil {
+		return nil, nil, err
+	}
 	if c.seat.Load() != nil {
 		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
 	}
@@ -233,7 +277,7 @@ func (h *Host) quickjoin(c *conn, payload []byte) (any, func(), error) {
 		}
 		h.quickMu.Unlock()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, h.launchError(c, err)
 		}
 		res, after, err := h.seat(c, hr)
 		var re *RequestError
@@ -297,11 +341,14 @@ func (h *Host) rejoin(c *conn, payload []byte) (any, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := h.seatRate(c); err != nil {
+		return nil, nil, err
+	}
 	ref := h.tokenRef(req.token)
 	if ref != nil && ref.subject != c.subject {
 		return nil, nil, reqErr(CodeUnauthorized, "the seat belongs to another account")
 	}
-	if cur := c.seat.Load(); cur != nil && cur != ref {
+	if c.seat.Load() != nil { // its own seat included: it holds it already
 		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
 	}
 	if ref == nil {

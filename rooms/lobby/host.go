@@ -32,10 +32,11 @@ type Host struct {
 	wg     sync.WaitGroup // room goroutines
 	hub    *watchHub      // static
 
-	mu     sync.RWMutex
-	rooms  map[string]*hostedRoom // guarded by mu: this host's rooms by id
-	tokens map[string]*seatRef    // guarded by mu: seats by seat token
-	closed bool                   // guarded by mu
+	mu        sync.RWMutex
+	rooms     map[string]*hostedRoom // guarded by mu: this host's rooms by id
+	tokens    map[string]*seatRef    // guarded by mu: seats by seat token
+	closed    bool                   // guarded by mu
+	goneStats rooms.Stats            // guarded by mu: the counters of stopped rooms
 
 	// quickMu makes a quickjoin's pick, reservation and (when no room fits)
 	// launch one step: simultaneous quickjoins never make two rooms where
@@ -43,9 +44,8 @@ type Host struct {
 	quickMu sync.Mutex
 
 	dropped atomic.Uint64 // requests without an ack
-
-	goneMu    sync.Mutex
-	goneStats rooms.Stats // guarded by goneMu: the counters of stopped rooms
+	refused refusals      // requests refused by a limit
+	panics  atomic.Uint64 // panics recovered in handlers and timers
 }
 
 // NewHost returns a host (nil cfg: DefaultConfig()); attach it to a
@@ -82,7 +82,8 @@ type conn struct {
 	name    string           // static: the handshake name under the name rules
 	subject string           // static: the verified account, "" without a verifier
 	seat    atomic.Pointer[seatRef]
-	chat    bucket // the chat rate limit of this connection
+	chat    bucket // the room:chat rate limit of this connection
+	seats   bucket // the seat requests' rate limit of this connection
 }
 
 // Attach binds the host's events on every socket that connects to nsp.

@@ -33,6 +33,9 @@ type hostedRoom struct {
 	// one is stale.
 	idleGen atomic.Uint64
 	nextID  atomic.Uint32 // the last player id given out (ids are never reused)
+	// wrongPasswords is the room's bucket of wrong passwords (from all
+	// connections together).
+	wrongPasswords bucket
 	// connected counts the seats with a connection, for Stats.
 	connected atomic.Int32
 	// current is the RoomInfo last published.
@@ -94,6 +97,10 @@ func (h *Host) launch(mode game.Mode, settings game.Settings, spec roomSpec) (*h
 	if h.closed {
 		h.mu.Unlock()
 		return nil, ErrClosed
+	}
+	if max := h.cfg.Limits.MaxRooms; max >= 0 && len(h.rooms) >= max {
+		h.mu.Unlock()
+		return nil, ErrRoomCap
 	}
 	info := hr.info(rooms.PhaseWaiting.String(), 0)
 	listing, err := h.store.Add(info)
@@ -163,7 +170,7 @@ func (h *Host) release(hr *hostedRoom) {
 		time.AfterFunc(h.cfg.EmptyTimeout, func() {
 			// A reservation since (idleGen moved on, or load left 0) keeps the room.
 			if hr.idleGen.Load() == gen && hr.load.CompareAndSwap(0, -1) {
-				h.dispose(hr)
+				h.safely("room disposal", func() { h.dispose(hr) })
 			}
 		})
 	}
@@ -195,6 +202,9 @@ func (h *Host) forget(hr *hostedRoom) {
 	for _, ref := range hr.players {
 		delete(h.tokens, ref.token)
 	}
+	// Its counters move to the totals in the same step as it leaves the
+	// table: Stats never counts it twice nor misses it.
+	h.goneStats = h.goneStats.Add(hr.room.Stats())
 	h.mu.Unlock()
 	hr.listing.Remove()
 	for _, ref := range hr.players {
@@ -206,9 +216,6 @@ func (h *Host) forget(hr *hostedRoom) {
 		}
 	}
 	hr.connected.Store(0)
-	h.goneMu.Lock()
-	h.goneStats = h.goneStats.Add(hr.room.Stats())
-	h.goneMu.Unlock()
 }
 
 // room looks up one of this host's rooms by id.

@@ -3,6 +3,7 @@ package lobby
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"slices"
 	"sync"
@@ -67,6 +68,7 @@ func (g *stampGame) DecodeInput(raw []byte) (any, error) {
 func TestListDoesNotDelayInput(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.EmptyTimeout = time.Hour // the idle rooms are never seated
+	cfg.Limits.MaxRooms = -1
 	stamp := stampMode{arrived: &sync.Map{}}
 	for _, m := range []game.Mode{stamp, idleMode{}} {
 		if err := cfg.Modes.Register(m); err != nil {
@@ -244,3 +246,26 @@ func ask(t *testing.T, s *client.Socket, event string, payload any) answer {
 	}
 	return a
 }
+
+// serveAttached serves h behind an httptest server on 127.0.0.1 after
+// attach has added its own handlers to the namespace.
+func serveAttached(t *testing.T, h *Host, attach func(*socketio.Namespace)) string {
+	t.Helper()
+	sio, err := socketio.NewServer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Attach(sio.Of("/"))
+	attach(sio.Of("/"))
+	hs := httptest.NewServer(sio)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = h.Shutdown(ctx)
+		sio.Close()
+		hs.Close()
+	})
+	return hs.URL
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

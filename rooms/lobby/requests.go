@@ -1,10 +1,8 @@
 package lobby
 
 import (
-	"crypto/rand"
 	"errors"
-	"unicode"
-	"unicode/utf8"
+	"fmt"
 
 	"github.com/tickroom/tickroom/netio/socketio"
 	"github.com/vmihailenco/msgpack/v5"
@@ -22,6 +20,14 @@ type handler func(c *conn, payload []byte) (result any, after func(), err error)
 // and drops a request without an ack (counted, logged at debug level).
 func (h *Host) request(c *conn, fn handler) socketio.EventHandler {
 	return func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+		defer func() {
+			// A panic in a handler (or in mode code it called, Configure)
+			// ends this connection, never the process.
+			if v := recover(); v != nil {
+				h.recovered("request handler", v)
+				s.Disconnect(true)
+			}
+		}()
 		if ack == nil {
 			h.dropped.Add(1)
 			h.cfg.Logger.Debug("lobby: request without ack dropped", "sid", s.ID())
@@ -33,6 +39,11 @@ func (h *Host) request(c *conn, fn handler) socketio.EventHandler {
 		}
 		if len(payload) > 0 && !isMap(payload[0]) {
 			_ = ack(errorAck{Error: reqErr(CodeBadRequest, "the payload must be an object")})
+			return
+		}
+		if max := h.cfg.Limits.MaxPayload; max >= 0 && len(payload) > max {
+			h.refuse(RefusedPayload, c)
+			_ = ack(errorAck{Error: reqErr(CodeBadRequest, fmt.Sprintf("the payload is over %d bytes", max))})
 			return
 		}
 		res, after, err := fn(c, payload)
@@ -115,68 +126,4 @@ func appendMapHeader(dst []byte, n int) []byte {
 		return append(dst, 0xde, byte(n>>8), byte(n))
 	}
 	return append(dst, 0xdf, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-}
-
-// cleanName applies the contract's name rules: trim, drop control and
-// format characters, trim again, cut to max code points; empty gets def.
-// A value that is not a string counts as empty.
-func cleanName(v any, max int, def func() string) string {
-	s, _ := v.(string)
-	out := make([]rune, 0, len(s))
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			continue
-		}
-		out = append(out, r)
-	}
-	str := []rune(trimSpace(string(out)))
-	if len(str) > max {
-		str = []rune(trimSpace(string(str[:max])))
-	}
-	if len(str) == 0 {
-		return def()
-	}
-	return string(str)
-}
-
-func trimSpace(s string) string {
-	start, end := 0, len(s)
-	for start < end {
-		r, n := utf8.DecodeRuneInString(s[start:])
-		if !unicode.IsSpace(r) {
-			break
-		}
-		start += n
-	}
-	for end > start {
-		r, n := utf8.DecodeLastRuneInString(s[:end])
-		if !unicode.IsSpace(r) {
-			break
-		}
-		end -= n
-	}
-	return s[start:end]
-}
-
-// defaultPlayerName is "player-" and 4 characters of [A-Z2-7] (the
-// contract's Details).
-func defaultPlayerName() string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-	var r [4]byte
-	_, _ = rand.Read(r[:]) // never fails (crypto/rand, Go 1.24+)
-	for i, b := range r {
-		r[i] = alphabet[b%32]
-	}
-	return "player-" + string(r[:])
-}
-
-// playerName is the socket's handshake name under the contract's rules.
-// A verified token's name comes first.
-func playerName(s *socketio.Socket) string {
-	auth := s.Handshake().Auth
-	hsName := func() string { return cleanName(auth["name"], 24, defaultPlayerName) }
-	if id, ok := s.Get(identityKey).(Identity); ok && id.Name != "" {
-		return cleanName(id.Name, 24, hsName)
-	}
-	return hsName()
 }

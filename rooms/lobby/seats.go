@@ -230,7 +230,7 @@ func (h *Host) toGrace(tx *rooms.Tx, ref *seatRef) {
 	ref.conn, ref.peer = nil, nil
 	hr.connected.Add(-1)
 	h.playerEvent(hr, OpUpdate, ref, ref.id)
-	ref.grace = time.AfterFunc(h.cfg.Grace, func() { h.graceExpired(ref) })
+	ref.grace = time.AfterFunc(h.cfg.Grace, func() { h.safely("seat grace", func() { h.graceExpired(ref) }) })
 }
 
 // graceExpired gives up a seat whose grace period ended, unless a rejoin

@@ -15,10 +15,9 @@ type HostStats struct {
 // Stats returns the host's counters; safe from any goroutine, and it waits
 // for no room.
 func (h *Host) Stats() HostStats {
-	h.goneMu.Lock()
-	st := HostStats{DroppedRequests: h.dropped.Load(), Totals: h.goneStats}
-	h.goneMu.Unlock()
+	st := HostStats{DroppedRequests: h.dropped.Load()}
 	h.mu.RLock()
+	st.Totals = h.goneStats
 	running := make([]*hostedRoom, 0, len(h.rooms))
 	for _, hr := range h.rooms {
 		running = append(running, hr)

@@ -59,18 +59,20 @@ func (hub *watchHub) run() {
 			}
 			return
 		case fn := <-hub.cmds:
-			fn()
+			hub.h.safely("lobby watch", fn)
 		case <-hub.wake:
 			hub.mu.Lock()
 			dirty := hub.dirty
 			hub.dirty = map[string]struct{}{}
 			hub.mu.Unlock()
-			for id := range dirty {
-				e, ok := hub.h.store.Get(id)
-				for _, w := range hub.watchers {
-					hub.touch(w, id, e.Info, ok)
+			hub.h.safely("lobby watch", func() {
+				for id := range dirty {
+					e, ok := hub.h.store.Get(id)
+					for _, w := range hub.watchers {
+						hub.touch(w, id, e.Info, ok)
+					}
 				}
-			}
+			})
 		}
 	}
 }
@@ -194,7 +196,7 @@ func (h *Host) watch(c *conn, payload []byte) (any, func(), error) {
 		hub.watchers[c] = w
 		// The changes the store reports from now on reach w through the
 		// hub, after this list: none is lost between the two.
-		infos = h.selectRooms(&flt, 0)
+		infos = h.selectRooms(&flt, flt.limit)
 		for _, info := range infos {
 			w.seen[info.ID] = true
 		}
