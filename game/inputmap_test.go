@@ -254,3 +254,33 @@ func FuzzInputMap(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkInputMap: one input as the JS client sends it (seq, x, y, boost), every field
+// read, plus one with a nested value nobody reads, which Next has to pass over.
+func BenchmarkInputMap(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		raw  []byte
+	}{
+		{"input", mp(b, "seq", 12345, "x", 0.5, "y", -1.0, "boost", true)},
+		{"skip", mp(b, "seq", 7, "extra", map[string]any{"a": []any{1, "x", []byte{1, 2}, 2.5}}, "x", 0.25)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.raw)))
+			b.ReportAllocs()
+			for b.Loop() {
+				m, err := NewInputMap(c.raw)
+				for err == nil && m.Next() {
+					if string(m.Key()) == "boost" {
+						_, err = m.Bool()
+					} else if string(m.Key()) != "extra" {
+						_, err = m.Number()
+					}
+				}
+				if err != nil || m.Err() != nil {
+					b.Fatal(err, m.Err())
+				}
+			}
+		})
+	}
+}
