@@ -71,7 +71,7 @@ func checkHead(t *testing.T, b []byte) {
 		same = err == nil && bytes.Equal(v, b[next:next+h.N])
 	case Ext:
 		typ, n, err := d.DecodeExtHeader()
-		same = err == nil && typ == h.Type && n == h.N
+		same = err == nil && typ == h.ExtType() && n == h.N
 	case Array:
 		n, err := d.DecodeArrayLen()
 		same = err == nil && n == h.N

@@ -31,7 +31,7 @@ const (
 	Float      // V holds float64 bits; a float32 is widened
 	Str        // N payload bytes follow the header
 	Bin        // N payload bytes follow the header
-	Ext        // N payload bytes follow the header; Type is the ext type
+	Ext        // N payload bytes follow the header; V holds the ext type (see ExtType)
 	Array      // N values follow the header
 	Map        // N key and value pairs follow the header
 )
@@ -46,14 +46,14 @@ func (k Kind) String() string {
 	return "invalid"
 }
 
-// Head is one decoded msgpack header. It is small because it is returned by
-// value for every value read.
+// Head is one decoded msgpack header. It is returned by value for every
+// value read, so it keeps to four fields: the compiler holds such a struct
+// in registers, where a fifth field would send it through memory.
 type Head struct {
 	Kind Kind
-	Code byte // the header's first byte: tells a fixext from an ext, a float32 from a float64
-	Type int8 // Ext: the ext type
-	N    int  // Str, Bin, Ext: payload length; Array: element count; Map: entry count
-	V    uint64
+	Code byte   // the header's first byte: tells a fixext from an ext, a float32 from a float64
+	N    int    // Str, Bin, Ext: payload length; Array: element count; Map: entry count
+	V    uint64 // a scalar's value or an Ext's type, as the kinds say
 }
 
 // Bool is a Bool's value.
@@ -67,6 +67,9 @@ func (h Head) Int() int64 { return int64(h.V) }
 
 // Float is a Float's value.
 func (h Head) Float() float64 { return math.Float64frombits(h.V) }
+
+// ExtType is an Ext's type.
+func (h Head) ExtType() int8 { return int8(h.V) }
 
 // fits reports whether the payload or the elements h claims can lie in rest
 // bytes: every element takes a byte at least, every map entry two. The
@@ -180,7 +183,7 @@ func readLong(b []byte, i int, h Head) (Head, int, error) {
 		if i >= len(b) {
 			return h, i, ErrTruncated
 		}
-		h.Type = int8(b[i])
+		h.V = uint64(b[i])
 		i++
 	}
 	if !h.fits(len(b) - i) {

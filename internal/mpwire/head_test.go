@@ -43,8 +43,8 @@ func TestReadHead(t *testing.T) {
 		{"c4 02 01 02", Head{Kind: Bin, N: 2}, 2},
 		{"c5 00 01 ff", Head{Kind: Bin, N: 1}, 3},
 		{"c6 00 00 00 00", Head{Kind: Bin}, 5},
-		{"c7 01 05 aa", Head{Kind: Ext, Type: 5, N: 1}, 3},
-		{"c8 00 00 ff", Head{Kind: Ext, Type: -1}, 4},
+		{"c7 01 05 aa", Head{Kind: Ext, V: 5, N: 1}, 3},
+		{"c8 00 00 ff", Head{Kind: Ext, V: 0xff}, 4},
 		{"c9 00 00 00 02 00 aa bb", Head{Kind: Ext, N: 2}, 6},
 		{"ca 3d cc cc cd", Head{Kind: Float, V: f32}, 5},
 		{"cb 3f e0 00 00 00 00 00 00", Head{Kind: Float, V: math.Float64bits(0.5)}, 9},
@@ -59,8 +59,8 @@ func TestReadHead(t *testing.T) {
 		{"d3 80 00 00 00 00 00 00 00", Head{Kind: Int, V: 1 << 63}, 9},
 		{"d3 7f ff ff ff ff ff ff ff", Head{Kind: Uint, V: math.MaxInt64}, 9},
 		{"d4 00 aa", Head{Kind: Ext, N: 1}, 2},
-		{"d5 7f aa bb", Head{Kind: Ext, Type: 127, N: 2}, 2},
-		{"d6 01 00 00 00 00", Head{Kind: Ext, Type: 1, N: 4}, 2},
+		{"d5 7f aa bb", Head{Kind: Ext, V: 127, N: 2}, 2},
+		{"d6 01 00 00 00 00", Head{Kind: Ext, V: 1, N: 4}, 2},
 		{"d7 00 00 00 00 00 00 00 00 00", Head{Kind: Ext, N: 8}, 2},
 		{"d8 00" + strings.Repeat(" 00", 16), Head{Kind: Ext, N: 16}, 2},
 		{"d9 01 61", Head{Kind: Str, N: 1}, 2},
@@ -154,5 +154,10 @@ func TestHeadValues(t *testing.T) {
 	}
 	if !hs[0].Bool() || hs[1].Uint() != math.MaxUint64 || hs[2].Int() != -5 || hs[3].Float() != -2.5 {
 		t.Fatalf("%+v", hs)
+	}
+	for typ, in := range map[int8]string{-1: "d4 ff 00", -128: "c7 00 80", 127: "c8 00 00 7f", 0: "d7 00 00 00 00 00 00 00 00 00"} {
+		if h, _, err := ReadHead(hx(t, in), 0); err != nil || h.ExtType() != typ {
+			t.Errorf("%s: %+v, %v; want ext type %d", in, h, err, typ)
+		}
 	}
 }

@@ -99,7 +99,7 @@ func appendExt(dst []byte, h mpwire.Head, payload []byte) ([]byte, error) {
 }
 
 func checkExt(h mpwire.Head) error {
-	if h.Type != 0 {
+	if h.ExtType() != 0 {
 		return invalid("msgpack: unsupported ext type")
 	}
 	switch h.Code {
