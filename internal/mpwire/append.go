@@ -82,23 +82,19 @@ func AppendBin(dst, p []byte) []byte {
 }
 
 // AppendArrayHeader appends the header of an array of n elements.
-func AppendArrayHeader(dst []byte, n int) []byte {
-	switch {
-	case n < 0x10:
-		return append(dst, 0x90|byte(n))
-	case n < 0x10000:
-		return append(dst, 0xdc, byte(n>>8), byte(n))
-	}
-	return append(dst, 0xdd, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-}
+func AppendArrayHeader(dst []byte, n int) []byte { return appendCount(dst, n, 0x90, 0xdc) }
 
 // AppendMapHeader appends the header of a map of n entries.
-func AppendMapHeader(dst []byte, n int) []byte {
+func AppendMapHeader(dst []byte, n int) []byte { return appendCount(dst, n, 0x80, 0xde) }
+
+// appendCount appends an array or map header: fix is the fixed form's code,
+// code16 that of the 16-bit form, whose 32-bit form follows it.
+func appendCount(dst []byte, n int, fix, code16 byte) []byte {
 	switch {
 	case n < 0x10:
-		return append(dst, 0x80|byte(n))
+		return append(dst, fix|byte(n))
 	case n < 0x10000:
-		return append(dst, 0xde, byte(n>>8), byte(n))
+		return append(dst, code16, byte(n>>8), byte(n))
 	}
-	return append(dst, 0xdf, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	return append(dst, code16+1, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }
