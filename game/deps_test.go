@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestImports keeps game/ pure: the standard library and msgpack only, and
-// never the network or runtime layers above it.
+// TestImports keeps game/ pure: the standard library, msgpack and the
+// module's msgpack wire reader (internal/mpwire) only, and never the network
+// or runtime layers above it.
 func TestImports(t *testing.T) {
 	for _, dir := range []string{".", "arena"} {
 		pkg, err := build.ImportDir(dir, 0)
@@ -20,6 +21,7 @@ func TestImports(t *testing.T) {
 			case !strings.Contains(first, "."):
 			case strings.HasPrefix(imp, "github.com/vmihailenco/msgpack/v5"):
 			case imp == "github.com/tickroom/tickroom/game":
+			case imp == "github.com/tickroom/tickroom/internal/mpwire":
 			default:
 				t.Errorf("%s imports %s", pkg.ImportPath, imp)
 			}

@@ -95,6 +95,44 @@ func TestInputMap(t *testing.T) {
 	}
 }
 
+// TestInputMapEnd: once Next has said the map is over, it keeps saying so without an error,
+// and there is no value to read, even when the last value was never read.
+func TestInputMapEnd(t *testing.T) {
+	m, err := NewInputMap(mp(t, "a", []any{1, 2}))
+	if err != nil || !m.Next() {
+		t.Fatalf("first entry: %v, %v", err, m.Err())
+	}
+	for k := 0; k < 2; k++ {
+		if m.Next() || m.Err() != nil {
+			t.Fatalf("Next after the end: err %v", m.Err())
+		}
+	}
+	if _, err := m.Number(); !errors.Is(err, ErrBadInput) {
+		t.Fatalf("Number after the end: %v", err)
+	}
+}
+
+// TestInputMapErrorText: the wire errors read as they always have.
+func TestInputMapErrorText(t *testing.T) {
+	for raw, want := range map[string]string{
+		"\x81\xa1a":         "game: malformed input: truncated",
+		"\x81\xa1a\xc1":     "game: malformed input: invalid msgpack code 0xc1",
+		"\x82\xa1a\x01":     "game: malformed input: truncated",
+		"\x81\xa1a\x92\x01": "game: malformed input: truncated",
+	} {
+		m, err := NewInputMap([]byte(raw))
+		for err == nil && m.Next() {
+			_, err = m.Number()
+		}
+		if err == nil {
+			err = m.Err()
+		}
+		if err == nil || err.Error() != want {
+			t.Errorf("% x: %v, want %q", raw, err, want)
+		}
+	}
+}
+
 // TestInputMapAllocs: reading an input allocates nothing.
 func TestInputMapAllocs(t *testing.T) {
 	raw := mp(t, "seq", 12345, "x", 0.5, "y", -1.0, "boost", true)
@@ -253,4 +291,34 @@ func FuzzInputMap(f *testing.F) {
 			t.Fatalf("% x: %v does not wrap ErrBadInput", raw, err)
 		}
 	})
+}
+
+// BenchmarkInputMap: one input as the JS client sends it (seq, x, y, boost), every field
+// read, plus one with a nested value nobody reads, which Next has to pass over.
+func BenchmarkInputMap(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		raw  []byte
+	}{
+		{"input", mp(b, "seq", 12345, "x", 0.5, "y", -1.0, "boost", true)},
+		{"skip", mp(b, "seq", 7, "extra", map[string]any{"a": []any{1, "x", []byte{1, 2}, 2.5}}, "x", 0.25)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.raw)))
+			b.ReportAllocs()
+			for b.Loop() {
+				m, err := NewInputMap(c.raw)
+				for err == nil && m.Next() {
+					if string(m.Key()) == "boost" {
+						_, err = m.Bool()
+					} else if string(m.Key()) != "extra" {
+						_, err = m.Number()
+					}
+				}
+				if err != nil || m.Err() != nil {
+					b.Fatal(err, m.Err())
+				}
+			}
+		})
+	}
 }

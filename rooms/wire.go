@@ -1,9 +1,6 @@
 package rooms
 
-import (
-	"encoding/binary"
-	"math"
-)
+import "github.com/tickroom/tickroom/internal/mpwire"
 
 // The `snapshot` event argument is a msgpack map written by hand, in this
 // key order, with the shortest msgpack integer encodings:
@@ -26,60 +23,18 @@ func appendSnapshot(dst []byte, t, b, a uint64, ts int64, e []byte, h uint32, wi
 	}
 	dst = append(dst, 0x80|n)
 	dst = append(dst, 0xa1, 't')
-	dst = appendUint(dst, t)
+	dst = mpwire.AppendUint(dst, t)
 	dst = append(dst, 0xa1, 'b')
-	dst = appendUint(dst, b)
+	dst = mpwire.AppendUint(dst, b)
 	dst = append(dst, 0xa1, 'a')
-	dst = appendUint(dst, a)
+	dst = mpwire.AppendUint(dst, a)
 	dst = append(dst, 0xa2, 't', 's')
-	dst = appendInt(dst, ts)
+	dst = mpwire.AppendInt(dst, ts)
 	dst = append(dst, 0xa1, 'e')
-	dst = appendBin(dst, e)
+	dst = mpwire.AppendBin(dst, e)
 	if withHash {
 		dst = append(dst, 0xa1, 'h')
-		dst = appendUint(dst, uint64(h))
+		dst = mpwire.AppendUint(dst, uint64(h))
 	}
 	return dst
-}
-
-func appendUint(dst []byte, v uint64) []byte {
-	switch {
-	case v <= 0x7f:
-		return append(dst, byte(v))
-	case v <= math.MaxUint8:
-		return append(dst, 0xcc, byte(v))
-	case v <= math.MaxUint16:
-		return binary.BigEndian.AppendUint16(append(dst, 0xcd), uint16(v))
-	case v <= math.MaxUint32:
-		return binary.BigEndian.AppendUint32(append(dst, 0xce), uint32(v))
-	}
-	return binary.BigEndian.AppendUint64(append(dst, 0xcf), v)
-}
-
-func appendInt(dst []byte, v int64) []byte {
-	switch {
-	case v >= 0:
-		return appendUint(dst, uint64(v))
-	case v >= -32:
-		return append(dst, byte(v))
-	case v >= math.MinInt8:
-		return append(dst, 0xd0, byte(v))
-	case v >= math.MinInt16:
-		return binary.BigEndian.AppendUint16(append(dst, 0xd1), uint16(v))
-	case v >= math.MinInt32:
-		return binary.BigEndian.AppendUint32(append(dst, 0xd2), uint32(v))
-	}
-	return binary.BigEndian.AppendUint64(append(dst, 0xd3), uint64(v))
-}
-
-func appendBin(dst []byte, b []byte) []byte {
-	switch n := len(b); {
-	case n <= math.MaxUint8:
-		dst = append(dst, 0xc4, byte(n))
-	case n <= math.MaxUint16:
-		dst = binary.BigEndian.AppendUint16(append(dst, 0xc5), uint16(n))
-	default:
-		dst = binary.BigEndian.AppendUint32(append(dst, 0xc6), uint32(n))
-	}
-	return append(dst, b...)
 }

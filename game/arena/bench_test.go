@@ -81,6 +81,19 @@ func BenchmarkArenaTick10(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeInput: one arena input as the JS client sends it, decoded
+// as the runtime does on the connection's reader.
+func BenchmarkDecodeInput(b *testing.B) {
+	raw := encode(b, map[string]any{"seq": 12345, "x": 0.6, "y": -0.8, "boost": true})
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeInput(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkArenaDelta10: one snapshot boundary of a 10-player room at
 // 20 Hz: each player's view and its delta against the previous tick.
 func BenchmarkArenaDelta10(b *testing.B) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/tickroom/tickroom/internal/mpwire"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -41,11 +42,11 @@ func (a Args) String(i int) (string, bool) {
 	if i < 0 || i >= len(a.raw) || len(a.raw[i]) == 0 {
 		return "", false
 	}
-	h, j, err := readHead(a.raw[i], 0)
-	if err != nil || h.kind != kStr {
+	h, j, err := mpwire.ReadHead(a.raw[i], 0)
+	if err != nil || h.Kind != mpwire.Str {
 		return "", false
 	}
-	return string(a.raw[i][j : j+h.n]), true
+	return string(a.raw[i][j : j+h.N]), true
 }
 
 // From returns the arguments from i on (an EVENT's arguments after its
@@ -99,23 +100,23 @@ func SplitArgs(data []byte, skip int) (Args, error) {
 	if len(data) == 0 {
 		return Args{}, nil
 	}
-	h, i, err := readHead(data, 0)
+	h, i, err := mpwire.ReadHead(data, 0)
 	switch {
 	case err != nil:
-		return Args{}, err
-	case h.kind == kNil:
+		return Args{}, wireErr(err)
+	case h.Kind == mpwire.Nil:
 		return Args{}, nil
-	case h.kind != kArray:
+	case h.Kind != mpwire.Array:
 		return Args{}, invalid("arguments are not an array")
 	}
 	var out Args
-	if h.n > skip {
-		out.raw = make([][]byte, 0, h.n-skip)
+	if h.N > skip {
+		out.raw = make([][]byte, 0, h.N-skip)
 	}
-	for k := 0; k < h.n; k++ {
-		end, err := skipValue(data, i, 1)
+	for k := 0; k < h.N; k++ {
+		end, err := mpwire.Skip(data, i, MaxDepth-1)
 		if err != nil {
-			return Args{}, err
+			return Args{}, wireErr(err)
 		}
 		if k >= skip {
 			out.raw = append(out.raw, data[i:end:end])
@@ -199,9 +200,9 @@ func encodeCanonicalArgs(name string, args []any) ([]byte, bool) {
 	if name != "" {
 		n++
 	}
-	out := appendArrayHeader(make([]byte, 0, size), n)
+	out := mpwire.AppendArrayHeader(make([]byte, 0, size), n)
 	if name != "" {
-		out = append(appendStrHeader(out, len(name)), name...)
+		out = mpwire.AppendString(out, name)
 	}
 	for _, a := range args {
 		out = append(out, a.(Canonical)...)
@@ -233,12 +234,12 @@ func AppendCanonicalEvent(dst []byte, nsp, name string, args []any) ([]byte, boo
 	}
 	dst = slices.Grow(dst, size-len(dst))
 	dst = append(dst, 0x83, 0xa4, 't', 'y', 'p', 'e', byte(Event), 0xa4, 'd', 'a', 't', 'a')
-	dst = appendArrayHeader(dst, 1+len(args))
-	dst = append(appendStrHeader(dst, len(name)), name...)
+	dst = mpwire.AppendArrayHeader(dst, 1+len(args))
+	dst = mpwire.AppendString(dst, name)
 	for _, a := range args {
 		dst = append(dst, a.(Canonical)...)
 	}
 	dst = append(dst, 0xa3, 'n', 's', 'p')
-	dst = append(appendStrHeader(dst, len(nsp)), nsp...)
+	dst = mpwire.AppendString(dst, nsp)
 	return dst, true
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/tickroom/tickroom/internal/mpwire"
 )
 
 // JSONToMsgpack converts one JSON value, as the text parser carries it, to
@@ -217,7 +219,7 @@ func scanNumber(s []byte, i int) (int, error) {
 // the "_placeholder" and "num" members (last one wins, as in JavaScript).
 func (c *jsonConv) scanContainer(i, depth, natt int) (int, error) {
 	if depth >= MaxDepth {
-		return i, invalid("nesting too deep")
+		return i, errTooDeep
 	}
 	s := c.src
 	isObj := s[i] == '{'
@@ -354,13 +356,13 @@ func (c *jsonConv) emitValue(dst []byte, i int) ([]byte, int) {
 		if ci.ph >= 0 {
 			a := c.atts[ci.ph]
 			c.k = ci.next
-			return append(appendBinHeader(dst, len(a)), a...), ci.end
+			return append(mpwire.AppendBinHeader(dst, len(a)), a...), ci.end
 		}
 		isObj := s[i] == '{'
 		if isObj {
-			dst = appendMapHeader(dst, ci.count)
+			dst = mpwire.AppendMapHeader(dst, ci.count)
 		} else {
-			dst = appendArrayHeader(dst, ci.count)
+			dst = mpwire.AppendArrayHeader(dst, ci.count)
 		}
 		i++
 		for n := 0; n < ci.count; n++ {
@@ -407,10 +409,10 @@ func (c *jsonConv) emitString(dst []byte, i int) ([]byte, int) {
 	}
 	raw := s[i+1 : j]
 	if !esc && (!high || utf8.Valid(raw)) {
-		return append(appendStrHeader(dst, len(raw)), raw...), j + 1
+		return append(mpwire.AppendStrHeader(dst, len(raw)), raw...), j + 1
 	}
 	c.scratch = appendJSONUnquoted(c.scratch[:0], raw)
-	return append(appendStrHeader(dst, len(c.scratch)), c.scratch...), j + 1
+	return append(mpwire.AppendStrHeader(dst, len(c.scratch)), c.scratch...), j + 1
 }
 
 // appendJSONUnquoted decodes the body of a checked JSON string. Lone
@@ -475,10 +477,10 @@ func hex4(h []byte) rune {
 func appendJSONNumber(dst, lit []byte) []byte {
 	if v, neg, ok := exactInteger(lit); ok {
 		if !neg {
-			return appendUint(dst, v)
+			return mpwire.AppendUint(dst, v)
 		}
 		if v <= 1<<63 {
-			return appendInt(dst, int64(-v)) // -(1<<63) wraps to MinInt64, as wanted
+			return mpwire.AppendInt(dst, int64(-v)) // -(1<<63) wraps to MinInt64, as wanted
 		}
 	}
 	f, _ := strconv.ParseFloat(unsafeString(lit), 64) // range errors give ±Inf or 0, as in JavaScript

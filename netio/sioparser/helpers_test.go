@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/tickroom/tickroom/internal/mpwire"
 )
 
 // h turns spaced hex into bytes.
@@ -26,8 +28,8 @@ func textUnsafe(data []byte) bool {
 		return true
 	}
 	bad := false
-	walkValues(data, func(hd head) {
-		if hd.kind == kFloat && (math.IsNaN(hd.float()) || math.IsInf(hd.float(), 0)) {
+	walkValues(data, func(hd mpwire.Head) {
+		if hd.Kind == mpwire.Float && (math.IsNaN(hd.Float()) || math.IsInf(hd.Float(), 0)) {
 			bad = true
 		}
 	})
@@ -35,23 +37,23 @@ func textUnsafe(data []byte) bool {
 }
 
 // walkValues calls fn for every value header of well-formed data.
-func walkValues(b []byte, fn func(head)) {
+func walkValues(b []byte, fn func(mpwire.Head)) {
 	var walk func(i int) int
 	walk = func(i int) int {
-		hd, j, err := readHead(b, i)
+		hd, j, err := mpwire.ReadHead(b, i)
 		if err != nil {
 			return len(b)
 		}
 		fn(hd)
-		switch hd.kind {
-		case kStr, kBin, kExt:
-			return j + hd.n
-		case kArray:
-			for k := 0; k < hd.n; k++ {
+		switch hd.Kind {
+		case mpwire.Str, mpwire.Bin, mpwire.Ext:
+			return j + hd.N
+		case mpwire.Array:
+			for k := 0; k < hd.N; k++ {
 				j = walk(j)
 			}
-		case kMap:
-			for k := 0; k < 2*hd.n; k++ {
+		case mpwire.Map:
+			for k := 0; k < 2*hd.N; k++ {
 				j = walk(j)
 			}
 		}

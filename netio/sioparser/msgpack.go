@@ -1,6 +1,10 @@
 package sioparser
 
-import "math"
+import (
+	"math"
+
+	"github.com/tickroom/tickroom/internal/mpwire"
+)
 
 // The socket.io-msgpack-parser wire format: each packet is one Engine.IO
 // binary message holding one msgpack map
@@ -54,10 +58,10 @@ func AppendMsgpack(dst []byte, p *Packet) ([]byte, error) {
 		}
 	}
 	if p.HasID {
-		dst = appendUint(append(dst, 0xa2, 'i', 'd'), p.ID)
+		dst = mpwire.AppendUint(append(dst, 0xa2, 'i', 'd'), p.ID)
 	}
 	dst = append(dst, 0xa3, 'n', 's', 'p')
-	dst = append(appendStrHeader(dst, len(nsp)), nsp...)
+	dst = mpwire.AppendString(dst, nsp)
 	return dst, nil
 }
 
@@ -70,11 +74,11 @@ func AppendMsgpack(dst []byte, p *Packet) ([]byte, error) {
 // with non-string keys. Data is canonical and never aliases b.
 func DecodeMsgpack(b []byte) (Packet, error) {
 	var p Packet
-	h, i, err := readHead(b, 0)
+	h, i, err := mpwire.ReadHead(b, 0)
 	if err != nil {
-		return p, err
+		return p, wireErr(err)
 	}
-	if h.kind != kMap {
+	if h.Kind != mpwire.Map {
 		return p, invalid("msgpack packet is not a map")
 	}
 	var (
@@ -84,17 +88,17 @@ func DecodeMsgpack(b []byte) (Packet, error) {
 		data              []byte // canonical, written while walking the frame
 		haveData          bool
 	)
-	for k := 0; k < h.n; k++ {
-		kh, j, err := readHead(b, i)
+	for k := 0; k < h.N; k++ {
+		kh, j, err := mpwire.ReadHead(b, i)
 		if err != nil {
-			return p, err
+			return p, wireErr(err)
 		}
 		var key []byte
-		if kh.kind == kStr {
-			key = b[j : j+kh.n]
-			j += kh.n
-		} else if j, err = skipRest(b, kh, j); err != nil {
-			return p, err
+		if kh.Kind == mpwire.Str {
+			key = b[j : j+kh.N]
+			j += kh.N
+		} else if j, err = mpwire.Skip(b, i, MaxDepth-1); err != nil {
+			return p, wireErr(err)
 		}
 		if string(key) == "data" {
 			// Normalise in the same walk that checks the value.
@@ -111,9 +115,9 @@ func DecodeMsgpack(b []byte) (Packet, error) {
 			haveData = true
 			continue
 		}
-		end, err := skipValue(b, j, 1)
+		end, err := mpwire.Skip(b, j, MaxDepth-1)
 		if err != nil {
-			return p, err
+			return p, wireErr(err)
 		}
 		val := b[j:end]
 		i = end
@@ -125,11 +129,11 @@ func DecodeMsgpack(b []byte) (Packet, error) {
 			}
 			typ, haveType = PacketType(v), true
 		case "nsp":
-			vh, vj, _ := readHead(val, 0)
-			if vh.kind != kStr {
+			vh, vj, _ := mpwire.ReadHead(val, 0)
+			if vh.Kind != mpwire.Str {
 				return p, invalid("namespace is not a string")
 			}
-			nsp, haveNsp = val[vj:vj+vh.n], true
+			nsp, haveNsp = val[vj:vj+vh.N], true
 		case "id":
 			if isUndefined(val) {
 				p.HasID = false
@@ -173,26 +177,6 @@ func DecodeMsgpack(b []byte) (Packet, error) {
 	return p, nil
 }
 
-// skipRest skips the payload or elements of a value whose header h ended at i.
-func skipRest(b []byte, h head, i int) (int, error) {
-	switch h.kind {
-	case kStr, kBin, kExt:
-		return i + h.n, nil
-	case kArray, kMap:
-		n := h.n
-		if h.kind == kMap {
-			n *= 2
-		}
-		var err error
-		for ; n > 0; n-- {
-			if i, err = skipValue(b, i, 2); err != nil {
-				return i, err
-			}
-		}
-	}
-	return i, nil
-}
-
 // isUndefined reports whether v is notepack's undefined (fixext1 type 0).
 func isUndefined(v []byte) bool {
 	return len(v) == 3 && v[0] == 0xd4 && v[1] == 0
@@ -201,33 +185,33 @@ func isUndefined(v []byte) bool {
 // wholeNumber returns the value of a msgpack number that JavaScript's
 // Number.isInteger accepts.
 func wholeNumber(v []byte) (float64, bool) {
-	h, _, err := readHead(v, 0)
+	h, _, err := mpwire.ReadHead(v, 0)
 	if err != nil {
 		return 0, false
 	}
-	switch h.kind {
-	case kUint:
-		return float64(h.uint()), true
-	case kInt:
-		return float64(h.int()), true
-	case kFloat:
-		return h.float(), h.float() == math.Trunc(h.float()) && !math.IsInf(h.float(), 0)
+	switch h.Kind {
+	case mpwire.Uint:
+		return float64(h.Uint()), true
+	case mpwire.Int:
+		return float64(h.Int()), true
+	case mpwire.Float:
+		return h.Float(), h.Float() == math.Trunc(h.Float()) && !math.IsInf(h.Float(), 0)
 	}
 	return 0, false
 }
 
 // uintValue returns a non-negative integer id of any numeric encoding.
 func uintValue(v []byte) (uint64, bool) {
-	h, _, err := readHead(v, 0)
+	h, _, err := mpwire.ReadHead(v, 0)
 	if err != nil {
 		return 0, false
 	}
-	switch h.kind {
-	case kUint:
-		return h.uint(), true
-	case kFloat:
-		if h.float() >= 0 && h.float() < two64 && h.float() == math.Trunc(h.float()) {
-			return uint64(h.float()), true
+	switch h.Kind {
+	case mpwire.Uint:
+		return h.Uint(), true
+	case mpwire.Float:
+		if h.Float() >= 0 && h.Float() < two64 && h.Float() == math.Trunc(h.Float()) {
+			return uint64(h.Float()), true
 		}
 	}
 	return 0, false

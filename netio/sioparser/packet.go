@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/tickroom/tickroom/internal/mpwire"
 )
 
 // PacketType is a Socket.IO v5 packet type.
@@ -92,29 +94,29 @@ func isReservedBytes(name []byte) bool {
 // string) into the event name and the remaining elements: rest is the
 // concatenation of the raw msgpack values after the name (see SplitValue).
 func EventName(data []byte) (name string, rest []byte, err error) {
-	h, i, err := readHead(data, 0)
+	h, i, err := mpwire.ReadHead(data, 0)
 	if err != nil {
-		return "", nil, err
+		return "", nil, wireErr(err)
 	}
-	if h.kind != kArray || h.n == 0 {
+	if h.Kind != mpwire.Array || h.N == 0 {
 		return "", nil, invalid("event data is not a non-empty array")
 	}
-	h2, j, err := readHead(data, i)
+	h2, j, err := mpwire.ReadHead(data, i)
 	if err != nil {
-		return "", nil, err
+		return "", nil, wireErr(err)
 	}
-	if h2.kind != kStr {
+	if h2.Kind != mpwire.Str {
 		return "", nil, invalid("event name is not a string")
 	}
-	return string(data[j : j+h2.n]), data[j+h2.n:], nil
+	return string(data[j : j+h2.N]), data[j+h2.N:], nil
 }
 
 // SplitValue returns the first msgpack value of b and what follows it. It
 // checks that the value is well formed but not that it is canonical.
 func SplitValue(b []byte) (value, rest []byte, err error) {
-	end, err := skipValue(b, 0, 0)
+	end, err := mpwire.Skip(b, 0, MaxDepth)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, wireErr(err)
 	}
 	return b[:end], b[end:], nil
 }
@@ -132,37 +134,37 @@ func validateData(t PacketType, data []byte) error {
 		}
 		return invalid(t.String() + " packet without data")
 	}
-	h, i, err := readHead(data, 0)
+	h, i, err := mpwire.ReadHead(data, 0)
 	if err != nil {
-		return err
+		return wireErr(err)
 	}
 	switch t {
 	case Connect:
-		if h.kind != kMap {
+		if h.Kind != mpwire.Map {
 			return invalid("CONNECT data is not a map")
 		}
 	case Disconnect:
 		return invalid("DISCONNECT packet with data")
 	case ConnectError:
-		if h.kind != kMap && h.kind != kStr {
+		if h.Kind != mpwire.Map && h.Kind != mpwire.Str {
 			return invalid("CONNECT_ERROR data is neither a string nor a map")
 		}
 	case Event, BinaryEvent:
-		if h.kind != kArray || h.n == 0 {
+		if h.Kind != mpwire.Array || h.N == 0 {
 			return invalid("EVENT data is not a non-empty array")
 		}
-		h2, j, err := readHead(data, i)
+		h2, j, err := mpwire.ReadHead(data, i)
 		if err != nil {
-			return err
+			return wireErr(err)
 		}
-		if h2.kind != kStr {
+		if h2.Kind != mpwire.Str {
 			return invalid("event name is not a string")
 		}
-		if isReservedBytes(data[j : j+h2.n]) {
+		if isReservedBytes(data[j : j+h2.N]) {
 			return invalid("reserved event name")
 		}
 	case Ack, BinaryAck:
-		if h.kind != kArray {
+		if h.Kind != mpwire.Array {
 			return invalid("ACK data is not an array")
 		}
 	default:

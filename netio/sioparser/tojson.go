@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"strconv"
+
+	"github.com/tickroom/tickroom/internal/mpwire"
 )
 
 // MsgpackToJSON converts one msgpack value to the JSON that JSON.stringify
@@ -27,48 +29,48 @@ func MsgpackToJSON(data []byte) (json []byte, attachments [][]byte, err error) {
 // returns the index after it. Bin values are appended to *atts; a nil atts
 // refuses them.
 func appendJSON(dst, b []byte, i, depth int, atts *[][]byte) ([]byte, int, error) {
-	h, i, err := readHead(b, i)
+	h, i, err := mpwire.ReadHead(b, i)
 	if err != nil {
-		return dst, i, err
+		return dst, i, wireErr(err)
 	}
-	switch h.kind {
-	case kNil:
+	switch h.Kind {
+	case mpwire.Nil:
 		return append(dst, "null"...), i, nil
-	case kBool:
-		if h.bool() {
+	case mpwire.Bool:
+		if h.Bool() {
 			return append(dst, "true"...), i, nil
 		}
 		return append(dst, "false"...), i, nil
-	case kUint:
-		return strconv.AppendUint(dst, h.uint(), 10), i, nil
-	case kInt:
-		return strconv.AppendInt(dst, h.int(), 10), i, nil
-	case kFloat:
-		return appendJSONFloat(dst, h.float()), i, nil
-	case kStr:
-		return appendJSONString(dst, b[i:i+h.n]), i + h.n, nil
-	case kBin:
-		dst, err = appendPlaceholder(dst, b[i:i+h.n], atts)
-		return dst, i + h.n, err
-	case kExt:
+	case mpwire.Uint:
+		return strconv.AppendUint(dst, h.Uint(), 10), i, nil
+	case mpwire.Int:
+		return strconv.AppendInt(dst, h.Int(), 10), i, nil
+	case mpwire.Float:
+		return appendJSONFloat(dst, h.Float()), i, nil
+	case mpwire.Str:
+		return appendJSONString(dst, b[i:i+h.N]), i + h.N, nil
+	case mpwire.Bin:
+		dst, err = appendPlaceholder(dst, b[i:i+h.N], atts)
+		return dst, i + h.N, err
+	case mpwire.Ext:
 		if err := checkExt(h); err != nil {
 			return dst, i, err
 		}
-		switch h.code {
+		switch h.Code {
 		case 0xd4:
 			dst = append(dst, "null"...)
 		case 0xd7:
 			dst = strconv.AppendInt(dst, int64(binary.BigEndian.Uint64(b[i:])), 10)
 		default:
-			dst, err = appendPlaceholder(dst, b[i:i+h.n], atts)
+			dst, err = appendPlaceholder(dst, b[i:i+h.N], atts)
 		}
-		return dst, i + h.n, err
-	case kArray:
+		return dst, i + h.N, err
+	case mpwire.Array:
 		if depth >= MaxDepth {
-			return dst, i, invalid("nesting too deep")
+			return dst, i, errTooDeep
 		}
 		dst = append(dst, '[')
-		for k := 0; k < h.n; k++ {
+		for k := 0; k < h.N; k++ {
 			if k > 0 {
 				dst = append(dst, ',')
 			}
@@ -79,22 +81,22 @@ func appendJSON(dst, b []byte, i, depth int, atts *[][]byte) ([]byte, int, error
 		return append(dst, ']'), i, nil
 	}
 	if depth >= MaxDepth {
-		return dst, i, invalid("nesting too deep")
+		return dst, i, errTooDeep
 	}
 	dst = append(dst, '{')
-	for k := 0; k < h.n; k++ {
+	for k := 0; k < h.N; k++ {
 		if k > 0 {
 			dst = append(dst, ',')
 		}
-		kh, j, err := readHead(b, i)
+		kh, j, err := mpwire.ReadHead(b, i)
 		if err != nil {
-			return dst, j, err
+			return dst, j, wireErr(err)
 		}
-		if kh.kind != kStr {
+		if kh.Kind != mpwire.Str {
 			return dst, j, invalid("map key is not a string")
 		}
-		dst = append(appendJSONString(dst, b[j:j+kh.n]), ':')
-		if dst, i, err = appendJSON(dst, b, j+kh.n, depth+1, atts); err != nil {
+		dst = append(appendJSONString(dst, b[j:j+kh.N]), ':')
+		if dst, i, err = appendJSON(dst, b, j+kh.N, depth+1, atts); err != nil {
 			return dst, i, err
 		}
 	}

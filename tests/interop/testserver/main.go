@@ -56,6 +56,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/mpwire"
 	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/socketio"
 )
@@ -423,46 +424,21 @@ func sortedRooms(s *socketio.Socket) []string {
 	return rooms
 }
 
-// kindOf names the msgpack kind of one canonical value from its first byte.
+// kindOf names the msgpack kind of one canonical value from its header.
 func kindOf(raw []byte) string {
 	if len(raw) == 0 {
 		return "empty"
 	}
-	b := raw[0]
+	h, _, err := mpwire.ReadHead(raw, 0)
 	switch {
-	case b <= 0x7f || b >= 0xe0:
+	case err != nil:
+		return "invalid"
+	case h.Kind == mpwire.Uint:
 		return "int"
-	case b >= 0x80 && b <= 0x8f, b == 0xde, b == 0xdf:
-		return "map"
-	case b >= 0x90 && b <= 0x9f, b == 0xdc, b == 0xdd:
-		return "array"
-	case b >= 0xa0 && b <= 0xbf, b == 0xd9, b == 0xda, b == 0xdb:
-		return "str"
-	case b == 0xc0:
-		return "nil"
-	case b == 0xc2, b == 0xc3:
-		return "bool"
-	case b == 0xc4, b == 0xc5, b == 0xc6:
-		return fmt.Sprintf("bin:%d", binLen(raw))
-	case b == 0xca, b == 0xcb:
-		return "float"
-	case b >= 0xcc && b <= 0xd3:
-		return "int"
-	default:
-		return "ext"
+	case h.Kind == mpwire.Bin:
+		return fmt.Sprintf("bin:%d", h.N)
 	}
-}
-
-func binLen(raw []byte) int {
-	switch {
-	case raw[0] == 0xc4 && len(raw) >= 2:
-		return int(raw[1])
-	case raw[0] == 0xc5 && len(raw) >= 3:
-		return int(raw[1])<<8 | int(raw[2])
-	case raw[0] == 0xc6 && len(raw) >= 5:
-		return int(raw[1])<<24 | int(raw[2])<<16 | int(raw[3])<<8 | int(raw[4])
-	}
-	return -1
+	return h.Kind.String()
 }
 
 // recorder keeps what the server observed about each socket so that a client can ask, through
