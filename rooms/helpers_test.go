@@ -3,7 +3,6 @@ package rooms
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"math"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/internal/mpwire"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -438,11 +438,9 @@ func input(t testing.TB, fields map[string]any) []byte {
 // arenaInput writes {seq, x, y} by hand, for benchmarks.
 func arenaInput(dst []byte, seq uint64, x, y float64) []byte {
 	dst = append(dst[:0], 0x83, 0xa3, 's', 'e', 'q')
-	dst = appendUint(dst, seq)
-	dst = append(dst, 0xa1, 'x', 0xcb)
-	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(x))
-	dst = append(dst, 0xa1, 'y', 0xcb)
-	return binary.BigEndian.AppendUint64(dst, math.Float64bits(y))
+	dst = mpwire.AppendUint(dst, seq)
+	dst = mpwire.AppendFloat64(append(dst, 0xa1, 'x'), x)
+	return mpwire.AppendFloat64(append(dst, 0xa1, 'y'), y)
 }
 
 func quietConfig() *Config {

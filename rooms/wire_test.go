@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/tickroom/tickroom/internal/mpwire"
 	"github.com/tickroom/tickroom/netio/sioparser"
 )
 
@@ -37,7 +36,3 @@ func TestSnapshotCanonical(t *testing.T) {
 		}
 	}
 }
-
-// appendUint serves arenaInput (helpers_test.go), which predates internal/mpwire.
-// TODO(lead): call mpwire.AppendUint there and drop this.
-func appendUint(dst []byte, v uint64) []byte { return mpwire.AppendUint(dst, v) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tickroom/tickroom/internal/mpwire"
 	"github.com/tickroom/tickroom/netio/socketio"
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -94,36 +95,11 @@ func okAck(result any) (msgpack.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, head, ok := mapHeader(b)
-	if !ok {
+	h, head, err := mpwire.ReadHead(b, 0)
+	if err != nil || h.Kind != mpwire.Map {
 		return nil, errors.New("lobby: a request's result must encode as a map")
 	}
-	out := appendMapHeader(make([]byte, 0, len(b)+8), n+1)
+	out := mpwire.AppendMapHeader(make([]byte, 0, len(b)+8), h.N+1)
 	out = append(out, okEntry...)
 	return append(out, b[head:]...), nil
-}
-
-// mapHeader reads a msgpack map header: the entry count and the header's
-// length.
-func mapHeader(b []byte) (n, head int, ok bool) {
-	switch {
-	case len(b) == 0:
-	case b[0] >= 0x80 && b[0] <= 0x8f:
-		return int(b[0] & 0x0f), 1, true
-	case b[0] == 0xde && len(b) >= 3:
-		return int(b[1])<<8 | int(b[2]), 3, true
-	case b[0] == 0xdf && len(b) >= 5:
-		return int(b[1])<<24 | int(b[2])<<16 | int(b[3])<<8 | int(b[4]), 5, true
-	}
-	return 0, 0, false
-}
-
-func appendMapHeader(dst []byte, n int) []byte {
-	switch {
-	case n <= 15:
-		return append(dst, 0x80|byte(n))
-	case n <= 0xffff:
-		return append(dst, 0xde, byte(n>>8), byte(n))
-	}
-	return append(dst, 0xdf, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }
