@@ -89,6 +89,13 @@ type Player struct {
 	ID   PlayerID
 	Name string
 	Bot  bool
+	// Subject is the verified account of the connection (the token
+	// verifier's subject); empty when the server plays anonymously.
+	Subject string
+	// Meta is the join metadata the client sent with its join (the
+	// request's playerMeta: at most 16 keys; string, number and boolean
+	// values), nil when it sent none. CanJoin may refuse on it.
+	Meta map[string]any
 }
 
 // Mode is a kind of game: a factory of matches plus its static description.
@@ -120,16 +127,32 @@ type Context struct {
 	// Emit queues a reliable, ordered room:event {type: eventType, ...fields}
 	// for everyone in the room. Nil in tests that do not care.
 	Emit func(eventType string, fields map[string]any)
+	// EmitTo queues room:event {type: eventType, ...fields} for one player
+	// only. Nil in tests that do not care.
+	EmitTo func(to PlayerID, eventType string, fields map[string]any)
+	// EmitExcept queues room:event {type: eventType, ...fields} for every
+	// player but those in except. Nil in tests that do not care.
+	EmitExcept func(except []PlayerID, eventType string, fields map[string]any)
 	// EndMatch asks the runtime to end the match after the current tick;
 	// it then calls Results. Nil in tests that do not care.
 	EndMatch func()
+	// Messages is where the game registers its room:message handlers
+	// (Messages.Handle, in Mode.New). A type without a handler answers
+	// BAD_REQUEST.
+	Messages Messages
+	// Timers are the game's tick-based timers (Timers.After, Every); the
+	// runtime fires them each tick after the inputs, before Step.
+	Timers Timers
 }
 
 // Game is one match of a mode, driven by one goroutine. Within a tick the
-// runtime calls, in order: World.BeginTick, the lifecycle calls and Input
-// (seq order per player), Step; then it reads views for the snapshot. Every
-// method that changes state is called after BeginTick of the tick the
-// change belongs to, so the World stamps it with the right tick.
+// runtime calls, in order: World.BeginTick, the lifecycle calls and the
+// room:message handlers in the order they arrived, Input (seq order per
+// player), the due Timers, Step; then it reads views for the snapshot.
+// Every method that changes state is called after BeginTick of the tick the
+// change belongs to, so the World stamps it with the right tick. Start is
+// the hook of a match starting; MatchEnder and Disposer the hooks of its
+// end and of the room closing.
 type Game interface {
 	// CanJoin returns nil, or why p may not take a seat now (an error
 	// wrapping ErrRoomFull, ErrNotJoinable, or a mode's own).
@@ -160,6 +183,22 @@ type Game interface {
 	// Results returns the fields of the room:event {type: "results", ...}
 	// sent at the end of the match.
 	Results() map[string]any
+}
+
+// MatchEnder is implemented by a Game that wants to know its match ended:
+// the runtime calls MatchEnded right after the results went out, with
+// them. The room stays in phase ended for a while (rooms.Config
+// EndedLinger) before it closes.
+type MatchEnder interface {
+	MatchEnded(results map[string]any)
+}
+
+// Disposer is implemented by a Game that must let go of something when its
+// room closes for good: the match ended and lingered, the room emptied, the
+// server shut down, or the room failed. reason is room:closed's ("ended",
+// "shutdown", "error"). It is the Game's last call.
+type Disposer interface {
+	Dispose(reason string)
 }
 
 // ViewAppender is implemented by a Game that can build a view as a slice

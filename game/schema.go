@@ -50,11 +50,24 @@ type EntityKind struct {
 }
 
 // Schema is a mode's static description of its world: the entity kinds
-// (indexed from 0 in this order) and the room-global fields. A mode
-// returns the same *Schema for every room and never changes it.
+// (indexed from 0 in this order) and the room-global fields, plus the
+// fields of its `input` map. A mode returns the same *Schema for every
+// room and never changes it.
 type Schema struct {
 	Kinds   []EntityKind
 	Globals []Field
+	// Inputs declares the fields of the mode's `input` map (seq aside), so
+	// that a tool that knows nothing of the mode (gamebot) can make valid
+	// inputs. Optional; the runtime does not check inputs against it.
+	Inputs []InputField
+}
+
+// InputField is one field of a mode's `input` map: a number in [Min, Max]
+// (KindFloat, or KindInt for whole numbers) or a boolean (KindBool).
+type InputField struct {
+	Name     string
+	Kind     FieldKind
+	Min, Max float64
 }
 
 // Limits of a schema, fixed by the section format: the hash spends one byte
@@ -148,27 +161,108 @@ func (s *Schema) GlobalIndex(name string) int {
 	return -1
 }
 
-// Describe returns the schema as plain maps and slices, ready for msgpack
-// or JSON, so a client can decode sections without compiled-in knowledge:
-// {kinds: [{name, fields: [{name, type, quantum?}]}], globals: [{name, type, quantum?}]}.
-func (s *Schema) Describe() map[string]any {
-	kinds := make([]any, len(s.Kinds))
-	for i, k := range s.Kinds {
-		kinds[i] = map[string]any{"name": k.Name, "fields": describeFields(k.Fields)}
-	}
-	return map[string]any{"kinds": kinds, "globals": describeFields(s.Globals)}
+// SchemaDescription is a schema as Joined.schema carries it (msgpack or
+// JSON), so that a client decodes sections without compiled-in knowledge:
+// {kinds: [{name, fields: [{name, type, quantum?}]}], globals: [...],
+// inputs?: [{name, type, min?, max?}]}.
+type SchemaDescription struct {
+	Kinds   []KindDescription  `msgpack:"kinds" json:"kinds"`
+	Globals []FieldDescription `msgpack:"globals" json:"globals"`
+	Inputs  []InputDescription `msgpack:"inputs,omitempty" json:"inputs,omitempty"`
 }
 
-func describeFields(fs []Field) []any {
-	out := make([]any, len(fs))
+// KindDescription is one entity kind in a SchemaDescription.
+type KindDescription struct {
+	Name   string             `msgpack:"name" json:"name"`
+	Fields []FieldDescription `msgpack:"fields" json:"fields"`
+}
+
+// FieldDescription is one field in a SchemaDescription; Type is a
+// FieldKind's name.
+type FieldDescription struct {
+	Name    string  `msgpack:"name" json:"name"`
+	Type    string  `msgpack:"type" json:"type"`
+	Quantum float64 `msgpack:"quantum,omitempty" json:"quantum,omitempty"`
+}
+
+// InputDescription is one input field in a SchemaDescription.
+type InputDescription struct {
+	Name string  `msgpack:"name" json:"name"`
+	Type string  `msgpack:"type" json:"type"`
+	Min  float64 `msgpack:"min,omitempty" json:"min,omitempty"`
+	Max  float64 `msgpack:"max,omitempty" json:"max,omitempty"`
+}
+
+// Describe returns the schema's description, the Joined.schema of its
+// rooms.
+func (s *Schema) Describe() *SchemaDescription {
+	d := &SchemaDescription{Kinds: make([]KindDescription, len(s.Kinds)), Globals: describeFields(s.Globals)}
+	for i, k := range s.Kinds {
+		d.Kinds[i] = KindDescription{Name: k.Name, Fields: describeFields(k.Fields)}
+	}
+	for _, in := range s.Inputs {
+		d.Inputs = append(d.Inputs, InputDescription{Name: in.Name, Type: in.Kind.String(), Min: in.Min, Max: in.Max})
+	}
+	return d
+}
+
+func describeFields(fs []Field) []FieldDescription {
+	out := make([]FieldDescription, len(fs))
 	for i, f := range fs {
-		m := map[string]any{"name": f.Name, "type": f.Kind.String()}
-		if f.Quantum > 0 {
-			m["quantum"] = f.Quantum
-		}
-		out[i] = m
+		out[i] = FieldDescription{Name: f.Name, Type: f.Kind.String(), Quantum: f.Quantum}
 	}
 	return out
+}
+
+// Schema returns the schema a description describes (a Go client's or a
+// bot's, from a Joined), validated: an error wraps ErrBadSchema.
+func (d *SchemaDescription) Schema() (*Schema, error) {
+	s := &Schema{Kinds: make([]EntityKind, len(d.Kinds))}
+	var err error
+	for i, k := range d.Kinds {
+		s.Kinds[i].Name = k.Name
+		if s.Kinds[i].Fields, err = parseFields(k.Fields); err != nil {
+			return nil, err
+		}
+	}
+	if s.Globals, err = parseFields(d.Globals); err != nil {
+		return nil, err
+	}
+	for _, in := range d.Inputs {
+		k, err := kindNamed(in.Type)
+		if err != nil {
+			return nil, err
+		}
+		s.Inputs = append(s.Inputs, InputField{Name: in.Name, Kind: k, Min: in.Min, Max: in.Max})
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func parseFields(ds []FieldDescription) ([]Field, error) {
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	out := make([]Field, len(ds))
+	for i, d := range ds {
+		k, err := kindNamed(d.Type)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Field{Name: d.Name, Kind: k, Quantum: d.Quantum}
+	}
+	return out, nil
+}
+
+func kindNamed(name string) (FieldKind, error) {
+	for k := KindInt; k <= KindString; k++ {
+		if k.String() == name {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: unknown field type %q", ErrBadSchema, name)
 }
 
 // codec is how one field's wire value is written, read and hashed.

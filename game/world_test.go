@@ -5,7 +5,10 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 func TestChangeTrackingComparesWireValues(t *testing.T) {
@@ -174,9 +177,24 @@ func TestSchemaValidate(t *testing.T) {
 	if testSchema.FieldIndex(1, "y") != fY || testSchema.KindIndex("empty") != 2 || testSchema.GlobalIndex("gs") != gS || testSchema.FieldIndex(5, "x") != -1 {
 		t.Fatal("index lookups")
 	}
-	d := testSchema.Describe()
+	// The description as a client decodes it from the wire.
+	raw, err := msgpack.Marshal(testSchema.Describe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d map[string]any
+	if err := msgpack.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
 	if k := d["kinds"].([]any)[1].(map[string]any)["fields"].([]any)[0].(map[string]any); k["quantum"] != 0.125 || k["type"] != "float" {
 		t.Fatalf("Describe: %v", k)
+	}
+	back, err := testSchema.Describe().Schema()
+	if err != nil || !reflect.DeepEqual(back, testSchema) {
+		t.Fatalf("Describe().Schema() = %+v, %v; want the schema back", back, err)
+	}
+	if _, err := (&SchemaDescription{Kinds: []KindDescription{{Name: "k", Fields: []FieldDescription{{Name: "f", Type: "decimal"}}}}}).Schema(); !errors.Is(err, ErrBadSchema) {
+		t.Fatalf("an unknown field type: %v", err)
 	}
 }
 

@@ -179,3 +179,26 @@ func (r *Room) send(ctx context.Context, now bool, fn func(*Tx) error) error {
 		}
 	}
 }
+
+// Message hands room:message m to the game's handler for its type inside
+// the next tick, after the lifecycle commands and messages that came before
+// it and before the tick's inputs, and returns the handler's reply. A type
+// the game has no handler for is game.ErrNoHandler; a handler's error comes
+// back as a *RefusedError; m.From not seated is ErrNotSeated.
+func (r *Room) Message(ctx context.Context, m game.Message) (reply any, err error) {
+	err = r.Do(ctx, func(*Tx) error {
+		if r.seatOf(m.From) == nil {
+			return ErrNotSeated
+		}
+		if !r.gctx.Messages.Has(m.Type) {
+			return game.ErrNoHandler
+		}
+		rep, herr := r.gctx.Messages.Dispatch(m)
+		if herr != nil {
+			return &RefusedError{Reason: herr.Error()}
+		}
+		reply = rep
+		return nil
+	})
+	return reply, err
+}

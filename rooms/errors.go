@@ -37,3 +37,11 @@ type PanicError struct {
 func (e *PanicError) Error() string {
 	return fmt.Sprintf("rooms: room %s: panic: %v", e.Room, e.Value)
 }
+
+// RefusedError is a message handler's refusal (REFUSED): Reason is the
+// text the handler's error gave.
+type RefusedError struct {
+	Reason string
+}
+
+func (e *RefusedError) Error() string { return "rooms: message refused: " + e.Reason }

@@ -55,13 +55,16 @@ func (r *Room) Run(ctx context.Context) error {
 
 func (r *Room) init() {
 	r.world = game.NewWorld(r.mode.Schema())
-	r.game = r.mode.New(&game.Context{
-		World:    r.world,
-		Rand:     game.NewRand(r.seed),
-		Settings: r.settings,
-		Emit:     r.emit,
-		EndMatch: func() { r.endReq = true },
-	})
+	r.gctx = &game.Context{
+		World:      r.world,
+		Rand:       game.NewRand(r.seed),
+		Settings:   r.settings,
+		Emit:       r.emit,
+		EmitTo:     r.emitTo,
+		EmitExcept: r.emitExcept,
+		EndMatch:   func() { r.endReq = true },
+	}
+	r.game = r.mode.New(r.gctx)
 	r.appendView, _ = r.game.(game.ViewAppender)
 }
 
@@ -95,6 +98,13 @@ func (r *Room) closeAll(reason CloseReason) {
 	r.broadcast(NewEvent(EventClosed, Closed{Reason: reason}))
 	for _, st := range r.seats {
 		st.seat.left.Store(true)
+	}
+	if r.gctx == nil {
+		return // the game was never made (New panicked)
+	}
+	r.gctx.Timers.Clear()
+	if d, ok := r.game.(game.Disposer); ok {
+		d.Dispose(string(reason))
 	}
 }
 
@@ -187,6 +197,7 @@ func (r *Room) step() {
 	for _, st := range r.seats {
 		r.applyInputs(st)
 	}
+	r.gctx.Timers.Fire(r.tick)
 	r.game.Step()
 	if r.Phase() == PhasePlaying && r.settings.MatchTicks > 0 && r.tick >= r.startTick+r.settings.MatchTicks {
 		r.endReq = true
@@ -256,6 +267,9 @@ func (r *Room) endMatch() {
 	r.endedAt = time.Now()
 	if r.opts.OnEnd != nil {
 		r.opts.OnEnd(results)
+	}
+	if e, ok := r.game.(game.MatchEnder); ok {
+		e.MatchEnded(results)
 	}
 	// Commands queued for a tick that will not come run now, in phase ended.
 	cmds := r.pending

@@ -62,6 +62,7 @@ type Room struct {
 
 	// Owned by the room goroutine.
 	world       *game.World
+	gctx        *game.Context // the game's: its message handlers and timers
 	game        game.Game
 	appendView  game.ViewAppender // game's, when it has one
 	seats       []*seatState      // ascending player id
@@ -267,8 +268,13 @@ func (r *Room) join(p game.Player, peer Peer) (*Seat, error) {
 	case len(r.seats) >= r.settings.MaxPlayers:
 		return nil, fmt.Errorf("%w: %w", ErrRoomFull, game.ErrRoomFull)
 	}
-	if err := r.game.CanJoin(p); err != nil {
-		return nil, err
+	switch err := r.game.CanJoin(p); {
+	case errors.Is(err, game.ErrRoomFull):
+		return nil, fmt.Errorf("%w: %w", ErrRoomFull, err)
+	case errors.Is(err, game.ErrNotJoinable):
+		return nil, fmt.Errorf("%w: %w", ErrLocked, err)
+	case err != nil:
+		return nil, &RefusedError{Reason: err.Error()} // the mode's own reason (REFUSED)
 	}
 	r.game.Join(p)
 	st := &seatState{seat: newSeat(r, p.ID, r.game.DecodeInput), player: p, conn: r.newConn(peer)}
@@ -366,6 +372,23 @@ func (r *Room) broadcast(ev *Event) {
 // emit is Context.Emit: room:event {type, ...fields}.
 func (r *Room) emit(eventType string, fields map[string]any) {
 	r.broadcast(NewEvent(EventRoom, roomEvent(eventType, fields)))
+}
+
+// emitTo is Context.EmitTo: room:event to one player.
+func (r *Room) emitTo(to game.PlayerID, eventType string, fields map[string]any) {
+	if st := r.seatOf(to); st != nil && st.conn != nil {
+		_ = st.conn.peer.Send(NewEvent(EventRoom, roomEvent(eventType, fields)))
+	}
+}
+
+// emitExcept is Context.EmitExcept: room:event to every player but some.
+func (r *Room) emitExcept(except []game.PlayerID, eventType string, fields map[string]any) {
+	ev := NewEvent(EventRoom, roomEvent(eventType, fields))
+	for _, st := range r.seats {
+		if st.conn != nil && !slices.Contains(except, st.player.ID) {
+			_ = st.conn.peer.Send(ev)
+		}
+	}
 }
 
 // roomEvent is room:event's argument: the mode's fields and its type.

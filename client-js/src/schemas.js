@@ -18,5 +18,9 @@ export const bundledSchemas = {
       ] },
     ],
     globals: [{ name: "phase", type: "int" }, { name: "endTick", type: "int" }],
+    inputs: [
+      { name: "x", type: "float", min: -1, max: 1 }, { name: "y", type: "float", min: -1, max: 1 },
+      { name: "boost", type: "bool" },
+    ],
   },
 };

@@ -88,6 +88,12 @@ var schema = &game.Schema{
 		{Name: "phase", Kind: game.KindInt},
 		{Name: "endTick", Kind: game.KindInt},
 	},
+	// input {seq, x, y, boost?} (input.go): a direction and a boost.
+	Inputs: []game.InputField{
+		{Name: "x", Kind: game.KindFloat, Min: -1, Max: 1},
+		{Name: "y", Kind: game.KindFloat, Min: -1, Max: 1},
+		{Name: "boost", Kind: game.KindBool},
+	},
 }
 
 // Mode is the arena mode; its zero value is ready to register.

@@ -43,8 +43,23 @@ type Config struct {
 	// lobby:list, lobby:watch and room:join. Nil means a store of this
 	// host's rooms alone (NewMemStore).
 	Store Store
+	// OnMatchEnd, when not nil, is called once for every match that ends
+	// (its results went out to the players), on a goroutine of its own: an
+	// application stores results there (leaderboards, history). A panic in
+	// it is recovered and logged.
+	OnMatchEnd func(MatchEnd)
 	// Logger gets room failures. Nil means slog.Default().
 	Logger *slog.Logger
+}
+
+// MatchEnd is what Config.OnMatchEnd learns of a match that ended.
+type MatchEnd struct {
+	// Room is the room as it was when the match ended (phase ended).
+	Room *RoomInfo
+	// Players are its seats then, in grace included (ascending id).
+	Players []PlayerInfo
+	// Results are the fields of room:event {type: "results"} (Game.Results).
+	Results map[string]any
 }
 
 // The defaults of Config's durations (the game protocol's).

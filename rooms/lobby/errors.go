@@ -17,6 +17,7 @@ const (
 	CodeRateLimited   = "RATE_LIMITED"
 	CodeUnauthorized  = "UNAUTHORIZED"
 	CodeInternal      = "INTERNAL"
+	CodeRefused       = "REFUSED"     // a mode's message handler said no, with its own message
 	CodeUnavailable   = "UNAVAILABLE" // the server cannot do it now: draining, the room cap, the cluster bus
 )
 

@@ -27,6 +27,10 @@ const (
 	keyIncludeFull = "includeFull"
 	keyLimit       = "limit"
 	keyT0          = "t0"
+	keyType        = "type"
+	keyData        = "data"
+	keyCreate      = "create"
+	keyPlayerMeta  = "playerMeta"
 )
 
 // fields is a request payload decoded as a map, read field by field so

@@ -17,27 +17,19 @@ import (
 // maxPasswordLen bounds a room password in code points.
 const maxPasswordLen = 128
 
-// createReq is room:create's payload.
-type createReq struct {
-	mode       string
+// newRoomReq is what room:create, and quickjoin's create object, ask of
+// the room they make.
+type newRoomReq struct {
 	name       any // cleaned by the name rules; a non-string is BAD_REQUEST
 	maxPlayers int64
-	private    bool
-	password   string
-	meta       map[string]any
 	options    map[string]any
 }
 
-func parseCreate(payload []byte) (createReq, error) {
-	var r createReq
-	f, err := decodeFields(payload)
-	if err != nil {
-		return r, err
-	}
-	if r.mode, err = f.mode(); err != nil {
-		return r, err
-	}
+// parseNewRoom reads {name?, maxPlayers?, options?}.
+func parseNewRoom(f fields) (newRoomReq, error) {
+	var r newRoomReq
 	var hasMax bool
+	var err error
 	if r.maxPlayers, hasMax, err = f.integer(keyMaxPlayers); err != nil {
 		return r, err
 	}
@@ -45,15 +37,6 @@ func parseCreate(payload []byte) (createReq, error) {
 	// (the mode's Configure checks its own upper bound).
 	if hasMax && (r.maxPlayers < 1 || r.maxPlayers > 1<<16) {
 		return r, reqErr(CodeBadRequest, "maxPlayers out of range")
-	}
-	if r.private, _, err = f.boolean(keyPrivate); err != nil {
-		return r, err
-	}
-	if r.password, _, err = f.str(keyPassword, maxPasswordLen); err != nil {
-		return r, err
-	}
-	if r.meta, _, err = f.meta(keyMeta); err != nil {
-		return r, err
 	}
 	if r.options, _, err = f.object(keyOptions); err != nil {
 		return r, err
@@ -65,6 +48,53 @@ func parseCreate(payload []byte) (createReq, error) {
 	return r, nil
 }
 
+// configure asks mode for the settings of a room made for r (BAD_REQUEST
+// when the mode refuses them).
+func (r newRoomReq) configure(mode game.Mode) (game.Settings, error) {
+	s, err := mode.Configure(game.Options{MaxPlayers: int(r.maxPlayers), Raw: r.options})
+	if err != nil {
+		return s, reqErr(CodeBadRequest, err.Error())
+	}
+	return s, nil
+}
+
+// createReq is room:create's payload.
+type createReq struct {
+	newRoomReq
+	mode       string
+	private    bool
+	password   string
+	meta       map[string]any
+	playerMeta map[string]any
+}
+
+func parseCreate(payload []byte) (createReq, error) {
+	var r createReq
+	f, err := decodeFields(payload)
+	if err != nil {
+		return r, err
+	}
+	if r.mode, err = f.mode(); err != nil {
+		return r, err
+	}
+	if r.newRoomReq, err = parseNewRoom(f); err != nil {
+		return r, err
+	}
+	if r.private, _, err = f.boolean(keyPrivate); err != nil {
+		return r, err
+	}
+	if r.password, _, err = f.str(keyPassword, maxPasswordLen); err != nil {
+		return r, err
+	}
+	if r.meta, _, err = f.meta(keyMeta); err != nil {
+		return r, err
+	}
+	if r.playerMeta, _, err = f.meta(keyPlayerMeta); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
 func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
 	req, err := parseCreate(payload)
 	if err != nil {
@@ -73,9 +103,8 @@ func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
 	mode, known := h.cfg.Modes.Lookup(req.mode)
 	var settings game.Settings
 	if known {
-		settings, err = mode.Configure(game.Options{MaxPlayers: int(req.maxPlayers), Raw: req.options})
-		if err != nil {
-			return nil, nil, reqErr(CodeBadRequest, err.Error())
+		if settings, err = req.configure(mode); err != nil {
+			return nil, nil, err
 		}
 	}
 	if err := h.seatRate(c); err != nil {
@@ -95,7 +124,7 @@ func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
 	if err != nil {
 		return nil, nil, h.launchError(c, err)
 	}
-	return h.seat(c, hr)
+	return h.seat(c, hr, req.playerMeta)
 }
 
 // launchError maps a failed launch to its code.
@@ -129,6 +158,7 @@ type joinReq struct {
 	roomID, code string
 	byID         bool
 	password     string
+	playerMeta   map[string]any
 }
 
 func parseJoin(payload []byte) (joinReq, error) {
@@ -148,6 +178,9 @@ func parseJoin(payload []byte) (joinReq, error) {
 		return r, reqErr(CodeBadRequest, "give exactly one of roomId and code")
 	}
 	if r.password, _, err = f.str(keyPassword, maxPasswordLen); err != nil {
+		return r, err
+	}
+	if r.playerMeta, _, err = f.meta(keyPlayerMeta); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -184,7 +217,7 @@ func (h *Host) join(c *conn, payload []byte) (any, func(), error) {
 		}
 		return nil, nil, reqErr(CodeRoomFull, "the room is full")
 	}
-	return h.seat(c, hr)
+	return h.seat(c, hr, req.playerMeta)
 }
 
 // find returns the room a join names, if this host runs it.
@@ -228,10 +261,13 @@ func checkPassword(hash []byte, pw string) bool {
 	return subtle.ConstantTimeCompare(hash, sum[:]) == 1
 }
 
-// quickjoinReq is room:quickjoin's payload.
+// quickjoinReq is room:quickjoin's payload: create is used only when no
+// room fits and quickjoin makes one.
 type quickjoinReq struct {
-	mode string
-	meta map[string]any
+	mode       string
+	meta       map[string]any
+	create     newRoomReq
+	playerMeta map[string]any
 }
 
 func parseQuickjoin(payload []byte) (quickjoinReq, error) {
@@ -244,6 +280,16 @@ func parseQuickjoin(payload []byte) (quickjoinReq, error) {
 		return r, err
 	}
 	if r.meta, _, err = f.meta(keyMeta); err != nil {
+		return r, err
+	}
+	create, _, err := f.object(keyCreate)
+	if err != nil {
+		return r, err
+	}
+	if r.create, err = parseNewRoom(fields(create)); err != nil {
+		return r, err
+	}
+	if r.playerMeta, _, err = f.meta(keyPlayerMeta); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -264,22 +310,25 @@ func (h *Host) quickjoin(c *conn, payload []byte) (any, func(), error) {
 	if !known {
 		return nil, nil, reqErr(CodeUnknownMode, "no mode "+req.mode)
 	}
-	settings, err := mode.Configure(game.Options{})
+	settings, err := req.create.configure(mode)
 	if err != nil {
 		return nil, nil, err
 	}
+	// A quickjoin room starts as soon as the mode allows: when MinPlayers
+	// are seated (autoStart).
 	settings.AutoStart = game.AutoStartImmediately
+	spec := roomSpec{name: cleanName(req.create.name, 48, func() string { return req.mode + " room" }), meta: req.meta}
 	for {
 		h.quickMu.Lock()
 		hr := h.quickPick(req.mode, req.meta)
 		if hr == nil {
-			hr, err = h.launch(mode, settings, roomSpec{name: req.mode + " room", meta: req.meta})
+			hr, err = h.launch(mode, settings, spec)
 		}
 		h.quickMu.Unlock()
 		if err != nil {
 			return nil, nil, h.launchError(c, err)
 		}
-		res, after, err := h.seat(c, hr)
+		res, after, err := h.seat(c, hr, req.playerMeta)
 		var re *RequestError
 		if errors.As(err, &re) && (re.Code == CodeRoomFull || re.Code == CodeRoomLocked || re.Code == CodeRoomNotFound) {
 			continue // lost a race with the room's phase or closing: pick again

@@ -84,6 +84,7 @@ type conn struct {
 	seat    atomic.Pointer[seatRef]
 	chat    bucket // the room:chat rate limit of this connection
 	seats   bucket // the seat requests' rate limit of this connection
+	msgs    bucket // the room:message rate limit of this connection
 }
 
 // Attach binds the host's events on every socket that connects to nsp.
@@ -101,7 +102,7 @@ func (h *Host) Attach(nsp *socketio.Namespace) {
 			{"room:leave", h.leave}, {"room:quickjoin", h.quickjoin}, {"room:ready", h.ready},
 			{"room:start", h.start}, {"room:kick", h.kick}, {"room:chat", h.chat},
 			{"lobby:list", h.list}, {"lobby:watch", h.watch}, {"lobby:unwatch", h.unwatch},
-			{"room:resync", h.resync}, {"time:sync", timeSync},
+			{"room:resync", h.resync}, {"time:sync", timeSync}, {"room:message", h.message},
 		} {
 			s.On(r.event, h.request(c, r.fn))
 		}

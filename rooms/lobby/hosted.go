@@ -85,7 +85,7 @@ func (h *Host) launch(mode game.Mode, settings game.Settings, spec roomSpec) (*h
 	}
 	opts := &rooms.Options{
 		FirstTick: h.phases.Next(time.Now(), time.Second/time.Duration(settings.TickRate)),
-		OnEnd:     func(map[string]any) { h.phaseChanged(hr) }, // on the room goroutine
+		OnEnd:     func(results map[string]any) { h.matchEnded(hr, results) }, // on the room goroutine
 	}
 	r, err := rooms.NewRoom(hr.id, mode, settings, newSeed(), &h.cfg.Room, opts)
 	if err != nil {
@@ -252,6 +252,20 @@ func (h *Host) roomEvent(hr *hostedRoom, ev *rooms.Event, except game.PlayerID) 
 // phaseChanged tells every seat and the lobby that the phase changed. On
 // the room goroutine (the room's OnEnd, or a Call).
 func (h *Host) phaseChanged(hr *hostedRoom) { h.roomInfoEvent(hr, 0) }
+
+// matchEnded is the room's OnEnd: the phase changed, and the application
+// hears of the results. On the room goroutine: OnMatchEnd runs on its own.
+func (h *Host) matchEnded(hr *hostedRoom, results map[string]any) {
+	h.phaseChanged(hr)
+	if h.cfg.OnMatchEnd == nil {
+		return
+	}
+	me := MatchEnd{Room: hr.current.Load(), Results: results, Players: make([]PlayerInfo, 0, len(hr.players))}
+	for _, id := range sortedIDs(hr.players) {
+		me.Players = append(me.Players, hr.playerInfo(hr.players[id]))
+	}
+	go h.safely("OnMatchEnd", func() { h.cfg.OnMatchEnd(me) })
+}
 
 func sortedIDs(players map[game.PlayerID]*seatRef) []game.PlayerID {
 	ids := make([]game.PlayerID, 0, len(players))

@@ -37,6 +37,10 @@ type Limits struct {
 	// means 1 a second, burst 5.
 	ChatRate  float64
 	ChatBurst float64
+	// MessageRate and MessageBurst are each connection's room:message
+	// bucket (apart from inputs). Zero means 30 a second, burst 60.
+	MessageRate  float64
+	MessageBurst float64
 }
 
 // DefaultLimits returns the contract's defaults.
@@ -54,6 +58,8 @@ func (l Limits) withDefaults() Limits {
 	def(&l.FailedJoinCost, 5)
 	def(&l.ChatRate, 1)
 	def(&l.ChatBurst, 5)
+	def(&l.MessageRate, 30)
+	def(&l.MessageBurst, 60)
 	if l.WrongPasswords == 0 {
 		l.WrongPasswords = 10
 	}
@@ -119,6 +125,7 @@ const (
 	RefusedRoomCap                      // MaxRooms reached
 	RefusedPayload                      // a payload over MaxPayload
 	RefusedChatRate                     // a chat message over the connection's bucket
+	RefusedMessageRate                  // a room:message over the connection's bucket
 	numRefusals
 )
 
@@ -135,6 +142,8 @@ func (r Refusal) String() string {
 		return "payload_size"
 	case RefusedChatRate:
 		return "chat_rate"
+	case RefusedMessageRate:
+		return "message_rate"
 	}
 	return fmt.Sprintf("Refusal(%d)", int(r))
 }

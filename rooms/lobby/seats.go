@@ -10,7 +10,8 @@ import (
 	"github.com/tickroom/tickroom/rooms"
 )
 
-// The life of a seat: seat takes one (create, join, quickjoin), rejoin
+// The life of a seat: seat takes one (create, join, quickjoin: meta is the
+// request's playerMeta, for the mode's CanJoin), rejoin
 // moves it to a new connection, disconnected keeps it for the grace
 // period, giveUp frees it (leave, kick, grace expiry). Each runs as one
 // step on the room goroutine (rooms.Room.Do), where the game's seat and the
@@ -19,14 +20,14 @@ import (
 // seat takes the seat reserved in hr for c (hr.reserve succeeded) and
 // builds the Joined result. The joiner's peer is held until the ack is out
 // (after), then auto start is checked.
-func (h *Host) seat(c *conn, hr *hostedRoom) (any, func(), error) {
+func (h *Host) seat(c *conn, hr *hostedRoom, meta map[string]any) (any, func(), error) {
 	ref := &seatRef{hr: hr, id: game.PlayerID(hr.nextID.Add(1)), name: c.name, subject: c.subject}
 	peer := rooms.NewSocketPeer(c.s)
 	var res *Joined
 	ctx, cancel := h.reqCtx()
 	defer cancel()
 	err := hr.room.Do(ctx, func(tx *rooms.Tx) error {
-		seat, err := tx.Join(game.Player{ID: ref.id, Name: ref.name}, peer)
+		seat, err := tx.Join(game.Player{ID: ref.id, Name: ref.name, Subject: c.subject, Meta: meta}, peer)
 		if err != nil {
 			return err
 		}
@@ -64,6 +65,10 @@ func joinError(err error) error {
 		return reqErr(CodeRoomLocked, "the room cannot be joined in its phase")
 	case errors.Is(err, rooms.ErrClosed):
 		return reqErr(CodeRoomNotFound, "the room has closed")
+	}
+	var refused *rooms.RefusedError
+	if errors.As(err, &refused) {
+		return reqErr(CodeRefused, refused.Reason)
 	}
 	return err
 }
