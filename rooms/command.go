@@ -139,7 +139,7 @@ func (tx *Tx) rollback() {
 // Tx.OnUndo. Once the room has ended there are no more ticks and fn runs
 // when received. fn must not wait for anything but the room's own state.
 func (r *Room) Do(ctx context.Context, fn func(*Tx) error) error {
-	return r.send(ctx, false, fn)
+	return r.submit(ctx, false, fn)
 }
 
 // Call runs fn on the room goroutine between ticks, when received, and
@@ -148,12 +148,12 @@ func (r *Room) Do(ctx context.Context, fn func(*Tx) error) error {
 // (use Do) nor wait. If ctx ends first fn is skipped, or, if it was
 // running, finishes.
 func (r *Room) Call(ctx context.Context, fn func() error) error {
-	return r.send(ctx, true, func(*Tx) error { return fn() })
+	return r.submit(ctx, true, func(*Tx) error { return fn() })
 }
 
-// send hands fn to the room goroutine and waits for its result, bounded by
-// ctx and the room stopping (ErrClosed).
-func (r *Room) send(ctx context.Context, now bool, fn func(*Tx) error) error {
+// submit hands fn to the room goroutine and waits for its result, bounded
+// by ctx and the room stopping (ErrClosed).
+func (r *Room) submit(ctx context.Context, now bool, fn func(*Tx) error) error {
 	c := command{fn: fn, now: now, reply: make(chan error, 1), state: new(atomic.Int32)}
 	select {
 	case r.cmds <- c:
@@ -180,25 +180,42 @@ func (r *Room) send(ctx context.Context, now bool, fn func(*Tx) error) error {
 	}
 }
 
-// Message hands room:message m to the game's handler for its type inside
-// the next tick, after the lifecycle commands and messages that came before
-// it and before the tick's inputs, and returns the handler's reply. A type
-// the game has no handler for is game.ErrNoHandler; a handler's error comes
-// back as a *RefusedError; m.From not seated is ErrNotSeated.
-func (r *Room) Message(ctx context.Context, m game.Message) (reply any, err error) {
-	err = r.Do(ctx, func(*Tx) error {
+// Message hands room:message m to the game's handler for its type, on the
+// room goroutine between ticks, when received, and calls answer there with
+// the handler's reply: a type the game has no handler for is
+// game.ErrNoHandler, a handler's error a *RefusedError, m.From not seated
+// ErrNotSeated. The events the handler sends go out after answer, so an
+// answer that acknowledges a request reaches the sender before anything
+// the request caused. The handler's changes to the World belong to the
+// next tick (they reach the next snapshot), and it runs before that tick's
+// lifecycle commands and inputs. Message returns what the room itself
+// answered: ctx's error or ErrClosed when answer was not called.
+func (r *Room) Message(ctx context.Context, m game.Message, answer func(reply any, err error)) error {
+	return r.Call(ctx, func() error {
 		if r.seatOf(m.From) == nil {
-			return ErrNotSeated
+			answer(nil, ErrNotSeated)
+			return nil
 		}
 		if !r.gctx.Messages.Has(m.Type) {
-			return game.ErrNoHandler
+			answer(nil, game.ErrNoHandler)
+			return nil
 		}
-		rep, herr := r.gctx.Messages.Dispatch(m)
-		if herr != nil {
-			return &RefusedError{Reason: herr.Error()}
+		if r.world.Tick() == r.tick {
+			r.world.BeginTick(r.tick + 1) // the tick being built
 		}
-		reply = rep
+		r.holding = true
+		reply, err := r.gctx.Messages.Dispatch(m)
+		r.holding = false
+		if err != nil {
+			answer(nil, &RefusedError{Reason: err.Error()})
+		} else {
+			answer(reply, nil)
+		}
+		for _, h := range r.held {
+			_ = h.peer.Send(h.ev)
+		}
+		clear(r.held)
+		r.held = r.held[:0]
 		return nil
 	})
-	return reply, err
 }

@@ -83,6 +83,7 @@ func (r *Room) guard(fn func()) (perr *PanicError) {
 // connection gets room:closed {reason: "error"}.
 func (r *Room) failed(perr *PanicError) error {
 	r.stats.panics.Add(1)
+	r.holding, r.held = false, nil // a message handler that panicked: its events die with the room
 	r.log.Error("rooms: panic in room, closing it", "room", r.id, "panic", perr.Value, "stack", string(perr.Stack))
 	// closeAll only calls Peers; a panicking Peer must not take the
 	// process down either.
@@ -187,7 +188,9 @@ func (r *Room) onTimer() {
 // step runs one tick: lifecycle commands, inputs in seq order, Step.
 func (r *Room) step() {
 	r.tick++
-	r.world.BeginTick(r.tick)
+	if r.world.Tick() < r.tick { // a message may have begun it already (Room.Message)
+		r.world.BeginTick(r.tick)
+	}
 	r.stats.ticks.Add(1)
 	cmds := r.pending
 	r.pending = nil

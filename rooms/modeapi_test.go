@@ -77,9 +77,17 @@ func (g *apiGame) Dispose(reason string)                   { g.l.add("disposed: 
 func (g *apiGame) Results() map[string]any                 { return map[string]any{"winner": 1} }
 func (g *apiGame) View(game.PlayerID, func(game.EntityID)) {}
 
-// TestMessagesAndInputsInATick: a room:message and an input that arrive
-// between the same two ticks are handled in the next tick, the message
-// first (the tick's commands come before its inputs); the reply goes back;
+// message sends m to the room and returns its answer.
+func message(rr *running, m game.Message) (reply any, err error) {
+	if rerr := rr.Message(context.Background(), m, func(rep any, e error) { reply, err = rep, e }); rerr != nil {
+		return nil, rerr
+	}
+	return reply, err
+}
+
+// TestMessagesAndInputsInATick: a room:message is handled when it arrives,
+// between ticks, and its changes belong to the next tick, whose inputs
+// come after it; the reply goes back;
 // an unknown type is game.ErrNoHandler, a refusal a *RefusedError, a
 // sender without a seat ErrNotSeated.
 func TestMessagesAndInputsInATick(t *testing.T) {
@@ -94,13 +102,15 @@ func TestMessagesAndInputsInATick(t *testing.T) {
 		var err error
 		done := make(chan struct{})
 		go func() {
-			reply, err = rr.Message(context.Background(), game.Message{From: 1, Type: "echo", Data: []byte("\xa2hi")})
+			reply, err = message(rr, game.Message{From: 1, Type: "echo", Data: []byte("\xa2hi")})
 			close(done)
 		}()
 		<-done
 		if err != nil || reply != "hi" {
 			t.Fatalf("echo: %v, %v", reply, err)
 		}
+		time.Sleep(50 * time.Millisecond) // the next tick applies the input
+		synctest.Wait()
 		var msgTick, inputTick int
 		for _, line := range l.lines() {
 			if _, e := fmt.Sscanf(line, "msg echo from 1 at tick %d", &msgTick); e == nil {
@@ -114,15 +124,14 @@ func TestMessagesAndInputsInATick(t *testing.T) {
 		if i, j := slices.Index(l.lines(), fmt.Sprintf("msg echo from 1 at tick %d", msgTick)), slices.Index(l.lines(), fmt.Sprintf("input from 1 at tick %d", inputTick)); i > j {
 			t.Fatalf("the input ran before the message in tick %d: %q", msgTick, l.lines())
 		}
-		ctx := context.Background()
-		if _, err := rr.Message(ctx, game.Message{From: 1, Type: "nope"}); !errors.Is(err, game.ErrNoHandler) {
+		if _, err := message(rr, game.Message{From: 1, Type: "nope"}); !errors.Is(err, game.ErrNoHandler) {
 			t.Fatalf("unknown type: %v", err)
 		}
 		var refused *RefusedError
-		if _, err := rr.Message(ctx, game.Message{From: 1, Type: "no"}); !errors.As(err, &refused) || refused.Reason != "not today" {
+		if _, err := message(rr, game.Message{From: 1, Type: "no"}); !errors.As(err, &refused) || refused.Reason != "not today" {
 			t.Fatalf("refusal: %v", err)
 		}
-		if _, err := rr.Message(ctx, game.Message{From: 9, Type: "echo"}); !errors.Is(err, ErrNotSeated) {
+		if _, err := message(rr, game.Message{From: 9, Type: "echo"}); !errors.Is(err, ErrNotSeated) {
 			t.Fatalf("not seated: %v", err)
 		}
 		if err := rr.stop(); err != nil {
@@ -170,7 +179,7 @@ func TestEmitToAndExcept(t *testing.T) {
 		rr.mustJoin(t, 1, p1)
 		rr.mustJoin(t, 2, p2)
 		rr.mustJoin(t, 3, p3)
-		if _, err := rr.Message(context.Background(), game.Message{From: 2, Type: "whisper"}); err != nil {
+		if _, err := message(rr, game.Message{From: 2, Type: "whisper"}); err != nil {
 			t.Fatal(err)
 		}
 		types := func(p *fakePeer) []string {

@@ -77,6 +77,8 @@ type Room struct {
 	snapshots   uint64            // snapshot boundaries so far (for HashEvery)
 	scratch     snapshotScratch
 	inputs      []queuedInput // reused by drainInputs
+	holding     bool          // a message handler runs: events wait in held
+	held        []heldEvent
 }
 
 // Options are what one room needs beyond its mode and the host-wide
@@ -364,9 +366,25 @@ func (r *Room) startMatch() error {
 func (r *Room) broadcast(ev *Event) {
 	for _, st := range r.seats {
 		if st.conn != nil {
-			_ = st.conn.peer.Send(ev)
+			r.send(st.conn.peer, ev)
 		}
 	}
+}
+
+// send queues ev on peer, or holds it while a message handler runs: its
+// events go out after the message's answer (Room.Message).
+func (r *Room) send(peer Peer, ev *Event) {
+	if r.holding {
+		r.held = append(r.held, heldEvent{peer, ev})
+		return
+	}
+	_ = peer.Send(ev)
+}
+
+// heldEvent is an event held until a message's answer is out.
+type heldEvent struct {
+	peer Peer
+	ev   *Event
 }
 
 // emit is Context.Emit: room:event {type, ...fields}.
@@ -377,7 +395,7 @@ func (r *Room) emit(eventType string, fields map[string]any) {
 // emitTo is Context.EmitTo: room:event to one player.
 func (r *Room) emitTo(to game.PlayerID, eventType string, fields map[string]any) {
 	if st := r.seatOf(to); st != nil && st.conn != nil {
-		_ = st.conn.peer.Send(NewEvent(EventRoom, roomEvent(eventType, fields)))
+		r.send(st.conn.peer, NewEvent(EventRoom, roomEvent(eventType, fields)))
 	}
 }
 
@@ -386,7 +404,7 @@ func (r *Room) emitExcept(except []game.PlayerID, eventType string, fields map[s
 	ev := NewEvent(EventRoom, roomEvent(eventType, fields))
 	for _, st := range r.seats {
 		if st.conn != nil && !slices.Contains(except, st.player.ID) {
-			_ = st.conn.peer.Send(ev)
+			r.send(st.conn.peer, ev)
 		}
 	}
 }

@@ -102,10 +102,11 @@ func (h *Host) Attach(nsp *socketio.Namespace) {
 			{"room:leave", h.leave}, {"room:quickjoin", h.quickjoin}, {"room:ready", h.ready},
 			{"room:start", h.start}, {"room:kick", h.kick}, {"room:chat", h.chat},
 			{"lobby:list", h.list}, {"lobby:watch", h.watch}, {"lobby:unwatch", h.unwatch},
-			{"room:resync", h.resync}, {"time:sync", timeSync}, {"room:message", h.message},
+			{"room:resync", h.resync}, {"time:sync", timeSync},
 		} {
 			s.On(r.event, h.request(c, r.fn))
 		}
+		s.On("room:message", h.requestAnswered(c, h.message))
 		s.On("input", c.input)
 		s.OnDisconnect(func(string) {
 			h.hub.unwatch(c)

@@ -2,6 +2,7 @@ package lobby
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/tickroom/tickroom/game"
@@ -90,30 +91,44 @@ type messageResult struct {
 }
 
 // message hands a room:message to the mode's handler, on the room
-// goroutine inside the next tick. The checks, in the contract's order:
-// shape, type and size; the bucket; the seat; the handler; its answer.
-func (h *Host) message(c *conn, payload []byte) (any, func(), error) {
+// goroutine, and answers there (before the events the handler sent). The
+// checks, in the contract's order: shape, type and size; the bucket; the
+// seat; the handler; its answer.
+func (h *Host) message(c *conn, payload []byte, answer answerFunc) {
 	req, err := parseMessage(payload)
 	if err != nil {
-		return nil, nil, err
+		answer(nil, nil, err)
+		return
 	}
 	if l := &h.cfg.Limits; !c.msgs.take(time.Now(), l.MessageRate, l.MessageBurst) {
 		h.refuse(RefusedMessageRate, c)
-		return nil, nil, reqErr(CodeRateLimited, "too many messages")
+		answer(nil, nil, reqErr(CodeRateLimited, "too many messages"))
+		return
 	}
 	ref := c.seat.Load()
 	if ref == nil {
-		return nil, nil, errNotInRoom
+		answer(nil, nil, errNotInRoom)
+		return
 	}
 	ctx, cancel := h.reqCtx()
 	defer cancel()
-	reply, err := ref.hr.room.Message(ctx, game.Message{From: ref.id, Type: req.typ, Data: req.data})
+	var once sync.Once // a room that answered just as the wait timed out answers once
+	err = ref.hr.room.Message(ctx, game.Message{From: ref.id, Type: req.typ, Data: req.data}, func(reply any, err error) {
+		once.Do(func() { answer(messageAnswer(req.typ, reply, err)) })
+	})
+	if err != nil { // the room did not answer: it closed, or did not get to it in time
+		once.Do(func() { answer(messageAnswer(req.typ, nil, err)) })
+	}
+}
+
+// messageAnswer maps a room's answer to a message to the request's.
+func messageAnswer(typ string, reply any, err error) (any, func(), error) {
 	var refused *rooms.RefusedError
 	switch {
 	case errors.Is(err, rooms.ErrNotSeated), errors.Is(err, rooms.ErrClosed):
 		return nil, nil, errNotInRoom
 	case errors.Is(err, game.ErrNoHandler):
-		return nil, nil, reqErr(CodeBadRequest, "this room has no handler for messages of type "+req.typ)
+		return nil, nil, reqErr(CodeBadRequest, "this room has no handler for messages of type "+typ)
 	case errors.As(err, &refused):
 		return nil, nil, reqErr(CodeRefused, refused.Reason)
 	case err != nil:

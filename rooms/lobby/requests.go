@@ -16,14 +16,32 @@ import (
 // request causes reaches the requester).
 type handler func(c *conn, payload []byte) (result any, after func(), err error)
 
-// request adapts a handler to a socket event: it checks the payload's shape,
-// answers through the ack with {ok: true, ...result} or {ok: false, error},
-// and drops a request without an ack (counted, logged at debug level).
+// answerer is a request handler that answers by calling answer, exactly
+// once, from any goroutine: one whose answer is made where the request is
+// served (a room:message, answered on the room goroutine before the events
+// its handler sent).
+type answerer func(c *conn, payload []byte, answer answerFunc)
+
+// answerFunc sends a request's ack: {ok: true, ...result}, then runs
+// after; or {ok: false, error} for err (INTERNAL for an err that is not a
+// *RequestError).
+type answerFunc func(result any, after func(), err error)
+
+// request adapts a handler to a socket event.
 func (h *Host) request(c *conn, fn handler) socketio.EventHandler {
+	return h.requestAnswered(c, func(c *conn, payload []byte, answer answerFunc) {
+		answer(fn(c, payload))
+	})
+}
+
+// requestAnswered adapts an answerer to a socket event: it checks the
+// payload's shape and size, hands it over with the function that answers
+// through the ack, and drops a request without an ack (counted, logged at
+// debug level). A panic in the handler (or in mode code it called,
+// Configure) ends this connection, never the process.
+func (h *Host) requestAnswered(c *conn, fn answerer) socketio.EventHandler {
 	return func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
 		defer func() {
-			// A panic in a handler (or in mode code it called, Configure)
-			// ends this connection, never the process.
 			if v := recover(); v != nil {
 				h.recovered("request handler", v)
 				s.Disconnect(true)
@@ -35,10 +53,11 @@ func (h *Host) request(c *conn, fn handler) socketio.EventHandler {
 			return
 		}
 		payload := args.Raw(0)
-		if len(payload) > 0 && payload[0] == 0xc0 {
-			payload = nil // nil counts as {}
+		kind, ok := payloadKind(payload)
+		if kind == mpwire.Nil {
+			payload = nil // absent or nil counts as {}
 		}
-		if len(payload) > 0 && !isMap(payload[0]) {
+		if !ok || kind != mpwire.Nil && kind != mpwire.Map {
 			_ = ack(errorAck{Error: reqErr(CodeBadRequest, "the payload must be an object")})
 			return
 		}
@@ -47,31 +66,42 @@ func (h *Host) request(c *conn, fn handler) socketio.EventHandler {
 			_ = ack(errorAck{Error: reqErr(CodeBadRequest, fmt.Sprintf("the payload is over %d bytes", max))})
 			return
 		}
-		res, after, err := fn(c, payload)
-		if err != nil {
-			var re *RequestError
-			if !errors.As(err, &re) {
-				h.cfg.Logger.Error("lobby: request failed", "err", err)
-				re = reqErr(CodeInternal, "internal error")
-			}
-			_ = ack(errorAck{Error: re})
-			return
-		}
-		out, err := okAck(res)
-		if err != nil {
-			h.cfg.Logger.Error("lobby: result not encodable", "err", err)
-			_ = ack(errorAck{Error: reqErr(CodeInternal, "internal error")})
-			return
-		}
-		_ = ack(out)
-		if after != nil {
-			after()
-		}
+		fn(c, payload, func(res any, after func(), err error) { h.answer(ack, res, after, err) })
 	}
 }
 
-// isMap reports whether a msgpack value starting with byte c is a map.
-func isMap(c byte) bool { return c >= 0x80 && c <= 0x8f || c == 0xde || c == 0xdf }
+// answer acks a request with its result or its error.
+func (h *Host) answer(ack socketio.Ack, res any, after func(), err error) {
+	if err != nil {
+		var re *RequestError
+		if !errors.As(err, &re) {
+			h.cfg.Logger.Error("lobby: request failed", "err", err)
+			re = reqErr(CodeInternal, "internal error")
+		}
+		_ = ack(errorAck{Error: re})
+		return
+	}
+	out, err := okAck(res)
+	if err != nil {
+		h.cfg.Logger.Error("lobby: result not encodable", "err", err)
+		_ = ack(errorAck{Error: reqErr(CodeInternal, "internal error")})
+		return
+	}
+	_ = ack(out)
+	if after != nil {
+		after()
+	}
+}
+
+// payloadKind is the kind of a request's payload: Nil when absent, false
+// when it does not even start as msgpack.
+func payloadKind(payload []byte) (mpwire.Kind, bool) {
+	if len(payload) == 0 {
+		return mpwire.Nil, true
+	}
+	h, _, err := mpwire.ReadHead(payload, 0)
+	return h.Kind, err == nil
+}
 
 // errorAck is {ok: false, error: {code, message}}.
 type errorAck struct {
