@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -84,6 +85,56 @@ func BenchmarkWebSocketSend(b *testing.B) {
 			for _, c := range conns {
 				c.Close()
 			}
+		})
+	}
+}
+
+// countSess counts a session's messages and signals when the count reaches want.
+type countSess struct {
+	n    atomic.Int64
+	want int64
+	done chan struct{}
+}
+
+func (h *countSess) OnMessage(Message) {
+	if h.n.Add(1) == h.want {
+		close(h.done)
+	}
+}
+
+func (h *countSess) OnClose(string, error) {}
+
+// BenchmarkWebSocketReceive measures the server reading client frames: one raw client sends
+// small masked text messages, perWrite frames in each write, as fast as the server takes
+// them; each b.N iteration is one message read, parsed, unmasked and delivered.
+func BenchmarkWebSocketReceive(b *testing.B) {
+	for _, perWrite := range []int{1, 16} {
+		b.Run(fmt.Sprintf("frames/write=%d", perWrite), func(b *testing.B) {
+			cfg := DefaultConfig()
+			h := &countSess{want: int64(b.N), done: make(chan struct{})}
+			srv, _ := NewServer(&cfg, func(s *Session) { s.SetHandler(h) })
+			hs := httptest.NewServer(srv)
+			defer hs.Close()
+			defer srv.Close()
+			rc := (&env{hs: hs}).dialRawQuery(b, "EIO=4&transport=websocket", "")
+			rc.read() // open
+			burst := bytes.Repeat(clientFrame(fin(opText), []byte("4"+strings.Repeat("i", 40)), true), perWrite)
+			frameLen := len(burst) / perWrite
+			b.ReportAllocs()
+			b.ResetTimer()
+			for left := b.N; left > 0; left -= perWrite {
+				k := min(left, perWrite)
+				if _, err := rc.c.Write(burst[:k*frameLen]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			select {
+			case <-h.done:
+			case <-time.After(time.Minute):
+				b.Fatalf("%d of %d messages", h.n.Load(), b.N)
+			}
+			b.StopTimer()
+			rc.c.Close() // the server's close then ends without waiting for a close frame
 		})
 	}
 }
