@@ -14,17 +14,14 @@ import (
 // The WebSocket read side. gorilla/websocket does the handshake and every write (messages,
 // pongs, close frames); client frames are read here, straight from the socket, so that an
 // idle connection holds no read buffer and its reader goroutine waits on a minimal stack.
-// What a frame may be is wsframe.go's: pure rules the reader applies to what it buffered.
+// What a frame may be is wsframe.go's, pure rules the reader applies to what it buffered;
+// the buffer and the reads themselves are wsreadbuf.go's.
 //
 // Life of a reader (wsReader.run): it parks without a buffer until the socket is readable,
 // borrows a pooled buffer and handles frames while bytes keep coming, then, when buffer and
 // socket are both empty, returns the buffer and hands the wait to a fresh goroutine and exits.
 // Handlers run on the reader and may grow its stack; the goroutine left waiting starts small.
 // A connection without a file descriptor (TLS) falls back to blocking reads on one goroutine.
-
-// minReadBuffer keeps the pooled read buffer above the largest frame header (14 bytes) and
-// the largest control frame, so neither ever needs a second buffer.
-const minReadBuffer = 256
 
 // growStep is the least a message buffer grows by; it is first sized to what has arrived,
 // so a peer announcing a large frame and sending nothing does not pin a large allocation.
@@ -38,9 +35,6 @@ const (
 	readUpgrade                 // probing websocket of a polling session: probe and upgrade
 	readDrain                   // closing: frames are discarded until the peer's close frame
 )
-
-// readBuf is a pooled read buffer (a pointer, so the pool stores it without allocating).
-type readBuf struct{ b []byte }
 
 // wsReader reads one websocket's client frames. Only its current reader goroutine touches
 // it; a handover to the next goroutine is a go statement, which orders the two.
@@ -126,108 +120,6 @@ func (r *wsReader) waitWarm() (quiet bool, err error) {
 	}
 	nc.SetReadDeadline(time.Time{})
 	return timedOut, nil
-}
-
-// waitReadable parks until the socket has data (or EOF, an error, the deadline), holding no
-// buffer, then borrows one.
-func (r *wsReader) waitReadable() error {
-	if r.rc != nil {
-		r.dst = nil
-		if err := r.rc.Read(r.ioFn); err != nil {
-			return err
-		}
-	}
-	r.acquire()
-	return nil
-}
-
-func (r *wsReader) acquire() {
-	if r.buf != nil {
-		return
-	}
-	srv := r.s.srv
-	if b, ok := srv.readPool.Get().(*readBuf); ok {
-		r.buf = b
-	} else {
-		r.buf = &readBuf{b: make([]byte, max(srv.cfg.WebSocketReadBufferSize, minReadBuffer))}
-	}
-	r.r, r.w = 0, 0
-}
-
-func (r *wsReader) release() {
-	if r.buf != nil {
-		r.s.srv.readPool.Put(r.buf)
-		r.buf = nil
-	}
-	r.r, r.w = 0, 0
-}
-
-// read reads into dst once, parking until there is data when block is set; it reports io.EOF
-// when the peer has closed its side.
-func (r *wsReader) read(dst []byte, block bool) (int, error) {
-	if r.rc == nil {
-		n, err := r.c.NetConn().Read(dst)
-		if n > 0 {
-			return n, nil
-		}
-		if err == nil {
-			err = io.ErrNoProgress
-		}
-		return 0, err
-	}
-	r.dst, r.block = dst, block
-	err := r.rc.Read(r.ioFn)
-	r.dst = nil
-	if err != nil {
-		return 0, err
-	}
-	return r.n, r.err
-}
-
-// ioFD is the rc.Read callback: it returns false to park until the socket is readable.
-func (r *wsReader) ioFD(fd uintptr) bool {
-	if r.dst == nil {
-		return sysReadable(fd, r.probe[:])
-	}
-	n, err := sysRead(fd, r.dst)
-	switch {
-	case err == syscall.EAGAIN:
-		if r.block {
-			return false
-		}
-		r.n, r.err = 0, nil
-	case err != nil:
-		r.n, r.err = 0, &net.OpError{Op: "read", Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: err}
-	case n == 0:
-		r.n, r.err = 0, io.EOF
-	default:
-		r.n, r.err = n, nil
-	}
-	return true
-}
-
-// fill reads at least one more byte into the buffer, waiting if need be.
-func (r *wsReader) fill() error {
-	b := r.buf.b
-	if r.r == r.w {
-		r.r, r.w = 0, 0
-	} else if r.w == len(b) {
-		r.w = copy(b, b[r.r:r.w])
-		r.r = 0
-	}
-	n, err := r.read(b[r.w:], true)
-	r.w += n
-	return err
-}
-
-// need waits until k bytes are buffered; k is at most a frame header.
-func (r *wsReader) need(k int) error {
-	for r.w-r.r < k {
-		if err := r.fill(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // frame reads one frame and acts on it. Only errors end the reader.
