@@ -401,6 +401,26 @@ func (s *Session) deliver(m Message) {
 	}
 }
 
+// runOnConnection calls the server's onConnection as a handler call: a close that happens
+// meanwhile delivers OnClose to the handler set inside it, after it returns.
+func (s *Session) runOnConnection() {
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	s.mu.Lock()
+	s.inHandler = true
+	s.mu.Unlock()
+	s.srv.onConnection(s)
+	s.mu.Lock()
+	s.inHandler = false
+	notify := s.notifyPending
+	s.notifyPending = false
+	h, reason, err := s.handler, s.closeReason, s.closeErr
+	s.mu.Unlock()
+	if notify {
+		h.OnClose(reason, err)
+	}
+}
+
 // onPacket handles a packet received on the session's current transport.
 func (s *Session) onPacket(p Packet) {
 	s.mu.Lock()
