@@ -98,7 +98,7 @@ func (srv *Server) newSession(r *http.Request) *Session {
 
 // keptRequest is what a session keeps of its handshake request for its whole life. Not the
 // request itself: its context pins net/http's per-connection state, and its parsed URL and
-// bookkeeping cost about 400 B per idle connection more than these fields.
+// bookkeeping weigh on every idle connection more than these fields do.
 type keptRequest struct {
 	method, host, path, rawQuery, remoteAddr, proto string
 	header                                          http.Header

@@ -64,8 +64,8 @@ func (srv *Server) tuneConn(c *websocket.Conn) {
 }
 
 // isHandshakeOnly reports request headers that mean nothing once the WebSocket is open. A
-// session keeps its handshake request for its whole life, so they are not kept (about 400 B
-// of an idle connection's memory).
+// session keeps its handshake request for its whole life, so they are not kept: they would
+// weigh on every idle connection's memory.
 func isHandshakeOnly(key string) bool {
 	switch key {
 	case "Connection", "Upgrade", "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions":

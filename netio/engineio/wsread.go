@@ -93,8 +93,8 @@ func (r *wsReader) run() {
 
 // idleHandoff is how long a reader waits for more data on its own goroutine before it hands
 // the wait to a fresh one. A busy connection (a player's inputs) keeps its goroutine and its
-// grown stack: a fresh goroutine per message costs a stack growth each time, which measured
-// as 40 % of the server's CPU per player tick. A quiet one parks on the minimal stack.
+// grown stack: a fresh goroutine per message costs a stack growth each time, a large share of
+// the server's CPU per player tick. A quiet one parks on the minimal stack.
 const idleHandoff = time.Second
 
 // waitWarm waits up to idleHandoff for data on this goroutine; quiet means none came and the

@@ -19,12 +19,12 @@ const typeDigits = "0123456"
 // writerLinger is how long a writer goroutine waits for more to write before it ends. A
 // player's connection gets a snapshot every tick, so its writer stays, with the stack it grew
 // writing; a fresh goroutine per snapshot cost a stack growth and a goroutine start on every
-// write (a tenth of the server's CPU at 500 players). Only a busy connection lingers: one
-// whose writers started lingerStreak times in a row, each less than writerLinger after the
-// previous one ended. A quiet one (a lobby, pings every 25 s) keeps no writer and allocates
-// nothing for one. Lingering from the second write (the Socket.IO connect right after the
-// Engine.IO open) left 10,000 idle connections 850 B of heap each bigger: every one had a
-// grown writer stack, a timer and a channel for a second, all freed at once.
+// write, a large share of the server's CPU with many players. Only a busy connection
+// lingers: one whose writers started lingerStreak times in a row, each less than
+// writerLinger after the previous one ended. A quiet one (a lobby, pings every 25 s) keeps no
+// writer and allocates nothing for one. Lingering from the second write (the Socket.IO
+// connect right after the Engine.IO open) would give every idle connection, for its first
+// second, a grown writer stack, a timer and a channel.
 const writerLinger = time.Second
 
 // lingerStreak is how many quick writer starts in a row make a connection busy.
