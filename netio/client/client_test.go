@@ -1,10 +1,12 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
@@ -165,4 +167,33 @@ func FuzzDecode(f *testing.F) {
 			_, _ = sioparser.SplitArgs(pkt.Data, 1)
 		}
 	})
+}
+
+// TestDecodeConnectError: CONNECT_ERROR data in either key order, without data, with a data
+// of false, with a message that is not a string, the message alone as a string (servers
+// before Socket.IO v3), and what is neither.
+func TestDecodeConnectError(t *testing.T) {
+	str := func(s string) []byte { return append([]byte{0xa0 | byte(len(s))}, s...) }
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	cases := []struct {
+		data    []byte
+		message string
+		value   any
+	}{
+		{cat([]byte{0x82}, str("message"), str("no"), str("data"), []byte{0xc2}), "no", false},
+		{cat([]byte{0x82}, str("data"), []byte{0x81}, str("n"), []byte{0x01}, str("message"), str("no")), "no", map[string]any{"n": int8(1)}},
+		{cat([]byte{0x81}, str("message"), str("Invalid namespace")), "Invalid namespace", nil},
+		{cat([]byte{0x82}, str("message"), []byte{0x05}, str("data"), []byte{0x91, 0x01}), "", []any{int8(1)}},
+		{str("old style"), "old style", nil},
+		{cat([]byte{0xc4, 0x02}, []byte("no")), "", nil},
+		{cat([]byte{0x92}, str("no"), []byte{0x01}), "", nil},
+		{[]byte{0xc0}, "", nil},
+		{[]byte{0xc1}, "", nil},
+	}
+	for _, tc := range cases {
+		message, value := decodeConnectError(tc.data)
+		if message != tc.message || !reflect.DeepEqual(value, tc.value) {
+			t.Errorf("%x: %q %#v, want %q %#v", tc.data, message, value, tc.message, tc.value)
+		}
+	}
 }

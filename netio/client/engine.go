@@ -231,9 +231,9 @@ func (c *engineConn) writerEndedLocked() {
 
 // writerLinger is how long the writer goroutine waits for more to write before it ends. A
 // bot sends input every tick: a fresh writer per input grew a stack and started a goroutine
-// each time (a tenth of a bot's CPU with the write deadline below). Only a busy connection's
-// writer lingers (lingerStreak quick starts in a row), so a quiet client keeps no writer and
-// allocates nothing for one.
+// each time, a large share of a bot's CPU. Only a busy connection's writer lingers
+// (lingerStreak quick starts in a row), so a quiet client keeps no writer and allocates
+// nothing for one.
 const writerLinger = time.Second
 
 // lingerStreak is how many quick writer starts in a row make a connection busy.

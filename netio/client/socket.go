@@ -10,6 +10,7 @@ import (
 	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/sioparser"
 	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // Socket is one namespace of a Manager's connection, as the npm client's Socket. It is
@@ -340,19 +341,34 @@ func (s *Socket) onConnectPacket(c *engineConn, p *sioparser.Packet) {
 	}
 }
 
+// connectErrorReply is the data of a CONNECT_ERROR as it arrives. Message is decoded as any
+// value and kept only when it is a string, so that an odd message does not cost the data.
+type connectErrorReply struct {
+	Message any `msgpack:"message"`
+	Data    any `msgpack:"data"`
+}
+
+// decodeConnectError reads a CONNECT_ERROR's data: {message, data}, or the message alone as a
+// string (servers before Socket.IO v3). What does not decode is left empty.
+func decodeConnectError(data []byte) (message string, value any) {
+	if len(data) == 0 {
+		return "", nil
+	}
+	switch c := data[0]; {
+	case msgpcode.IsString(c):
+		_ = msgpack.Unmarshal(data, &message)
+	case msgpcode.IsFixedMap(c), c == msgpcode.Map16, c == msgpcode.Map32:
+		var reply connectErrorReply
+		_ = msgpack.Unmarshal(data, &reply)
+		message, _ = reply.Message.(string)
+		value = reply.Data
+	}
+	return message, value
+}
+
 func (s *Socket) onConnectError(p *sioparser.Packet) {
 	ce := &ConnectError{Namespace: s.nsp}
-	var v any
-	if p.Data != nil {
-		_ = msgpack.Unmarshal(p.Data, &v)
-	}
-	switch d := v.(type) {
-	case string:
-		ce.Message = d
-	case map[string]any:
-		ce.Message, _ = d["message"].(string)
-		ce.Data = d["data"]
-	}
+	ce.Message, ce.Data = decodeConnectError(p.Data)
 	s.deactivate("", ce)
 	s.m.maybeIdle()
 }

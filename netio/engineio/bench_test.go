@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -85,6 +86,78 @@ func BenchmarkWebSocketSend(b *testing.B) {
 				c.Close()
 			}
 		})
+	}
+}
+
+// countSess counts a session's messages and signals when the count reaches want.
+type countSess struct {
+	n    atomic.Int64
+	want int64
+	done chan struct{}
+}
+
+func (h *countSess) OnMessage(Message) {
+	if h.n.Add(1) == h.want {
+		close(h.done)
+	}
+}
+
+func (h *countSess) OnClose(string, error) {}
+
+// BenchmarkWebSocketReceive measures the server reading client frames: one raw client sends
+// small masked text messages, perWrite frames in each write, as fast as the server takes
+// them; each b.N iteration is one message read, parsed, unmasked and delivered.
+func BenchmarkWebSocketReceive(b *testing.B) {
+	for _, perWrite := range []int{1, 16} {
+		b.Run(fmt.Sprintf("frames/write=%d", perWrite), func(b *testing.B) {
+			cfg := DefaultConfig()
+			h := &countSess{want: int64(b.N), done: make(chan struct{})}
+			srv, _ := NewServer(&cfg, func(s *Session) { s.SetHandler(h) })
+			hs := httptest.NewServer(srv)
+			defer hs.Close()
+			defer srv.Close()
+			rc := (&env{hs: hs}).dialRawQuery(b, "EIO=4&transport=websocket", "")
+			rc.read() // open
+			burst := bytes.Repeat(clientFrame(fin(opText), []byte("4"+strings.Repeat("i", 40)), true), perWrite)
+			frameLen := len(burst) / perWrite
+			b.ReportAllocs()
+			b.ResetTimer()
+			for left := b.N; left > 0; left -= perWrite {
+				k := min(left, perWrite)
+				if _, err := rc.c.Write(burst[:k*frameLen]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			select {
+			case <-h.done:
+			case <-time.After(time.Minute):
+				b.Fatalf("%d of %d messages", h.n.Load(), b.N)
+			}
+			b.StopTimer()
+			rc.c.Close() // the server's close then ends without waiting for a close frame
+		})
+	}
+}
+
+// BenchmarkReadFrames measures the reader's own work per frame, with no socket: 64 small
+// masked text frames already buffered are parsed, unmasked and assembled into messages (a
+// draining reader then drops them). Each b.N iteration is one frame.
+func BenchmarkReadFrames(b *testing.B) {
+	cfg := DefaultConfig()
+	srv, _ := NewServer(&cfg, nil)
+	defer srv.Close()
+	const frames = 64
+	buf := bytes.Repeat(clientFrame(fin(opText), []byte("4"+strings.Repeat("i", 40)), true), frames)
+	r := &wsReader{s: &Session{srv: srv}, mode: readDrain, buf: &readBuf{b: buf}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += frames {
+		r.r, r.w = 0, len(buf)
+		for r.r < r.w {
+			if err := r.frame(); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }
 

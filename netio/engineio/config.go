@@ -61,7 +61,7 @@ type Config struct {
 	// machine: a healthy link is never waited for (Nagle is off, so bytes leave at once
 	// unless the peer's window is closed), and a backed-up one queues at most one state.
 	// After a check that found nothing unsent the next three states are written without
-	// one (asking the kernel costs a tenth of a player's server path), so a link that
+	// one (asking the kernel is a sizeable part of a player's server path), so a link that
 	// backs up may take up to three more before it is noticed.
 	LatestMaxUnsent int
 	// Logger receives debug and warning records. Nil discards them.

@@ -17,7 +17,8 @@
 // POST request), never concurrently with itself. Send never blocks: each session has a
 // bounded outbox, and a client that lets it fill is closed as "slow client" without delaying
 // anyone else. A websocket connection has one reader goroutine at a time, which reads frames
-// itself and parks with no buffer and a minimal stack while the client is idle; its writer
+// itself (checking them with the pure frame rules of wsframe.go) and parks with no buffer and
+// a minimal stack while the client is idle; its writer
 // goroutine exists only while there is something to write. Timers, not goroutines, drive
 // heartbeats and upgrade timeouts.
 //

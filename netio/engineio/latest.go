@@ -49,11 +49,11 @@ func (s *Session) takeLatestLocked() *latestSlot {
 // latestBlockedLocked reports whether the slot must wait for the kernel to
 // send what it holds; s.mu is held.
 //
-// Asking the kernel costs about a tenth of a player's whole server path, so a
+// Asking the kernel is a sizeable part of a player's whole server path, so a
 // connection whose link was found empty skips the next skipsAfterEmpty checks.
 // A link that backs up is then noticed at most skipsAfterEmpty snapshots late, a
-// bounded one-time excess (about 300 bytes for an arena room's snapshots);
-// once it is backed up, every snapshot is checked again.
+// bounded one-time excess of that many snapshots; once it is backed up, every
+// snapshot is checked again.
 func (s *Session) latestBlockedLocked() bool {
 	limit := s.srv.cfg.LatestMaxUnsent
 	if limit < 0 {

@@ -168,19 +168,36 @@ func (c *client) connect(p *sioparser.Packet) {
 	}
 	c.mu.Unlock()
 	nsp.add(sock)
-	data, _ := sioparser.EncodeValue(map[string]any{"sid": sock.id})
+	data, _ := sioparser.EncodeValue(connectReply{SID: sock.id})
 	c.send(newOutPacket(sioparser.Packet{Type: sioparser.Connect, Namespace: p.Namespace, Data: data}), false)
 	nsp.fireConnection(sock)
 }
 
+// connectReply is the data of a CONNECT reply.
+type connectReply struct {
+	SID string `msgpack:"sid"`
+}
+
+// connectErrorReply is the data of a CONNECT_ERROR without data, connectErrorDataReply with
+// it. Two types rather than omitempty, which would also drop a Data of false, 0 or "". The
+// fields' order is the keys' order on the wire: message first, as the reference sends it.
+type connectErrorReply struct {
+	Message string `msgpack:"message"`
+}
+
+type connectErrorDataReply struct {
+	Message string `msgpack:"message"`
+	Data    any    `msgpack:"data"`
+}
+
 func (c *client) sendConnectError(nsp string, ce *ConnectError) {
-	v := map[string]any{"message": ce.Message}
+	var v any = connectErrorReply{Message: ce.Message}
 	if ce.Data != nil {
-		v["data"] = ce.Data
+		v = connectErrorDataReply{Message: ce.Message, Data: ce.Data}
 	}
 	data, err := sioparser.EncodeValue(v)
-	if err != nil {
-		data, _ = sioparser.EncodeValue(map[string]any{"message": ce.Message})
+	if err != nil { // Data cannot be encoded: the message alone
+		data, _ = sioparser.EncodeValue(connectErrorReply{Message: ce.Message})
 	}
 	c.send(newOutPacket(sioparser.Packet{Type: sioparser.ConnectError, Namespace: nsp, Data: data}), false)
 }

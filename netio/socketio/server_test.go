@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bytes"
 	"errors"
 	"sync"
 	"testing"
@@ -86,6 +87,46 @@ func TestMiddlewareRefusalCarriesData(t *testing.T) {
 		// The connection stays usable for another try.
 		if r := p.connect("/", map[string]any{"token": "good"}); r.Type != sioparser.Connect {
 			t.Fatalf("second try type %d", r.Type)
+		}
+	})
+}
+
+// TestConnectReplyBytes pins the data of CONNECT and CONNECT_ERROR byte for byte: keys in the
+// reference's order (message before data), and a Data that is false still sent.
+func TestConnectReplyBytes(t *testing.T) {
+	forParsers(t, func(t *testing.T, text bool) {
+		srv, hs := newTestServer(t, nil)
+		srv.Use(func(s *Socket) error {
+			switch s.Handshake().Auth["refuse"] {
+			case "false":
+				return &ConnectError{Message: "no", Data: false}
+			case "nested":
+				return &ConnectError{Message: "no", Data: map[string]any{"n": 1}}
+			case "plain":
+				return errors.New("plain")
+			}
+			return nil
+		})
+		p := dialPeer(t, hs, text)
+		str := func(s string) []byte { return append([]byte{0xa0 | byte(len(s))}, s...) }
+		cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+		for _, tc := range []struct {
+			refuse string
+			want   []byte
+		}{
+			{"false", cat([]byte{0x82}, str("message"), str("no"), str("data"), []byte{0xc2})},
+			{"nested", cat([]byte{0x82}, str("message"), str("no"), str("data"), []byte{0x81}, str("n"), []byte{0x01})},
+			{"plain", cat([]byte{0x81}, str("message"), str("plain"))},
+		} {
+			r := p.connect("/", map[string]any{"refuse": tc.refuse})
+			if r.Type != sioparser.ConnectError || !bytes.Equal(r.Data, tc.want) {
+				t.Errorf("%s: reply %d %x, want %x", tc.refuse, r.Type, r.Data, tc.want)
+			}
+		}
+		r := p.connect("/", nil)
+		if prefix := cat([]byte{0x81}, str("sid"), []byte{0xa0 | 20}); r.Type != sioparser.Connect ||
+			len(r.Data) != len(prefix)+20 || !bytes.HasPrefix(r.Data, prefix) {
+			t.Errorf("connect reply %d %x", r.Type, r.Data)
 		}
 	})
 }

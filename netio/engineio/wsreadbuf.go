@@ -1,0 +1,120 @@
+package engineio
+
+import (
+	"io"
+	"net"
+	"syscall"
+)
+
+// The reader's socket side: its pooled buffer, borrowed only while it holds unparsed bytes,
+// and its reads, straight from the file descriptor (wsread_unix.go) or, without one, blocking
+// in net.Conn.Read.
+
+// minReadBuffer keeps the pooled read buffer above the largest frame header (14 bytes) and
+// the largest control frame, so neither ever needs a second buffer.
+const minReadBuffer = 256
+
+// readBuf is a pooled read buffer (a pointer, so the pool stores it without allocating).
+type readBuf struct{ b []byte }
+
+// waitReadable parks until the socket has data (or EOF, an error, the deadline), holding no
+// buffer, then borrows one.
+func (r *wsReader) waitReadable() error {
+	if r.rc != nil {
+		r.dst = nil
+		if err := r.rc.Read(r.ioFn); err != nil {
+			return err
+		}
+	}
+	r.acquire()
+	return nil
+}
+
+func (r *wsReader) acquire() {
+	if r.buf != nil {
+		return
+	}
+	srv := r.s.srv
+	if b, ok := srv.readPool.Get().(*readBuf); ok {
+		r.buf = b
+	} else {
+		r.buf = &readBuf{b: make([]byte, max(srv.cfg.WebSocketReadBufferSize, minReadBuffer))}
+	}
+	r.r, r.w = 0, 0
+}
+
+func (r *wsReader) release() {
+	if r.buf != nil {
+		r.s.srv.readPool.Put(r.buf)
+		r.buf = nil
+	}
+	r.r, r.w = 0, 0
+}
+
+// read reads into dst once, parking until there is data when block is set; it reports io.EOF
+// when the peer has closed its side.
+func (r *wsReader) read(dst []byte, block bool) (int, error) {
+	if r.rc == nil {
+		n, err := r.c.NetConn().Read(dst)
+		if n > 0 {
+			return n, nil
+		}
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		return 0, err
+	}
+	r.dst, r.block = dst, block
+	err := r.rc.Read(r.ioFn)
+	r.dst = nil
+	if err != nil {
+		return 0, err
+	}
+	return r.n, r.err
+}
+
+// ioFD is the rc.Read callback: it returns false to park until the socket is readable.
+func (r *wsReader) ioFD(fd uintptr) bool {
+	if r.dst == nil {
+		return sysReadable(fd, r.probe[:])
+	}
+	n, err := sysRead(fd, r.dst)
+	switch {
+	case err == syscall.EAGAIN:
+		if r.block {
+			return false
+		}
+		r.n, r.err = 0, nil
+	case err != nil:
+		r.n, r.err = 0, &net.OpError{Op: "read", Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: err}
+	case n == 0:
+		r.n, r.err = 0, io.EOF
+	default:
+		r.n, r.err = n, nil
+	}
+	return true
+}
+
+// fill reads at least one more byte into the buffer, waiting if need be.
+func (r *wsReader) fill() error {
+	b := r.buf.b
+	if r.r == r.w {
+		r.r, r.w = 0, 0
+	} else if r.w == len(b) {
+		r.w = copy(b, b[r.r:r.w])
+		r.r = 0
+	}
+	n, err := r.read(b[r.w:], true)
+	r.w += n
+	return err
+}
+
+// need waits until k bytes are buffered; k is at most a frame header.
+func (r *wsReader) need(k int) error {
+	for r.w-r.r < k {
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
