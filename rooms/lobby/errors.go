@@ -40,4 +40,6 @@ var (
 	ErrBadConfig = errors.New("lobby: bad config")
 	// ErrRoomCap: the host runs Limits.MaxRooms rooms already (UNAVAILABLE).
 	ErrRoomCap = errors.New("lobby: too many rooms")
+	// ErrDraining: the host is draining and makes no new rooms (UNAVAILABLE).
+	ErrDraining = errors.New("lobby: draining")
 )

@@ -129,9 +129,12 @@ func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
 
 // launchError maps a failed launch to its code.
 func (h *Host) launchError(c *conn, err error) error {
-	if errors.Is(err, ErrRoomCap) {
+	switch {
+	case errors.Is(err, ErrRoomCap):
 		h.refuse(RefusedRoomCap, c)
 		return reqErr(CodeUnavailable, "the server runs as many rooms as it can")
+	case errors.Is(err, ErrDraining):
+		return reqErr(CodeUnavailable, "the server is draining: it makes no new rooms")
 	}
 	return err
 }

@@ -43,7 +43,8 @@ type Host struct {
 	// one would do. Only quickjoins take it.
 	quickMu sync.Mutex
 
-	dropped atomic.Uint64 // requests without an ack
+	draining atomic.Bool  // Drain was called: no new rooms
+	dropped  atomic.Uint64 // requests without an ack
 	refused refusals      // requests refused by a limit
 	panics  atomic.Uint64 // panics recovered in handlers and timers
 }
@@ -156,6 +157,15 @@ func (h *Host) Shutdown(ctx context.Context) error {
 	h.hub.stop()
 	return err
 }
+
+// Drain stops the host making rooms: room:create, and a room:quickjoin
+// that would have to make a room, answer UNAVAILABLE from now on; joins
+// and rejoins into running rooms go on, and rooms end as they normally
+// would. Shutdown closes what is left. Drain cannot be undone.
+func (h *Host) Drain() { h.draining.Store(true) }
+
+// Draining reports whether Drain was called.
+func (h *Host) Draining() bool { return h.draining.Load() }
 
 // DroppedRequests is the number of requests dropped for want of an ack.
 func (h *Host) DroppedRequests() uint64 { return h.dropped.Load() }

@@ -98,6 +98,10 @@ func (h *Host) launch(mode game.Mode, settings game.Settings, spec roomSpec) (*h
 		h.mu.Unlock()
 		return nil, ErrClosed
 	}
+	if h.draining.Load() {
+		h.mu.Unlock()
+		return nil, ErrDraining
+	}
 	if max := h.cfg.Limits.MaxRooms; max >= 0 && len(h.rooms) >= max {
 		h.mu.Unlock()
 		return nil, ErrRoomCap

@@ -185,3 +185,36 @@ func TestMessagesOverTheWire(t *testing.T) {
 		t.Fatalf("OnMatchEnd: %+v", ends)
 	}
 }
+
+// TestDrain: a draining host answers room:create, and a quickjoin that
+// would have to make a room, with UNAVAILABLE (after every other check);
+// joins into a running room, and a quickjoin that finds one, still work.
+func TestDrain(t *testing.T) {
+	cfg := DefaultConfig()
+	if err := cfg.Modes.Register(shopMode{}); err != nil {
+		t.Fatal(err)
+	}
+	h, url := serveHost(t, &cfg)
+	a, b, c, d := dial(t, url), dial(t, url), dial(t, url), dial(t, url)
+	red := map[string]any{"team": "red"}
+	open := askReply(t, a, "room:create", map[string]any{"mode": "shop", "maxPlayers": 3, "playerMeta": red})
+	if !open.OK {
+		t.Fatalf("create: %+v", open)
+	}
+	h.Drain()
+	if r := askReply(t, b, "room:create", map[string]any{"mode": "shop", "playerMeta": red}); r.Error.Code != CodeUnavailable {
+		t.Fatalf("create while draining: %+v", r)
+	}
+	if r := askReply(t, b, "room:create", map[string]any{"mode": "nope"}); r.Error.Code != CodeUnknownMode {
+		t.Fatalf("UNAVAILABLE ranks last: %+v", r)
+	}
+	if r := askReply(t, b, "room:join", map[string]any{"roomId": open.Room.ID, "playerMeta": red}); !r.OK {
+		t.Fatalf("join a running room while draining: %+v", r)
+	}
+	if r := askReply(t, c, "room:quickjoin", map[string]any{"mode": "shop", "playerMeta": red}); !r.OK || r.Room.ID != open.Room.ID {
+		t.Fatalf("a quickjoin that finds a room while draining: %+v", r)
+	}
+	if r := askReply(t, d, "room:quickjoin", map[string]any{"mode": "shop", "playerMeta": red}); r.Error.Code != CodeUnavailable {
+		t.Fatalf("a quickjoin that would make a room while draining: %+v", r)
+	}
+}
