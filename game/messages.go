@@ -29,7 +29,9 @@ func (m Message) Decode(v any) error {
 }
 
 // MessageHandler handles one room:message. It runs on the room goroutine
-// inside a tick, like Input, and may change the World. Its reply (any value
+// between ticks, when the message arrives, and may change the World: its
+// changes belong to the next tick (they reach the next snapshot, and come
+// before that tick's lifecycle calls and inputs). Its reply (any value
 // msgpack can encode, nil for none) goes back in the request's ack; a
 // non-nil error refuses the message: the sender gets REFUSED with the
 // error's text.

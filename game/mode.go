@@ -146,9 +146,10 @@ type Context struct {
 }
 
 // Game is one match of a mode, driven by one goroutine. Within a tick the
-// runtime calls, in order: World.BeginTick, the lifecycle calls and the
-// room:message handlers in the order they arrived, Input (seq order per
-// player), the due Timers, Step; then it reads views for the snapshot.
+// runtime calls, in order: World.BeginTick, the lifecycle calls in the
+// order they arrived, Input (seq order per player), the due Timers, Step;
+// then it reads views for the snapshot. room:message handlers run between
+// ticks, when a message arrives; their changes belong to the next tick.
 // Every method that changes state is called after BeginTick of the tick the
 // change belongs to, so the World stamps it with the right tick. Start is
 // the hook of a match starting; MatchEnder and Disposer the hooks of its

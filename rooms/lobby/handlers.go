@@ -20,7 +20,7 @@ const maxPasswordLen = 128
 // newRoomReq is what room:create, and quickjoin's create object, ask of
 // the room they make.
 type newRoomReq struct {
-	name       any // cleaned by the name rules; a non-string is BAD_REQUEST
+	name       any // cleaned by the name rules; a non-string counts as none
 	maxPlayers int64
 	options    map[string]any
 }
@@ -41,10 +41,7 @@ func parseNewRoom(f fields) (newRoomReq, error) {
 	if r.options, _, err = f.object(keyOptions); err != nil {
 		return r, err
 	}
-	if _, _, err = f.str(keyName, 0); err != nil {
-		return r, err
-	}
-	r.name = f[keyName]
+	r.name = f[keyName] // the name rules: a name that is not a string is ignored
 	return r, nil
 }
 
@@ -209,7 +206,7 @@ func (h *Host) join(c *conn, payload []byte) (any, func(), error) {
 		return nil, nil, reqErr(CodeRoomLocked, "the room cannot be joined in its phase")
 	case hr.pwHash != nil && !checkPassword(hr.pwHash, req.password):
 		h.failedJoin(c)
-		if l := &h.cfg.Limits; l.WrongPasswords >= 0 && !hr.wrongPasswords.take(time.Now(), float64(l.WrongPasswords)/60, float64(l.WrongPasswords)) {
+		if l := &h.cfg.Limits; l.WrongPasswords >= 0 && !hr.wrongPasswords.take(time.Now(), l.WrongPasswords) {
 			h.refuse(RefusedWrongPassword, c)
 			return nil, nil, reqErr(CodeRateLimited, "too many wrong passwords for this room; try later")
 		}
@@ -303,19 +300,21 @@ func (h *Host) quickjoin(c *conn, payload []byte) (any, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	mode, known := h.cfg.Modes.Lookup(req.mode)
+	var settings game.Settings
+	if known { // the create options are part of the payload's shape: BAD_REQUEST comes first
+		if settings, err = req.create.configure(mode); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := h.seatRate(c); err != nil {
 		return nil, nil, err
 	}
 	if c.seat.Load() != nil {
 		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
 	}
-	mode, known := h.cfg.Modes.Lookup(req.mode)
 	if !known {
 		return nil, nil, reqErr(CodeUnknownMode, "no mode "+req.mode)
-	}
-	settings, err := req.create.configure(mode)
-	if err != nil {
-		return nil, nil, err
 	}
 	// A quickjoin room starts as soon as the mode allows: when MinPlayers
 	// are seated (autoStart).

@@ -33,9 +33,9 @@ type hostedRoom struct {
 	// one is stale.
 	idleGen atomic.Uint64
 	nextID  atomic.Uint32 // the last player id given out (ids are never reused)
-	// wrongPasswords is the room's bucket of wrong passwords (from all
-	// connections together).
-	wrongPasswords bucket
+	// wrongPasswords counts the room's wrong passwords (from all connections
+	// together) over the last minute.
+	wrongPasswords window
 	// connected counts the seats with a connection, for Stats.
 	connected atomic.Int32
 	// current is the RoomInfo last published.

@@ -22,9 +22,9 @@ type Limits struct {
 	// with WRONG_PASSWORD or ROOM_NOT_FOUND costs in all: guessing codes or
 	// passwords is slow. Zero means 5.
 	FailedJoinCost float64
-	// WrongPasswords is how many wrong passwords one room takes a minute
-	// from all connections together; beyond it a join with a wrong password
-	// answers RATE_LIMITED. Zero means 10.
+	// WrongPasswords is how many wrong passwords one room takes in any
+	// minute from all connections together; beyond it a join with a wrong
+	// password answers RATE_LIMITED. Zero means 10.
 	WrongPasswords int
 	// MaxRooms is the most rooms a host runs; a room:create (or a quickjoin
 	// that would make a room) beyond it answers UNAVAILABLE. Zero means
@@ -113,6 +113,31 @@ func (b *bucket) refill(now time.Time, rate, burst float64) {
 		b.tokens = min(burst, b.tokens+now.Sub(b.at).Seconds()*rate)
 	}
 	b.at = now
+}
+
+// window admits at most n events in any minute: it keeps the times of the
+// last n it admitted. Its zero value is empty.
+type window struct {
+	mu    sync.Mutex
+	times []time.Time // guarded by mu: a ring of the last admitted, oldest at next
+	next  int         // guarded by mu
+}
+
+// take admits an event at now if fewer than n were admitted in the minute
+// before it.
+func (w *window) take(now time.Time, n int) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.times) < n {
+		w.times = append(w.times, now)
+		return true
+	}
+	if n == 0 || now.Sub(w.times[w.next]) < time.Minute {
+		return false
+	}
+	w.times[w.next] = now
+	w.next = (w.next + 1) % n
+	return true
 }
 
 // Refusal is why the lobby refused something a client asked.
