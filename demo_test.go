@@ -1,4 +1,4 @@
-package main
+package tickroom
 
 import (
 	"bytes"
@@ -64,8 +64,8 @@ func TestDemoServesSources(t *testing.T) {
 	srv := httptest.NewServer(demoHandler())
 	defer srv.Close()
 	for glob, urlDir := range map[string]string{
-		filepath.Join("..", "..", "client-js", "src", "*.js"): "/client/",
-		filepath.Join("..", "..", "client-js", "demo", "*"):   "/",
+		filepath.Join("client-js", "src", "*.js"): "/client/",
+		filepath.Join("client-js", "demo", "*"):   "/",
 	} {
 		files, err := filepath.Glob(glob)
 		if err != nil {
