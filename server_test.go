@@ -19,7 +19,8 @@ import (
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
-// newServer is a server of the counter mode with cfg's changes, logging to the test.
+// newServer is a server of the counter mode with change's changes, its log discarded; it is
+// shut down when the test ends.
 func newServer(t *testing.T, change func(c *tickroom.Config)) *tickroom.Server {
 	t.Helper()
 	cfg := tickroom.DefaultConfig()
@@ -32,6 +33,11 @@ func newServer(t *testing.T, change func(c *tickroom.Config)) *tickroom.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { // for the tests that neither serve nor shut down
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
 	return srv
 }
 
@@ -70,18 +76,25 @@ func waitAddr(t *testing.T, srv *tickroom.Server) net.Addr {
 	return srv.Addr()
 }
 
-func get(t *testing.T, url string) (int, string) {
+// fetch GETs url and returns the response with its body read.
+func fetch(t *testing.T, url string) (*http.Response, []byte) {
 	t.Helper()
 	res, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("GET %s: %v", url, err)
 	}
-	return res.StatusCode, string(b)
+	return res, body
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, body := fetch(t, url)
+	return res.StatusCode, string(body)
 }
 
 // player is one connection seated in a new counter room; events gets its room:closed reasons
