@@ -115,6 +115,12 @@ func (s *Server) Addr() net.Addr {
 // ListenAndServe listens on Config.Addr and serves there as Serve does. A
 // failed listen shuts the server down too: a Server runs once.
 func (s *Server) ListenAndServe(ctx context.Context) error {
+	s.mu.Lock()
+	served := s.served
+	s.mu.Unlock()
+	if served { // before listening: the address may be another server's by now
+		return ErrServed
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		sctx, cancel := s.shutdownContext(ctx)

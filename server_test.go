@@ -261,6 +261,18 @@ func TestHandlerShutdown(t *testing.T) {
 	if err := srv.ListenAndServe(context.Background()); !errors.Is(err, tickroom.ErrServed) {
 		t.Errorf("ListenAndServe after Shutdown: %v, want ErrServed", err)
 	}
+	inUse, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inUse.Close()
+	srv = newServer(t, func(c *tickroom.Config) { c.Addr = inUse.Addr().String() })
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.ListenAndServe(context.Background()); !errors.Is(err, tickroom.ErrServed) {
+		t.Errorf("ListenAndServe after Shutdown, on an address in use: %v, want ErrServed", err)
+	}
 }
 
 // TestListenAndServe: it listens on Config.Addr, reports the address, and returns nil after
