@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -17,8 +15,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tickroom/tickroom"
+	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
-	"github.com/tickroom/tickroom/netio/socketio"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
@@ -33,7 +32,7 @@ type config struct {
 	// SeatGrace is how long a dropped player's seat waits for room:rejoin.
 	SeatGrace time.Duration
 	// TokenSecret, when set (env TICKROOM_TOKEN_SECRET, at least 32 bytes),
-	// turns on the HMAC token verifier (rooms.HMACVerifier): every connection
+	// turns on the HMAC token verifier (lobby.HMACVerifier): every connection
 	// needs auth.token signed with it. Empty: anonymous play.
 	TokenSecret string
 	// CPUProfile, when set, is a file that receives a CPU profile of the
@@ -47,8 +46,10 @@ type config struct {
 // minTokenSecret is the shortest TICKROOM_TOKEN_SECRET accepted.
 const minTokenSecret = 32
 
+// defaultConfig is the server's defaults (tickroom.DefaultConfig).
 func defaultConfig() config {
-	return config{Addr: "localhost:8080", ShutdownTimeout: 10 * time.Second, LogLevel: slog.LevelInfo, SeatGrace: 20 * time.Second}
+	d := tickroom.DefaultConfig()
+	return config{Addr: d.Addr, ShutdownTimeout: d.ShutdownTimeout, LogLevel: slog.LevelInfo, SeatGrace: d.Lobby.Grace}
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -62,15 +63,15 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&c.HashEvery, "hash-every", c.HashEvery, "put the view hash in every Nth snapshot (0: never)")
 	fs.DurationVar(&c.SeatGrace, "seat-grace", c.SeatGrace, "how long a dropped player's seat is kept for room:rejoin")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
-	l := &c.Limits
-	fs.IntVar(&l.MaxRooms, "max-rooms", 10_000, "most rooms this server runs; room:create beyond answers UNAVAILABLE (negative: no limit)")
-	fs.Float64Var(&l.SeatRate, "seat-rate", 5, "seat requests (create, join, quickjoin, rejoin) a second per connection (negative: no limit)")
-	fs.Float64Var(&l.SeatBurst, "seat-burst", 10, "burst of seat requests per connection")
-	fs.Float64Var(&l.FailedJoinCost, "failed-join-cost", 5, "seat request tokens a join with a wrong password or room costs")
-	fs.IntVar(&l.WrongPasswords, "wrong-passwords", 10, "wrong passwords one room takes a minute from all connections (negative: no limit)")
-	fs.IntVar(&l.MaxPayload, "max-payload", 16<<10, "largest request payload in bytes; larger ones are BAD_REQUEST (negative: no limit)")
-	fs.Float64Var(&l.ChatRate, "chat-rate", 1, "chat messages a second per connection (negative: no limit)")
-	fs.Float64Var(&l.ChatBurst, "chat-burst", 5, "burst of chat messages per connection")
+	l, dl := &c.Limits, lobby.DefaultLimits()
+	fs.IntVar(&l.MaxRooms, "max-rooms", dl.MaxRooms, "most rooms this server runs; room:create beyond answers UNAVAILABLE (negative: no limit)")
+	fs.Float64Var(&l.SeatRate, "seat-rate", dl.SeatRate, "seat requests (create, join, quickjoin, rejoin) a second per connection (negative: no limit)")
+	fs.Float64Var(&l.SeatBurst, "seat-burst", dl.SeatBurst, "burst of seat requests per connection")
+	fs.Float64Var(&l.FailedJoinCost, "failed-join-cost", dl.FailedJoinCost, "seat request tokens a join with a wrong password or room costs")
+	fs.IntVar(&l.WrongPasswords, "wrong-passwords", dl.WrongPasswords, "wrong passwords one room takes a minute from all connections (negative: no limit)")
+	fs.IntVar(&l.MaxPayload, "max-payload", dl.MaxPayload, "largest request payload in bytes; larger ones are BAD_REQUEST (negative: no limit)")
+	fs.Float64Var(&l.ChatRate, "chat-rate", dl.ChatRate, "chat messages a second per connection (negative: no limit)")
+	fs.Float64Var(&l.ChatBurst, "chat-burst", dl.ChatBurst, "burst of chat messages per connection")
 	// Every flag can also come from the environment, as TICKROOM_ and its
 	// name in upper case with _ for - (TICKROOM_MAX_ROOMS); a flag given on
 	// the command line wins.
@@ -143,35 +144,16 @@ func main() {
 // run serves until ctx is done, then shuts down within cfg.ShutdownTimeout.
 // ready, when not nil, receives the bound address once listening.
 func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, ready chan<- net.Addr) error {
-	sioCfg := socketio.DefaultConfig()
-	sioCfg.Logger = log
-	sio, err := socketio.NewServer(&sioCfg)
+	srv, err := tickroom.New(serverConfig(cfg, log))
 	if err != nil {
 		return err
 	}
-	host, err := newHost(cfg, log)
-	if err != nil {
-		return err
+	if cfg.TokenSecret != "" {
+		log.Info("gameserver: token verifier on: connections need auth.token")
 	}
-	host.Attach(sio.Of("/"))
-	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", sio)
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintln(w, "ok")
-	})
-	// /stats: the rooms' counters as JSON (tick overruns, snapshots, inputs), for load
-	// tests and operators. Like every route here it is public: put the server behind a
-	// proxy that hides it if the counters are not for everyone.
-	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		_ = json.NewEncoder(w).Encode(host.Stats())
-	})
-	mux.Handle("/", demoHandler())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return err
+		return errors.Join(err, srv.Shutdown(ctx))
 	}
 	url := "http://" + ln.Addr().String() + "/"
 	log.Info("gameserver listening", "addr", url)
@@ -181,43 +163,23 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 	if ready != nil {
 		ready <- ln.Addr()
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("gameserver shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	// Rooms first: every player sees room:closed {reason: "shutdown"} before
-	// its connection closes.
-	if err := host.Shutdown(sctx); err != nil {
-		log.Warn("rooms did not all close in time", "err", err)
-	}
-	sio.Close()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return srv.Serve(ctx, ln)
 }
 
-// newHost makes the room host with the bundled modes.
-func newHost(cfg config, log *slog.Logger) (*lobby.Host, error) {
-	hc := lobby.DefaultConfig()
-	if err := hc.Modes.Register(arena.Mode{}); err != nil {
-		return nil, err
-	}
-	hc.Room.HashEvery = cfg.HashEvery
-	hc.Grace = cfg.SeatGrace
+// serverConfig is the server of cfg: the bundled modes, the demo page, and
+// the lobby as the flags say.
+func serverConfig(cfg config, log *slog.Logger) *tickroom.Config {
+	sc := tickroom.DefaultConfig()
+	sc.Addr = cfg.Addr
+	sc.Modes = []game.Mode{arena.Mode{}}
+	sc.Demo = true
+	sc.ShutdownTimeout = cfg.ShutdownTimeout
+	sc.Logger = log
+	sc.Lobby.Room.HashEvery = cfg.HashEvery
+	sc.Lobby.Grace = cfg.SeatGrace
+	sc.Lobby.Limits = cfg.Limits
 	if cfg.TokenSecret != "" {
-		hc.Verifier = lobby.NewHMACVerifier([]byte(cfg.TokenSecret))
-		log.Info("gameserver: token verifier on: connections need auth.token")
+		sc.Lobby.Verifier = lobby.NewHMACVerifier([]byte(cfg.TokenSecret))
 	}
-	hc.Limits = cfg.Limits
-	hc.Room.Logger = log
-	hc.Logger = log
-	return lobby.NewHost(&hc)
+	return &sc
 }

@@ -1,21 +1,22 @@
-package main
+package tickroom_test
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tickroom/tickroom"
 )
 
-// TestDemoHandler: the embedded demo is served at "/" with its modules as JavaScript (module
-// scripts load only with a JavaScript type), with no-cache and nosniff, and unknown paths are
-// 404.
+// TestDemoHandler: with Config.Demo on, the embedded demo is served at "/" with its modules as
+// JavaScript (module scripts load only with a JavaScript type), with no-cache and nosniff, and
+// unknown paths are 404.
 func TestDemoHandler(t *testing.T) {
-	srv := httptest.NewServer(demoHandler())
+	srv := httptest.NewServer(newServer(t, func(c *tickroom.Config) { c.Demo = true }).Handler())
 	defer srv.Close()
 	for _, c := range []struct {
 		path, ctype, contains string
@@ -35,7 +36,7 @@ func TestDemoHandler(t *testing.T) {
 		{"/src/index.js", "", "", 404}, // the package's modules are under /client/ only
 		{"/demo/index.html", "", "", 404},
 	} {
-		res, body := getDemo(t, srv.URL+c.path)
+		res, body := fetch(t, srv.URL+c.path)
 		if res.StatusCode != c.status {
 			t.Errorf("GET %s: status %d, want %d", c.path, res.StatusCode, c.status)
 			continue
@@ -61,11 +62,11 @@ func TestDemoHandler(t *testing.T) {
 // TestDemoServesSources: every module of client-js/src and every file of client-js/demo is
 // served byte for byte as it is on disk, so the demo always runs the package's current code.
 func TestDemoServesSources(t *testing.T) {
-	srv := httptest.NewServer(demoHandler())
+	srv := httptest.NewServer(newServer(t, func(c *tickroom.Config) { c.Demo = true }).Handler())
 	defer srv.Close()
 	for glob, urlDir := range map[string]string{
-		filepath.Join("..", "..", "client-js", "src", "*.js"): "/client/",
-		filepath.Join("..", "..", "client-js", "demo", "*"):   "/",
+		filepath.Join("client-js", "src", "*.js"): "/client/",
+		filepath.Join("client-js", "demo", "*"):   "/",
 	} {
 		files, err := filepath.Glob(glob)
 		if err != nil {
@@ -80,24 +81,10 @@ func TestDemoServesSources(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := urlDir + filepath.Base(f)
-			res, got := getDemo(t, srv.URL+path)
+			res, got := fetch(t, srv.URL+path)
 			if res.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
 				t.Errorf("GET %s: status %d, %d bytes; want 200 and the %d bytes of %s", path, res.StatusCode, len(got), len(want), f)
 			}
 		}
 	}
-}
-
-func getDemo(t *testing.T, url string) (*http.Response, []byte) {
-	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	return res, body
 }

@@ -1,4 +1,4 @@
-package main
+package tickroom
 
 import (
 	"net/http"
