@@ -33,6 +33,9 @@ type Seat struct {
 	cfg    *Config                   // static
 	flood  atomic.Bool               // set by PushInput, cleared by the room goroutine
 	left   atomic.Bool               // the seat was given up; inputs are ignored
+	inputs atomic.Uint64             // inputs received (PushInput calls)
+	snaps  atomic.Uint64             // snapshots its connections reported written
+	bytes  atomic.Uint64             // bytes of the snapshots offered to its connections
 	mu     sync.Mutex                // guards the fields below
 	queue  []queuedInput             // ring of cfg.InputQueue
 	head   int                       // index of the oldest queued input
@@ -67,6 +70,7 @@ func (s *Seat) PushInput(payload []byte) {
 	if s.left.Load() {
 		return
 	}
+	s.inputs.Add(1)
 	now := time.Now()
 	s.mu.Lock()
 	ok := s.admit(now)

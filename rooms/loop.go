@@ -165,6 +165,7 @@ func (r *Room) onTimer() {
 	if due == 0 {
 		return
 	}
+	defer func() { r.tickTimes.ObserveDuration(time.Since(now)) }()
 	steps := min(due, 1+uint64(r.cfg.MaxCatchUp))
 	r.slot += due
 	r.stats.overruns.Add(due - steps)

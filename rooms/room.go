@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/internal/metric"
 )
 
 // Phase is a room's phase in the game protocol.
@@ -59,6 +60,9 @@ type Room struct {
 	ran   atomic.Bool      // Run was called
 	phase atomic.Uint32    // a Phase; written by the room goroutine
 	stats counters         // atomics, from every goroutine
+	// tickTimes is how long the room goroutine worked per timer wake-up
+	// that ran ticks (the steps and the snapshot).
+	tickTimes *metric.Histogram
 
 	// Owned by the room goroutine.
 	world       *game.World
@@ -114,6 +118,7 @@ type sentView struct {
 // conn is one connection of a seat: its Peer and what its writer reported.
 // A Return makes a new conn, so late reports of the old one change nothing.
 type conn struct {
+	seat    *Seat // static
 	peer    Peer
 	written atomic.Uint64 // tick of the last snapshot written (writer goroutine)
 	broken  atomic.Bool   // a delta was written over a baseline the client did not hold
@@ -123,6 +128,7 @@ type conn struct {
 // wrote records that the snapshot of tick, a delta against base, has been
 // written; it runs on the Peer's writer goroutine.
 func (c *conn) wrote(tick, base uint64) {
+	c.seat.snaps.Add(1)
 	if base != 0 && base != c.written.Load() {
 		c.broken.Store(true)
 		c.stats.viols.Add(1)
@@ -159,6 +165,7 @@ func NewRoom(id string, mode game.Mode, settings game.Settings, seed uint64, cfg
 		id: id, mode: mode, settings: settings, seed: seed, cfg: c, opts: o, log: log,
 		rate: uint64(settings.TickRate), every: uint64(settings.SnapshotEvery()),
 		cmds: make(chan command, 16), fail: make(chan *PanicError, 1), done: make(chan struct{}),
+		tickTimes: metric.NewHistogram(metric.DurationBounds()),
 	}, nil
 }
 
@@ -177,6 +184,10 @@ func (r *Room) Phase() Phase { return Phase(r.phase.Load()) }
 
 // Stats returns the room's counters.
 func (r *Room) Stats() Stats { return r.stats.load() }
+
+// TickTimes is how long the room's tick work took, per timer wake-up that
+// ran ticks (steps and snapshot), in seconds.
+func (r *Room) TickTimes() metric.Snapshot { return r.tickTimes.Snapshot() }
 
 // Done is closed when Run has returned.
 func (r *Room) Done() <-chan struct{} { return r.done }
@@ -279,17 +290,18 @@ func (r *Room) join(p game.Player, peer Peer) (*Seat, error) {
 		return nil, &RefusedError{Reason: err.Error()} // the mode's own reason (REFUSED)
 	}
 	r.game.Join(p)
-	st := &seatState{seat: newSeat(r, p.ID, r.game.DecodeInput), player: p, conn: r.newConn(peer)}
+	seat := newSeat(r, p.ID, r.game.DecodeInput)
+	st := &seatState{seat: seat, player: p, conn: r.newConn(seat, peer)}
 	i, _ := slices.BinarySearchFunc(r.seats, p.ID, cmpSeat)
 	r.seats = slices.Insert(r.seats, i, st)
 	return st.seat, nil
 }
 
-func (r *Room) newConn(peer Peer) *conn {
+func (r *Room) newConn(seat *Seat, peer Peer) *conn {
 	if peer == nil {
 		return nil
 	}
-	return &conn{peer: peer, stats: &r.stats}
+	return &conn{seat: seat, peer: peer, stats: &r.stats}
 }
 
 func (r *Room) leave(id game.PlayerID) error {
@@ -333,7 +345,7 @@ func (r *Room) ret(id game.PlayerID, peer Peer) error {
 		_ = st.conn.peer.Send(NewEvent(EventClosed, Closed{Reason: CloseRejoined}))
 	}
 	r.forget(st)
-	st.conn = r.newConn(peer)
+	st.conn = r.newConn(st.seat, peer)
 	if wasDropped && r.Phase() != PhaseEnded {
 		r.game.Return(id)
 	}

@@ -182,6 +182,7 @@ func (r *Room) offer(t *target, ts int64, withHash bool) {
 	}
 	r.stats.offered.Add(1)
 	r.stats.bytes.Add(uint64(len(pkt)))
+	t.st.seat.bytes.Add(uint64(len(pkt)))
 	if base == 0 {
 		r.stats.full.Add(1)
 	}

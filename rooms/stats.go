@@ -1,6 +1,12 @@
 package rooms
 
-import "sync/atomic"
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/tickroom/tickroom/game"
+)
 
 // Stats are a room's counters since it was made. Read them with Room.Stats
 // from any goroutine.
@@ -63,4 +69,47 @@ func (s Stats) Add(o Stats) Stats {
 		SectionEncodes: s.SectionEncodes + o.SectionEncodes, SnapshotBytes: s.SnapshotBytes + o.SnapshotBytes,
 		BaselineViolations: s.BaselineViolations + o.BaselineViolations, Panics: s.Panics + o.Panics,
 	}
+}
+
+// SeatStats is one seat's counters and state, for an operator's view of a
+// room.
+type SeatStats struct {
+	Player    game.PlayerID `json:"player"`
+	Name      string        `json:"name"`
+	Connected bool          `json:"connected"`
+	Inputs    uint64        `json:"inputs"`    // inputs received (rate limited and malformed ones included)
+	Snapshots uint64        `json:"snapshots"` // snapshots written to its connections
+	Bytes     uint64        `json:"bytes"`     // bytes of the snapshots offered to its connections
+	// RTT is the connection's last measured round trip, when its Peer
+	// measures one (RTTPeer); 0 otherwise.
+	RTT time.Duration `json:"rttNs"`
+}
+
+// RTTPeer is a Peer that knows its connection's round trip time.
+type RTTPeer interface {
+	Peer
+	RTT() time.Duration
+}
+
+// Seats returns each seat's counters, in player id order. It asks the room
+// goroutine (a Call): for an operator's page, not a hot path.
+func (r *Room) Seats(ctx context.Context) ([]SeatStats, error) {
+	var out []SeatStats
+	err := r.Call(ctx, func() error {
+		out = make([]SeatStats, 0, len(r.seats))
+		for _, st := range r.seats {
+			s := SeatStats{
+				Player: st.player.ID, Name: st.player.Name, Connected: st.conn != nil,
+				Inputs: st.seat.inputs.Load(), Snapshots: st.seat.snaps.Load(), Bytes: st.seat.bytes.Load(),
+			}
+			if st.conn != nil {
+				if p, ok := st.conn.peer.(RTTPeer); ok {
+					s.RTT = p.RTT()
+				}
+			}
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out, err
 }

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/internal/metric"
 	"github.com/tickroom/tickroom/netio/socketio"
 	"github.com/tickroom/tickroom/rooms"
 )
@@ -31,22 +32,24 @@ type Host struct {
 	end    context.CancelFunc
 	wg     sync.WaitGroup // room goroutines
 	hub    *watchHub      // static
+	routes []*route       // static: the requests and their counters
 
 	mu        sync.RWMutex
 	rooms     map[string]*hostedRoom // guarded by mu: this host's rooms by id
 	tokens    map[string]*seatRef    // guarded by mu: seats by seat token
 	closed    bool                   // guarded by mu
 	goneStats rooms.Stats            // guarded by mu: the counters of stopped rooms
+	goneTicks metric.Snapshot        // guarded by mu: the tick times of stopped rooms
 
 	// quickMu makes a quickjoin's pick, reservation and (when no room fits)
 	// launch one step: simultaneous quickjoins never make two rooms where
 	// one would do. Only quickjoins take it.
 	quickMu sync.Mutex
 
-	draining atomic.Bool  // Drain was called: no new rooms
+	draining atomic.Bool   // Drain was called: no new rooms
 	dropped  atomic.Uint64 // requests without an ack
-	refused refusals      // requests refused by a limit
-	panics  atomic.Uint64 // panics recovered in handlers and timers
+	refused  refusals      // requests refused by a limit
+	panics   atomic.Uint64 // panics recovered in handlers and timers
 }
 
 // NewHost returns a host (nil cfg: DefaultConfig()); attach it to a
@@ -70,6 +73,7 @@ func NewHost(cfg *Config) (*Host, error) {
 		rooms: map[string]*hostedRoom{}, tokens: map[string]*seatRef{},
 	}
 	h.hub = newWatchHub(h)
+	h.routes = h.newRoutes()
 	store.Subscribe(h.hub.changed)
 	return h, nil
 }
@@ -95,19 +99,9 @@ func (h *Host) Attach(nsp *socketio.Namespace) {
 	}
 	nsp.OnConnection(func(s *socketio.Socket) {
 		c := &conn{h: h, s: s, name: playerName(s), subject: subjectOf(s)}
-		for _, r := range []struct {
-			event string
-			fn    handler
-		}{
-			{"room:create", h.create}, {"room:join", h.join}, {"room:rejoin", h.rejoin},
-			{"room:leave", h.leave}, {"room:quickjoin", h.quickjoin}, {"room:ready", h.ready},
-			{"room:start", h.start}, {"room:kick", h.kick}, {"room:chat", h.chat},
-			{"lobby:list", h.list}, {"lobby:watch", h.watch}, {"lobby:unwatch", h.unwatch},
-			{"room:resync", h.resync}, {"time:sync", timeSync},
-		} {
-			s.On(r.event, h.request(c, r.fn))
+		for _, r := range h.routes {
+			s.On(r.event, h.serve(c, r))
 		}
-		s.On("room:message", h.requestAnswered(c, h.message))
 		s.On("input", c.input)
 		s.OnDisconnect(func(string) {
 			h.hub.unwatch(c)

@@ -209,6 +209,7 @@ func (h *Host) forget(hr *hostedRoom) {
 	// Its counters move to the totals in the same step as it leaves the
 	// table: Stats never counts it twice nor misses it.
 	h.goneStats = h.goneStats.Add(hr.room.Stats())
+	h.goneTicks = h.goneTicks.Add(hr.room.TickTimes())
 	h.mu.Unlock()
 	hr.listing.Remove()
 	for _, ref := range hr.players {

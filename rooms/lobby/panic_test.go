@@ -71,7 +71,8 @@ func TestPanicsStayInTheirRoomOrConnection(t *testing.T) {
 		// A request handler of the lobby's own that panics.
 		nsp.OnConnection(func(s *socketio.Socket) {
 			c := &conn{h: h, s: s}
-			s.On("test:panic", h.request(c, func(*conn, []byte) (any, func(), error) { panic("boom in a handler") }))
+			boom := func(*conn, []byte, answerFunc) { panic("boom in a handler") }
+			s.On("test:panic", h.serve(c, &route{event: "test:panic", fn: boom, stats: newRequestStats("test:panic")}))
 		})
 	})
 

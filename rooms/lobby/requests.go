@@ -3,6 +3,7 @@ package lobby
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tickroom/tickroom/internal/mpwire"
 	"github.com/tickroom/tickroom/netio/socketio"
@@ -27,20 +28,55 @@ type answerer func(c *conn, payload []byte, answer answerFunc)
 // *RequestError).
 type answerFunc func(result any, after func(), err error)
 
-// request adapts a handler to a socket event.
-func (h *Host) request(c *conn, fn handler) socketio.EventHandler {
-	return h.requestAnswered(c, func(c *conn, payload []byte, answer answerFunc) {
-		answer(fn(c, payload))
-	})
+// route is one request event, its handler and its counters.
+type route struct {
+	event string
+	fn    answerer
+	stats *RequestStats
 }
 
-// requestAnswered adapts an answerer to a socket event: it checks the
-// payload's shape and size, hands it over with the function that answers
-// through the ack, and drops a request without an ack (counted, logged at
-// debug level). A panic in the handler (or in mode code it called,
-// Configure) ends this connection, never the process.
-func (h *Host) requestAnswered(c *conn, fn answerer) socketio.EventHandler {
+// newRoutes lists the game protocol's requests.
+func (h *Host) newRoutes() []*route {
+	sync := func(fn handler) answerer {
+		return func(c *conn, payload []byte, answer answerFunc) { answer(fn(c, payload)) }
+	}
+	var routes []*route
+	add := func(event string, fn answerer) {
+		routes = append(routes, &route{event: event, fn: fn, stats: newRequestStats(event)})
+	}
+	for _, r := range []struct {
+		event string
+		fn    handler
+	}{
+		{"room:create", h.create}, {"room:join", h.join}, {"room:rejoin", h.rejoin},
+		{"room:leave", h.leave}, {"room:quickjoin", h.quickjoin}, {"room:ready", h.ready},
+		{"room:start", h.start}, {"room:kick", h.kick}, {"room:chat", h.chat},
+		{"lobby:list", h.list}, {"lobby:watch", h.watch}, {"lobby:unwatch", h.unwatch},
+		{"room:resync", h.resync}, {"time:sync", timeSync},
+	} {
+		add(r.event, sync(r.fn))
+	}
+	add("room:message", h.message) // answered on the room goroutine
+	return routes
+}
+
+// serve adapts a route to a socket event: it checks the payload's shape
+// and size, hands it over with the function that answers through the ack,
+// and drops a request without an ack (counted, logged at debug level). A
+// panic in the handler (or in mode code it called, Configure) ends this
+// connection, never the process. Every answer is counted by its code, with
+// the time it took.
+func (h *Host) serve(c *conn, r *route) socketio.EventHandler {
+	fn := r.fn
 	return func(s *socketio.Socket, args socketio.Args, ack socketio.Ack) {
+		start := time.Now()
+		if ack != nil {
+			next := ack
+			ack = func(a ...any) error {
+				r.stats.observe(a, time.Since(start))
+				return next(a...)
+			}
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				h.recovered("request handler", v)
@@ -48,6 +84,7 @@ func (h *Host) requestAnswered(c *conn, fn answerer) socketio.EventHandler {
 			}
 		}()
 		if ack == nil {
+			r.stats.dropped.Add(1)
 			h.dropped.Add(1)
 			h.cfg.Logger.Debug("lobby: request without ack dropped", "sid", s.ID())
 			return
