@@ -71,7 +71,9 @@ func (tx *Tx) check() error {
 
 // Join seats player p with connection peer after the room's own checks
 // (phase, free seats, not seated yet) and Game.CanJoin. The player's first
-// snapshot is a full state. Undone (the player leaves again) if the caller
+// snapshot is a full state. A nil peer reserves the seat for a connection
+// that comes later through Return: the game sees Join, then Drop, as for a
+// player who disconnected. Undone (the player leaves again) if the caller
 // gives up.
 func (tx *Tx) Join(p game.Player, peer Peer) (*Seat, error) {
 	if err := tx.check(); err != nil {

@@ -290,6 +290,9 @@ func (r *Room) join(p game.Player, peer Peer) (*Seat, error) {
 		return nil, &RefusedError{Reason: err.Error()} // the mode's own reason (REFUSED)
 	}
 	r.game.Join(p)
+	if peer == nil {
+		r.game.Drop(p.ID) // a seat reserved for a connection still to come waits like a dropped one
+	}
 	seat := newSeat(r, p.ID, r.game.DecodeInput)
 	st := &seatState{seat: seat, player: p, conn: r.newConn(seat, peer)}
 	i, _ := slices.BinarySearchFunc(r.seats, p.ID, cmpSeat)

@@ -43,6 +43,16 @@ type Config struct {
 	// lobby:list, lobby:watch and room:join. Nil means a store of this
 	// host's rooms alone (NewMemStore).
 	Store Store
+	// NodeID names this host in a cluster (Cluster not nil): it prefixes
+	// its seat tokens, so any node finds a seat's owner without asking.
+	// Empty for a host alone.
+	NodeID string
+	// PublicURL is this node's origin as its players reach it
+	// (scheme://host[:port]), the url of the Joined a remote request gets.
+	PublicURL string
+	// Cluster, when not nil, reaches the other nodes of a deployment; the
+	// Store then holds every node's rooms. Nil: this host runs alone.
+	Cluster Cluster
 	// OnMatchEnd, when not nil, is called once for every match that ends
 	// (its results went out to the players), on a goroutine of its own: an
 	// application stores results there (leaderboards, history). A panic in

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/rooms"
 )
@@ -118,10 +119,24 @@ func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
 		private: req.private, pwHash: hashPassword(req.password), meta: req.meta,
 	}
 	hr, err := h.launch(mode, settings, spec)
+	if (errors.Is(err, ErrDraining) || errors.Is(err, ErrRoomCap)) && h.cfg.Cluster != nil {
+		if node := h.cfg.Cluster.CreateNode(); node != "" { // another node makes it
+			rr := h.remoteRequest(c, RemoteCreate, req.playerMeta)
+			rr.Mode, rr.Meta, rr.Private, rr.Password = req.mode, req.meta, req.private, req.password
+			rr.RoomName, rr.MaxPlayers, rr.Options = req.name, req.maxPlayers, req.options
+			j, err := h.remote(node, rr, reqErr(CodeUnavailable, "the server chosen for the room went away"))
+			return j, nil, err
+		}
+	}
 	if err != nil {
 		return nil, nil, h.launchError(c, err)
 	}
 	return h.seat(c, hr, req.playerMeta)
+}
+
+// remoteRequest starts a request for another node on behalf of c.
+func (h *Host) remoteRequest(c *conn, op RemoteOp, playerMeta map[string]any) *RemoteRequest {
+	return &RemoteRequest{ID: uuid.NewString(), Op: op, Name: c.name, Subject: c.subject, PlayerMeta: playerMeta}
 }
 
 // launchError maps a failed launch to its code.
@@ -197,39 +212,71 @@ func (h *Host) join(c *conn, payload []byte) (any, func(), error) {
 	if c.seat.Load() != nil {
 		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
 	}
-	hr := h.find(req)
-	switch {
-	case hr == nil:
-		h.failedJoin(c)
-		return nil, nil, reqErr(CodeRoomNotFound, "no such room")
-	case !joinablePhase(hr):
-		return nil, nil, reqErr(CodeRoomLocked, "the room cannot be joined in its phase")
-	case hr.pwHash != nil && !checkPassword(hr.pwHash, req.password):
-		h.failedJoin(c)
-		if l := &h.cfg.Limits; l.WrongPasswords >= 0 && !hr.wrongPasswords.take(time.Now(), l.WrongPasswords) {
-			h.refuse(RefusedWrongPassword, c)
-			return nil, nil, reqErr(CodeRateLimited, "too many wrong passwords for this room; try later")
+	e, found := h.entry(req)
+	if found && !h.local(e) { // the room is on another node: it reserves the seat
+		rr := h.remoteRequest(c, RemoteJoin, req.playerMeta)
+		rr.RoomID, rr.Password = e.Info.ID, req.password
+		j, err := h.remote(e.Node, rr, reqErr(CodeRoomNotFound, "no such room"))
+		var re *RequestError
+		if errors.As(err, &re) && (re.Code == CodeRoomNotFound || re.Code == CodeWrongPassword) {
+			h.failedJoin(c)
 		}
-		return nil, nil, reqErr(CodeWrongPassword, "wrong password")
-	case !hr.reserve():
-		if hr.load.Load() < 0 {
-			return nil, nil, reqErr(CodeRoomNotFound, "the room has closed")
-		}
-		return nil, nil, reqErr(CodeRoomFull, "the room is full")
+		return j, nil, err
+	}
+	var hr *hostedRoom
+	if found {
+		hr = h.room(e.Info.ID)
+	}
+	if err := h.admit(hr, req.password, c); err != nil {
+		return nil, nil, err
 	}
 	return h.seat(c, hr, req.playerMeta)
 }
 
+// admit checks a join into hr (nil: no such room) with password, in the
+// contract's order, and reserves a seat. c is the joiner's connection, nil
+// when the request came from another node (that node charges its
+// connection for a failed join).
+func (h *Host) admit(hr *hostedRoom, password string, c *conn) error {
+	failed := func() {
+		if c != nil {
+			h.failedJoin(c)
+		}
+	}
+	switch {
+	case hr == nil:
+		failed()
+		return reqErr(CodeRoomNotFound, "no such room")
+	case !joinablePhase(hr):
+		return reqErr(CodeRoomLocked, "the room cannot be joined in its phase")
+	case hr.pwHash != nil && !checkPassword(hr.pwHash, password):
+		failed()
+		if l := &h.cfg.Limits; l.WrongPasswords >= 0 && !hr.wrongPasswords.take(time.Now(), l.WrongPasswords) {
+			h.refuse(RefusedWrongPassword, c)
+			return reqErr(CodeRateLimited, "too many wrong passwords for this room; try later")
+		}
+		return reqErr(CodeWrongPassword, "wrong password")
+	case !hr.reserve():
+		if hr.load.Load() < 0 {
+			return reqErr(CodeRoomNotFound, "the room has closed")
+		}
+		return reqErr(CodeRoomFull, "the room is full")
+	}
+	return nil
+}
+
+// entry returns the store's entry of the room a join names.
+func (h *Host) entry(req joinReq) (Entry, bool) {
+	if req.byID {
+		return h.store.Get(req.roomID)
+	}
+	return h.store.ByCode(upperASCII(req.code))
+}
+
 // find returns the room a join names, if this host runs it.
 func (h *Host) find(req joinReq) *hostedRoom {
-	var e Entry
-	var ok bool
-	if req.byID {
-		e, ok = h.store.Get(req.roomID)
-	} else {
-		e, ok = h.store.ByCode(upperASCII(req.code))
-	}
-	if !ok || e.Node != "" {
+	e, ok := h.entry(req)
+	if !ok || !h.local(e) {
 		return nil
 	}
 	return h.room(e.Info.ID)
@@ -316,26 +363,54 @@ func (h *Host) quickjoin(c *conn, payload []byte) (any, func(), error) {
 	if !known {
 		return nil, nil, reqErr(CodeUnknownMode, "no mode "+req.mode)
 	}
+	if h.cfg.Cluster != nil { // one node places every quickjoin of this mode and meta: no twin rooms
+		if node := h.cfg.Cluster.QuickjoinNode(req.mode, req.meta); node != "" && node != h.cfg.NodeID {
+			rr := h.remoteRequest(c, RemoteQuickjoin, req.playerMeta)
+			rr.Mode, rr.Meta = req.mode, req.meta
+			rr.RoomName, rr.MaxPlayers, rr.Options = req.create.name, req.create.maxPlayers, req.create.options
+			j, err := h.remote(node, rr, reqErr(CodeUnavailable, "the server placing this game went away"))
+			return j, nil, err
+		}
+	}
+	var after func()
+	res, err := h.placeQuickjoin(joinerOf(c, req.playerMeta), mode, settings, req.meta, req.create.name, &after)
+	return res, after, err
+}
+
+// placeQuickjoin seats who in the fullest room of mode fitting meta, or in
+// a new one made with settings (from the request's create options) and
+// name. after (for a joiner of this host) receives what runs once the ack
+// is out.
+func (h *Host) placeQuickjoin(who joiner, mode game.Mode, settings game.Settings, meta map[string]any, name any, after *func()) (*Joined, error) {
 	// A quickjoin room starts as soon as the mode allows: when MinPlayers
 	// are seated (autoStart).
 	settings.AutoStart = game.AutoStartImmediately
-	spec := roomSpec{name: cleanName(req.create.name, 48, func() string { return req.mode + " room" }), meta: req.meta}
+	modeName := mode.Name()
+	spec := roomSpec{name: cleanName(name, 48, func() string { return modeName + " room" }), meta: meta}
+	var err error
 	for {
 		h.quickMu.Lock()
-		hr := h.quickPick(req.mode, req.meta)
+		hr := h.quickPick(modeName, meta)
 		if hr == nil {
 			hr, err = h.launch(mode, settings, spec)
 		}
 		h.quickMu.Unlock()
 		if err != nil {
-			return nil, nil, h.launchError(c, err)
+			return nil, h.launchError(who.c, err)
 		}
-		res, after, err := h.seat(c, hr, req.playerMeta)
+		var res *Joined
+		if who.c != nil {
+			var r any
+			r, *after, err = h.seat(who.c, hr, who.meta)
+			res, _ = r.(*Joined)
+		} else {
+			res, err = h.seatFor(who, hr)
+		}
 		var re *RequestError
 		if errors.As(err, &re) && (re.Code == CodeRoomFull || re.Code == CodeRoomLocked || re.Code == CodeRoomNotFound) {
 			continue // lost a race with the room's phase or closing: pick again
 		}
-		return res, after, err
+		return res, err
 	}
 }
 
@@ -394,6 +469,15 @@ func (h *Host) rejoin(c *conn, payload []byte) (any, func(), error) {
 	}
 	if err := h.seatRate(c); err != nil {
 		return nil, nil, err
+	}
+	if node := h.nodeOfToken(req.token); node != "" && h.cfg.Cluster != nil {
+		if c.seat.Load() != nil {
+			return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
+		}
+		rr := h.remoteRequest(c, RemoteRejoin, nil)
+		rr.Token = req.token
+		j, err := h.remote(node, rr, errSeatGone)
+		return j, nil, err
 	}
 	ref := h.tokenRef(req.token)
 	if ref != nil && ref.subject != c.subject {

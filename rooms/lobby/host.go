@@ -48,6 +48,7 @@ type Host struct {
 
 	draining atomic.Bool   // Drain was called: no new rooms
 	dropped  atomic.Uint64 // requests without an ack
+	done     doneRequests  // remote requests' answers, for retries
 	refused  refusals      // requests refused by a limit
 	panics   atomic.Uint64 // panics recovered in handlers and timers
 }

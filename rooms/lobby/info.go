@@ -51,6 +51,10 @@ type Joined struct {
 	// without which a client cannot read the snapshot's entity section
 	// (docs/snapshot-format.md).
 	Schema any `msgpack:"schema"`
+	// URL, in a cluster, is the origin of the node that holds the seat,
+	// when it is not the node that answered: the client connects there and
+	// sends room:rejoin with You.SeatToken. Empty: the seat is here.
+	URL string `msgpack:"url,omitempty"`
 }
 
 // Names of the events the lobby sends.

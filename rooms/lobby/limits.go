@@ -183,7 +183,7 @@ type refusals struct {
 
 const refusalLogEvery = 10 * time.Second
 
-func (h *Host) refuse(r Refusal, c *conn) {
+func (h *Host) refuse(r Refusal, c *conn) { // c is nil for a request from another node
 	rf := &h.refused
 	rf.n[r].Add(1)
 	now := time.Now().UnixNano()
@@ -192,7 +192,11 @@ func (h *Host) refuse(r Refusal, c *conn) {
 		rf.skipped[r].Add(1)
 		return
 	}
-	h.cfg.Logger.Warn("lobby: request refused", "reason", r.String(), "addr", c.s.Handshake().Address,
+	addr := "another node" // a remote request
+	if c != nil {
+		addr = c.s.Handshake().Address
+	}
+	h.cfg.Logger.Warn("lobby: request refused", "reason", r.String(), "addr", addr,
 		"similar_since_last_line", rf.skipped[r].Swap(0))
 }
 

@@ -17,28 +17,78 @@ import (
 // step on the room goroutine (rooms.Room.Do), where the game's seat and the
 // lobby's record of it change together.
 
+// joiner is who takes a seat: a connection of this host, or (c nil) a
+// player whose connection is on another node, for whom the seat waits in
+// grace until it arrives with room:rejoin.
+type joiner struct {
+	c       *conn
+	name    string
+	subject string
+	meta    map[string]any // the request's playerMeta, for the mode's CanJoin
+}
+
+// joinerOf is connection c taking a seat.
+func joinerOf(c *conn, meta map[string]any) joiner {
+	return joiner{c: c, name: c.name, subject: c.subject, meta: meta}
+}
+
 // seat takes the seat reserved in hr for c (hr.reserve succeeded) and
 // builds the Joined result. The joiner's peer is held until the ack is out
 // (after), then auto start is checked.
 func (h *Host) seat(c *conn, hr *hostedRoom, meta map[string]any) (any, func(), error) {
-	ref := &seatRef{hr: hr, id: game.PlayerID(hr.nextID.Add(1)), name: c.name, subject: c.subject}
 	peer := rooms.NewSocketPeer(c.s)
+	res, err := h.takeSeat(hr, joinerOf(c, meta), peer)
+	if err != nil {
+		return nil, nil, err
+	}
+	h.lateDisconnect(c)
+	return res, func() {
+		peer.Activate()
+		h.autoStart(hr)
+	}, nil
+}
+
+// seatFor takes the seat reserved in hr for a player of another node: the
+// seat waits in grace for its connection. Auto start counts it at once.
+func (h *Host) seatFor(who joiner, hr *hostedRoom) (*Joined, error) {
+	res, err := h.takeSeat(hr, who, nil)
+	if err != nil {
+		return nil, err
+	}
+	go h.autoStart(hr)
+	return res, nil
+}
+
+// takeSeat seats who in hr, a seat of which is reserved for it, with peer
+// (nil for a joiner of another node), in one step on the room goroutine:
+// the game's seat, the lobby's record, the events to the others.
+func (h *Host) takeSeat(hr *hostedRoom, who joiner, peer *rooms.SocketPeer) (*Joined, error) {
+	ref := &seatRef{hr: hr, id: game.PlayerID(hr.nextID.Add(1)), name: who.name, subject: who.subject}
 	var res *Joined
 	ctx, cancel := h.reqCtx()
 	defer cancel()
+	var p rooms.Peer
+	if peer != nil {
+		p = peer
+	}
 	err := hr.room.Do(ctx, func(tx *rooms.Tx) error {
-		seat, err := tx.Join(game.Player{ID: ref.id, Name: ref.name, Subject: c.subject, Meta: meta}, peer)
+		seat, err := tx.Join(game.Player{ID: ref.id, Name: ref.name, Subject: who.subject, Meta: who.meta}, p)
 		if err != nil {
 			return err
 		}
-		ref.seat, ref.conn, ref.peer = seat, c, peer
+		ref.seat = seat
 		h.newToken(ref)
 		if len(hr.players) == 0 {
 			hr.host = ref.id
 		}
 		hr.players[ref.id] = ref
-		hr.connected.Add(1)
-		c.seat.Store(ref)
+		if who.c != nil {
+			ref.conn, ref.peer = who.c, peer
+			hr.connected.Add(1)
+			who.c.seat.Store(ref)
+		} else {
+			ref.grace = time.AfterFunc(h.cfg.Grace, func() { h.safely("seat grace", func() { h.graceExpired(ref) }) })
+		}
 		tx.OnUndo(func() { h.unseat(ref) })
 		h.playerEvent(hr, OpJoin, ref, ref.id)
 		h.roomInfoEvent(hr, ref.id)
@@ -47,13 +97,9 @@ func (h *Host) seat(c *conn, hr *hostedRoom, meta map[string]any) (any, func(), 
 	})
 	if err != nil {
 		h.release(hr)
-		return nil, nil, joinError(err)
+		return nil, joinError(err)
 	}
-	h.lateDisconnect(c)
-	return res, func() {
-		peer.Activate()
-		h.autoStart(hr)
-	}, nil
+	return res, nil
 }
 
 // joinError maps a failed seat to its code.
@@ -78,9 +124,14 @@ func joinError(err error) error {
 func (h *Host) unseat(ref *seatRef) {
 	hr := ref.hr
 	delete(hr.players, ref.id)
-	hr.connected.Add(-1)
 	h.dropToken(ref)
-	ref.conn.seat.CompareAndSwap(ref, nil)
+	if ref.grace != nil {
+		ref.grace.Stop()
+	}
+	if ref.conn != nil {
+		hr.connected.Add(-1)
+		ref.conn.seat.CompareAndSwap(ref, nil)
+	}
 	h.playerEvent(hr, OpLeave, ref, 0)
 	h.handOverHost(hr, ref)
 	h.roomInfoEvent(hr, 0)
@@ -90,8 +141,11 @@ func (h *Host) unseat(ref *seatRef) {
 // Joined carries a new token, and older ones stop working.
 func (h *Host) newToken(ref *seatRef) {
 	var b [32]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
-	tok := base64.RawURLEncoding.EncodeToString(b[:])
+	_, _ = rand.Read(b[:])                            // never fails (crypto/rand, Go 1.24+)
+	tok := base64.RawURLEncoding.EncodeToString(b[:]) // no dots: nodeOfToken cuts at the first
+	if h.cfg.NodeID != "" {
+		tok = h.cfg.NodeID + "." + tok
+	}
 	h.mu.Lock()
 	delete(h.tokens, ref.token)
 	ref.token = tok
@@ -159,6 +213,28 @@ func (h *Host) rejoinSeat(c *conn, ref *seatRef, tok string) (any, func(), error
 	}
 	h.lateDisconnect(c)
 	return res, peer.Activate, nil
+}
+
+// renew gives the seat ref, named by token tok, a fresh token for a rejoin
+// on this node by a player whose request came through another node: the
+// token it was sent with stops working.
+func (h *Host) renew(ref *seatRef, tok string) (*Joined, error) {
+	hr := ref.hr
+	var res *Joined
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	err := hr.room.Call(ctx, func() error {
+		if hr.players[ref.id] != ref || ref.token != tok {
+			return errSeatGone
+		}
+		h.newToken(ref)
+		res = hr.joined(ref, hr.current.Load())
+		return nil
+	})
+	if errors.Is(err, rooms.ErrClosed) {
+		return nil, errSeatGone
+	}
+	return res, err
 }
 
 // giveUp frees a seat (leave, kick, grace expiry): the others get

@@ -1,0 +1,218 @@
+package lobby
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Cluster is how a host reaches the other nodes of a deployment
+// (rooms/cluster implements it over NATS; docs/design.md). A host without
+// one (Config.Cluster nil) runs alone and never needs it. Ticks, inputs and
+// snapshots never go through it: only seat requests a node cannot answer
+// alone.
+//
+// Each method sends a RemoteRequest to one node, which answers with
+// Host.Remote; a request that reaches no node (the node died) is
+// ErrNodeGone, one that cannot be sent or gets no answer in time
+// ErrUnavailable; a *RequestError is the node's own answer.
+type Cluster interface {
+	// Send hands req to node and returns its answer.
+	Send(ctx context.Context, node string, req *RemoteRequest) (*Joined, error)
+	// QuickjoinNode is the node that places quickjoins of mode and meta (a
+	// rendezvous hash over the live nodes that take new rooms), or "" for
+	// this one.
+	QuickjoinNode(mode string, meta map[string]any) string
+	// CreateNode is a live node other than this one that takes new rooms,
+	// for a room this one cannot make (draining, at its room cap), or "".
+	CreateNode() string
+}
+
+// Errors a Cluster answers with.
+var (
+	// ErrNodeGone: the node a request was for is not there (it died): joins
+	// into its rooms are ROOM_NOT_FOUND, rejoins into them SEAT_EXPIRED.
+	ErrNodeGone = errors.New("lobby: the room's node is gone")
+	// ErrUnavailable: the bus is down, or the node did not answer in time
+	// (UNAVAILABLE).
+	ErrUnavailable = errors.New("lobby: the cluster cannot be reached")
+)
+
+// RemoteOp is what a RemoteRequest asks of the node it goes to.
+type RemoteOp string
+
+// The remote operations.
+const (
+	RemoteJoin      RemoteOp = "join"      // reserve a seat in one of its rooms (RoomID or Code)
+	RemoteRejoin    RemoteOp = "rejoin"    // renew the token of a seat it holds (Token), for a rejoin there
+	RemoteQuickjoin RemoteOp = "quickjoin" // place a quickjoin (Mode, Meta, Create)
+	RemoteCreate    RemoteOp = "create"    // make a room and seat its creator (Mode, Create, Private, Password, Meta)
+)
+
+// RemoteRequest is a seat request another node serves: everything the owner
+// needs to seat a player whose connection is elsewhere. The seat it makes
+// waits like a seat in grace until the player's connection arrives with
+// room:rejoin and the token in the answer (Joined.URL says where).
+type RemoteRequest struct {
+	// ID makes the request idempotent: the same ID gets the same answer,
+	// so a retried create never makes a twin room.
+	ID         string         `msgpack:"id"`
+	Op         RemoteOp       `msgpack:"op"`
+	RoomID     string         `msgpack:"roomId,omitempty"`
+	Code       string         `msgpack:"code,omitempty"`
+	Password   string         `msgpack:"password,omitempty"`
+	Token      string         `msgpack:"token,omitempty"`
+	Mode       string         `msgpack:"mode,omitempty"`
+	Meta       map[string]any `msgpack:"meta,omitempty"`
+	Private    bool           `msgpack:"private,omitempty"`
+	RoomName   any            `msgpack:"roomName,omitempty"`
+	MaxPlayers int64          `msgpack:"maxPlayers,omitempty"`
+	Options    map[string]any `msgpack:"options,omitempty"`
+	Name       string         `msgpack:"name"`              // the player's name, cleaned by the serving node
+	Subject    string         `msgpack:"subject,omitempty"` // the player's verified account
+	PlayerMeta map[string]any `msgpack:"playerMeta,omitempty"`
+}
+
+// nodeOfToken is the node a seat token belongs to: tokens of a clustered
+// host start with its node id and a dot ("" for this node or a host
+// alone).
+func (h *Host) nodeOfToken(tok string) string {
+	node, _, ok := strings.Cut(tok, ".")
+	if !ok || node == h.cfg.NodeID {
+		return ""
+	}
+	return node
+}
+
+// local reports whether a store entry is a room of this host.
+func (h *Host) local(e Entry) bool { return e.Node == "" || e.Node == h.cfg.NodeID }
+
+// remote sends req to node and maps the cluster's answer to the client's:
+// gone is the code for a node that is not there.
+func (h *Host) remote(node string, req *RemoteRequest, gone *RequestError) (*Joined, error) {
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	j, err := h.cfg.Cluster.Send(ctx, node, req)
+	switch {
+	case errors.Is(err, ErrNodeGone):
+		return nil, gone
+	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return nil, reqErr(CodeUnavailable, "the room's server did not answer")
+	}
+	return j, err
+}
+
+// Remote serves a request another node sent for a player whose connection
+// is there: it seats (or renews) the player here, its seat waiting in
+// grace for the connection, and answers with the Joined that player's
+// client gets, url set to this node's public URL. A retried request (same
+// ID) gets the first answer again.
+func (h *Host) Remote(ctx context.Context, req *RemoteRequest) (*Joined, error) {
+	if j, err, ok := h.done.get(req.ID); ok {
+		return j, err
+	}
+	j, err := h.serveRemote(req)
+	if j != nil {
+		j.URL = h.cfg.PublicURL
+	}
+	h.done.put(req.ID, j, err)
+	return j, err
+}
+
+func (h *Host) serveRemote(req *RemoteRequest) (*Joined, error) {
+	who := joiner{name: req.Name, subject: req.Subject, meta: req.PlayerMeta}
+	switch req.Op {
+	case RemoteJoin:
+		hr := h.find(joinReq{roomID: req.RoomID, code: req.Code, byID: req.RoomID != ""})
+		if err := h.admit(hr, req.Password, nil); err != nil {
+			return nil, err
+		}
+		return h.seatFor(who, hr)
+	case RemoteRejoin:
+		ref := h.tokenRef(req.Token)
+		switch {
+		case ref == nil:
+			return nil, errSeatGone
+		case ref.subject != req.Subject:
+			return nil, reqErr(CodeUnauthorized, "the seat belongs to another account")
+		}
+		return h.renew(ref, req.Token)
+	case RemoteQuickjoin:
+		mode, known := h.cfg.Modes.Lookup(req.Mode)
+		if !known {
+			return nil, reqErr(CodeUnknownMode, "no mode "+req.Mode)
+		}
+		create := newRoomReq{name: req.RoomName, maxPlayers: req.MaxPlayers, options: req.Options}
+		settings, err := create.configure(mode)
+		if err != nil {
+			return nil, err
+		}
+		return h.placeQuickjoin(who, mode, settings, req.Meta, req.RoomName, nil)
+	case RemoteCreate:
+		mode, known := h.cfg.Modes.Lookup(req.Mode)
+		if !known {
+			return nil, reqErr(CodeUnknownMode, "no mode "+req.Mode)
+		}
+		create := newRoomReq{name: req.RoomName, maxPlayers: req.MaxPlayers, options: req.Options}
+		settings, err := create.configure(mode)
+		if err != nil {
+			return nil, err
+		}
+		spec := roomSpec{
+			name:    cleanName(req.RoomName, 48, func() string { return req.Mode + " room" }),
+			private: req.Private, pwHash: hashPassword(req.Password), meta: req.Meta,
+		}
+		hr, err := h.launch(mode, settings, spec)
+		if err != nil {
+			return nil, h.launchError(nil, err)
+		}
+		return h.seatFor(who, hr)
+	}
+	return nil, reqErr(CodeBadRequest, "unknown remote op "+string(req.Op))
+}
+
+// doneRequests remembers recent remote answers by request id, so that a
+// retried request is answered the same (the only state a retry needs).
+type doneRequests struct {
+	mu   sync.Mutex
+	byID map[string]doneAnswer // guarded by mu
+}
+
+type doneAnswer struct {
+	j   *Joined
+	err error
+	at  time.Time
+}
+
+// doneKeep is how long a remote answer is kept for a retry.
+const doneKeep = 2 * time.Minute
+
+func (d *doneRequests) get(id string) (*Joined, error, bool) {
+	if id == "" {
+		return nil, nil, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, ok := d.byID[id]
+	return a.j, a.err, ok
+}
+
+func (d *doneRequests) put(id string, j *Joined, err error) {
+	if id == "" {
+		return
+	}
+	now := time.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.byID == nil {
+		d.byID = map[string]doneAnswer{}
+	}
+	for k, a := range d.byID { // few: one per remote request in the last two minutes
+		if now.Sub(a.at) > doneKeep {
+			delete(d.byID, k)
+		}
+	}
+	d.byID[id] = doneAnswer{j, err, now}
+}
