@@ -1,7 +1,6 @@
 package gametest
 
 import (
-	"maps"
 	"slices"
 
 	"github.com/tickroom/tickroom/game"
@@ -15,7 +14,8 @@ type Event struct {
 	Tick uint64
 	// Type is the event's type.
 	Type string
-	// Fields are the fields the game gave, without type.
+	// Fields are the fields the game gave, without type, as a client
+	// decodes them (RoundTrip: integers int64, other numbers float64).
 	Fields map[string]any
 	// To are the players it reached, ascending: those seated and
 	// connected, less the ones it was not for.
@@ -50,9 +50,11 @@ func (m *Match) LastEvent(id game.PlayerID, typ string) (Event, bool) {
 	return Event{}, false
 }
 
-// emit records one event for the players to.
+// emit records one event for the players to; fields that cannot be sent
+// fail the test.
 func (m *Match) emit(typ string, fields map[string]any, to []*seat) {
-	ev := Event{Tick: m.world.Tick(), Type: typ, Fields: maps.Clone(fields), To: make([]game.PlayerID, len(to))}
+	m.tb.Helper()
+	ev := Event{Tick: m.world.Tick(), Type: typ, Fields: m.roundTrip(fields, "room:event "+typ).(map[string]any), To: make([]game.PlayerID, len(to))}
 	for i, s := range to {
 		ev.To[i] = s.p.ID
 	}
@@ -81,6 +83,20 @@ func (m *Match) connectedExcept(except []game.PlayerID) []*seat {
 		if s.connected && !slices.Contains(except, s.p.ID) {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// roundTrip is RoundTrip for what the game sends (what names it), failing
+// the test when it cannot be sent. A nil map is an empty one on the wire.
+func (m *Match) roundTrip(v any, what string) any {
+	m.tb.Helper()
+	if f, ok := v.(map[string]any); ok && f == nil {
+		return map[string]any{}
+	}
+	out, err := RoundTrip(v)
+	if err != nil {
+		m.fatalf("%s cannot be sent: %v", what, err)
 	}
 	return out
 }

@@ -284,19 +284,20 @@ func (m *Match) applyInputs(s *seat) {
 func (m *Match) endMatch() {
 	m.endReq = false
 	m.snapshot()
-	m.results = m.game.Results()
-	m.emit("results", m.results, m.connected(nil))
+	results := m.game.Results()
+	m.emit("results", results, m.connected(nil))
+	m.results = m.roundTrip(results, "results").(map[string]any)
 	m.phase, m.endedAt = PhaseEnded, m.tick
 	if e, ok := m.game.(game.MatchEnder); ok {
-		e.MatchEnded(m.results)
+		e.MatchEnded(results)
 	}
 }
 
 // Ended reports whether the match has ended, and the tick it ended in.
 func (m *Match) Ended() (bool, uint64) { return m.phase == PhaseEnded, m.endedAt }
 
-// Results returns the fields of room:event {type: "results"}, nil before
-// the match ended.
+// Results returns the fields of room:event {type: "results"} as a client
+// decodes them, nil before the match ended.
 func (m *Match) Results() map[string]any { return m.results }
 
 // EndMatchCalls returns how many times the game called Context.EndMatch.

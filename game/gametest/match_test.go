@@ -2,6 +2,7 @@ package gametest_test
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -346,4 +347,37 @@ func TestEncode(t *testing.T) {
 			t.Errorf("%v encoded", bad)
 		}
 	}
+}
+
+// TestRoundTrip: what reaches players is what a client decodes.
+func TestRoundTrip(t *testing.T) {
+	got, err := gametest.RoundTrip(map[string]any{"a": []any{uint8(1), 2.5, float32(3), "s", nil, true}, "b": uint64(1) << 63, "c": []byte{9}})
+	want := map[string]any{"a": []any{int64(1), 2.5, int64(3), "s", nil, true}, "b": uint64(1) << 63, "c": []byte{9}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%#v, %v", got, err)
+	}
+	if _, err := gametest.Decode([]byte{0x81, 0x01, 0x02}); err == nil {
+		t.Fatal("a map with an int key decoded")
+	}
+	if _, err := gametest.Decode([]byte{0x91}); err == nil {
+		t.Fatal("a truncated array decoded")
+	}
+	// A mode that emits what cannot be sent fails the test where it emits.
+	msg := fails(func(tb gametest.TB) {
+		m := gametest.New(tb, unsendable{newProbe()})
+		m.Join(game.Player{ID: 1})
+	})
+	if !strings.Contains(msg, "room:event joined cannot be sent") {
+		t.Fatalf("unsendable event: %q", msg)
+	}
+}
+
+// unsendable is a probe whose Join emits a value msgpack cannot encode.
+type unsendable struct{ probe }
+
+func (u unsendable) New(c *game.Context) game.Game {
+	emit := c.Emit
+	g := u.probe.New(c)
+	c.Emit = func(typ string, _ map[string]any) { emit(typ, map[string]any{"ch": make(chan int)}) }
+	return g
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Message sends room:message {type: typ, data} from player from and
-// returns the handler's reply, as the runtime does when the message
+// returns the handler's reply as the sender decodes it (RoundTrip), as the
+// runtime does when the message
 // arrives: between ticks, its changes to the World belonging to the tick
 // being built, before that tick's lifecycle calls and inputs. data is
 // encoded like an input (Encode; nil for none). The error is ErrNotSeated,
@@ -51,5 +52,8 @@ func (m *Match) message(from game.PlayerID, typ string, raw []byte) (reply any, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
-	return reply, nil
+	if reply == nil {
+		return nil, nil
+	}
+	return m.roundTrip(reply, fmt.Sprintf("the reply to message %q", typ)), nil
 }

@@ -166,7 +166,7 @@ func TestTaunt(t *testing.T) {
 	m.Drop(3)
 	m.Step()
 	reply, err := m.Message(1, "taunt", map[string]any{"text": "too slow"})
-	if err != nil || reply.(map[string]any)["heard"] != 1 {
+	if err != nil || reply.(map[string]any)["heard"] != int64(1) {
 		t.Fatalf("taunt: %v, %v", reply, err)
 	}
 	if e, ok := m.LastEvent(2, "taunt"); !ok || e.Fields["from"] != int64(1) || e.Fields["text"] != "too slow" {

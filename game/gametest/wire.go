@@ -105,3 +105,84 @@ func appendNumber(dst []byte, f float64) []byte {
 	}
 	return mpwire.AppendFloat64(dst, f)
 }
+
+// Decode reads one canonical msgpack value as a client holds it: nil,
+// bool, int64 (uint64 above the int64 range), float64, string, []byte,
+// []any and map[string]any. It is how the kits read what reaches players.
+func Decode(raw []byte) (any, error) {
+	v, i, err := decodeValue(raw, 0, maxDepth)
+	if err == nil && i != len(raw) {
+		err = fmt.Errorf("%d trailing bytes", len(raw)-i)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gametest: decode: %w", err)
+	}
+	return v, nil
+}
+
+// RoundTrip returns v as a client decodes it after the runtime sent it:
+// Encode, then Decode. Events, replies and results go through it, so a
+// value that cannot be sent fails where it is made.
+func RoundTrip(v any) (any, error) {
+	raw, err := Encode(v)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(raw)
+}
+
+func decodeValue(b []byte, i, depth int) (any, int, error) {
+	h, i, err := mpwire.ReadHead(b, i)
+	if err != nil {
+		return nil, i, err
+	}
+	switch h.Kind {
+	case mpwire.Nil:
+		return nil, i, nil
+	case mpwire.Bool:
+		return h.Bool(), i, nil
+	case mpwire.Uint:
+		if h.Uint() > math.MaxInt64 {
+			return h.Uint(), i, nil
+		}
+		return int64(h.Uint()), i, nil
+	case mpwire.Int:
+		return h.Int(), i, nil
+	case mpwire.Float:
+		return h.Float(), i, nil
+	case mpwire.Str:
+		return string(b[i : i+h.N]), i + h.N, nil
+	case mpwire.Bin:
+		return bytes.Clone(b[i : i+h.N]), i + h.N, nil
+	case mpwire.Array, mpwire.Map:
+		if depth == 0 {
+			return nil, i, fmt.Errorf("nested deeper than %d", maxDepth)
+		}
+		if h.Kind == mpwire.Array {
+			out := make([]any, h.N)
+			for k := range out {
+				if out[k], i, err = decodeValue(b, i, depth-1); err != nil {
+					return nil, i, err
+				}
+			}
+			return out, i, nil
+		}
+		out := make(map[string]any, h.N)
+		for range h.N {
+			var k, v any
+			if k, i, err = decodeValue(b, i, depth-1); err != nil {
+				return nil, i, err
+			}
+			ks, ok := k.(string)
+			if !ok {
+				return nil, i, fmt.Errorf("a map key is a %T, not a string", k)
+			}
+			if v, i, err = decodeValue(b, i, depth-1); err != nil {
+				return nil, i, err
+			}
+			out[ks] = v
+		}
+		return out, i, nil
+	}
+	return nil, i, fmt.Errorf("a %v value", h.Kind)
+}
