@@ -39,8 +39,9 @@ func (p Phase) String() string {
 type Option func(*setup)
 
 type setup struct {
-	seed uint64
-	opts game.Options
+	seed      uint64
+	opts      game.Options
+	hashEvery int
 }
 
 // Seed sets the room's RNG seed (default 1).
@@ -50,21 +51,28 @@ func Seed(seed uint64) Option { return func(s *setup) { s.seed = seed } }
 // none).
 func RoomOptions(o game.Options) Option { return func(s *setup) { s.opts = o } }
 
+// HashEvery compares each player's mirror with the World on every n-th
+// snapshot only (default 1: on every one), for long matches with large
+// views; every snapshot is still applied, so a section that does not apply
+// fails at once, and a mirror gone stale stays stale until the next check.
+func HashEvery(n int) Option { return func(s *setup) { s.hashEvery = max(n, 1) } }
+
 // Match drives one Game the way the room runtime does, without a clock:
 // each call is one thing reaching the game, and Step runs one tick. The
 // lifecycle calls (Join, Leave, Drop, Return, Start) and Message act at
 // once, in the tick being built; inputs wait for Step. A Match belongs to
 // one goroutine.
 type Match struct {
-	tb       TB
-	mode     game.Mode
-	seed     uint64
-	settings game.Settings
-	every    uint64 // ticks per snapshot
-	ctx      *game.Context
-	world    *game.World
-	game     game.Game
-	appender game.ViewAppender // game's, when it has one
+	tb        TB
+	mode      game.Mode
+	seed      uint64
+	settings  game.Settings
+	every     uint64 // ticks per snapshot
+	hashEvery int
+	ctx       *game.Context
+	world     *game.World
+	game      game.Game
+	appender  game.ViewAppender // game's, when it has one
 
 	tick      uint64 // ticks run
 	phase     Phase
@@ -76,11 +84,13 @@ type Match struct {
 	closed    string // Close's reason
 	lifecycle uint64 // the last tick a lifecycle call reached the game in
 
-	seats   []*seat                   // seated, ascending by id
-	players map[game.PlayerID]*seat   // everyone ever seated, for View and Events after a Leave
-	events  []Event                   // every room:event the game sent
-	hashes  []uint32                  // World.Hash after each tick
-	log     Log
+	seats     []*seat                 // seated, ascending by id
+	players   map[game.PlayerID]*seat // everyone ever seated, for View and Events after a Leave
+	events    []Event                 // every room:event the game sent
+	hashes    []uint32                // World.Hash after each tick
+	log       Log
+	snapshots uint64 // snapshot boundaries so far
+	section   []byte // the snapshot section being applied, reused
 }
 
 // seat is one player as the runtime keeps it: its connection, its input
@@ -94,6 +104,7 @@ type seat struct {
 	mirror      *game.Mirror
 	base        uint64          // tick of the last snapshot applied; 0: the next is a full state
 	baseView    []game.EntityID // the view of that snapshot
+	spare       []game.EntityID // the buffer of the next view
 	snapTick    uint64          // tick of the last snapshot applied, kept across full states
 	snapshots   int
 	inbox       []Event
@@ -108,7 +119,7 @@ type queued struct {
 // Context, and Mode.New, as the runtime's room does before its first tick.
 func New(tb TB, mode game.Mode, opts ...Option) *Match {
 	tb.Helper()
-	s := setup{seed: 1}
+	s := setup{seed: 1, hashEvery: 1}
 	for _, o := range opts {
 		o(&s)
 	}
@@ -123,18 +134,22 @@ func New(tb TB, mode game.Mode, opts ...Option) *Match {
 		tb.Fatalf("gametest: %s.Schema: %v", mode.Name(), err)
 	}
 	m := &Match{
-		tb: tb, mode: mode, seed: s.seed, settings: settings, every: uint64(settings.SnapshotEvery()),
+		tb: tb, mode: mode, seed: s.seed, settings: settings, every: uint64(settings.SnapshotEvery()), hashEvery: s.hashEvery,
 		world: game.NewWorld(mode.Schema()), players: map[game.PlayerID]*seat{},
 		log: Log{Options: s.opts},
 	}
 	m.ctx = &game.Context{
-		World:      m.world,
-		Rand:       game.NewRand(s.seed),
-		Settings:   settings,
-		Emit:       func(typ string, fields map[string]any) { m.emit(typ, fields, m.connected(nil)) },
-		EmitTo:     func(to game.PlayerID, typ string, fields map[string]any) { m.emit(typ, fields, m.connected([]game.PlayerID{to})) },
-		EmitExcept: func(except []game.PlayerID, typ string, fields map[string]any) { m.emit(typ, fields, m.connectedExcept(except)) },
-		EndMatch:   func() { m.endReq = true; m.endCalls++ },
+		World:    m.world,
+		Rand:     game.NewRand(s.seed),
+		Settings: settings,
+		Emit:     func(typ string, fields map[string]any) { m.emit(typ, fields, m.connected(nil)) },
+		EmitTo: func(to game.PlayerID, typ string, fields map[string]any) {
+			m.emit(typ, fields, m.connected([]game.PlayerID{to}))
+		},
+		EmitExcept: func(except []game.PlayerID, typ string, fields map[string]any) {
+			m.emit(typ, fields, m.connectedExcept(except))
+		},
+		EndMatch: func() { m.endReq = true; m.endCalls++ },
 	}
 	m.game = mode.New(m.ctx)
 	m.appender, _ = m.game.(game.ViewAppender)

@@ -99,19 +99,26 @@ func TestSnapshotsAndViews(t *testing.T) {
 }
 
 // TestMirrorCheck: a mode that writes the World outside a tick (here in
-// DecodeInput) leaves clients with a stale view; the kit fails the test.
+// DecodeInput) leaves clients with a stale view; the kit fails the test at
+// the next check (every snapshot, or every HashEvery-th).
 func TestMirrorCheck(t *testing.T) {
-	msg := fails(func(tb gametest.TB) {
-		p := newProbe()
-		p.cheat = true
-		m := gametest.New(tb, p)
-		m.Join(game.Player{ID: 1}, game.Player{ID: 2})
-		m.StepN(2)
-		m.Input(1, map[string]any{"x": 1}) // changes "note" in tick 2, already sent
-		m.StepN(2)
-	})
-	if !strings.Contains(msg, "mirror hash") {
-		t.Fatalf("failure %q, want a hash mismatch", msg)
+	for _, c := range []struct {
+		every, want int // the check falls on snapshot want (ticks 2, 4, 6, ...)
+	}{{1, 2}, {3, 3}} {
+		var snaps int
+		msg := fails(func(tb gametest.TB) {
+			p := newProbe()
+			p.cheat = true
+			m := gametest.New(tb, p, gametest.HashEvery(c.every))
+			defer func() { snaps = m.Snapshots(1) }()
+			m.Join(game.Player{ID: 1}, game.Player{ID: 2})
+			m.StepN(2)
+			m.Input(1, map[string]any{"x": 1}) // changes "note" in tick 2, already sent
+			m.StepN(10)
+		})
+		if !strings.Contains(msg, "mirror hash") || snaps != c.want-1 {
+			t.Fatalf("HashEvery(%d): failure %q after %d snapshots, want a hash mismatch on snapshot %d", c.every, msg, snaps, c.want)
+		}
 	}
 }
 

@@ -12,7 +12,7 @@ type Op string
 
 // The ops of a Log.
 const (
-	OpJoin    Op = "join"    // Data: the player (name, bot, subject, meta)
+	OpJoin    Op = "join" // Data: the player (name, bot, subject, meta)
 	OpLeave   Op = "leave"
 	OpDrop    Op = "drop"
 	OpReturn  Op = "return"
@@ -72,10 +72,11 @@ func (m *Match) Log() Log {
 
 // Replay plays log again from seed: a new match of mode, the same things
 // fed in the same ticks, and as many ticks run. Refusals and malformed
-// inputs happen again, as they did.
-func Replay(tb TB, mode game.Mode, seed uint64, log Log) *Match {
+// inputs happen again, as they did. opts apply after the seed and the
+// log's room options.
+func Replay(tb TB, mode game.Mode, seed uint64, log Log, opts ...Option) *Match {
 	tb.Helper()
-	m := New(tb, mode, Seed(seed), RoomOptions(log.Options))
+	m := New(tb, mode, append([]Option{Seed(seed), RoomOptions(log.Options)}, opts...)...)
 	for _, e := range log.Entries {
 		for m.tick+1 < e.Tick {
 			m.Step()
@@ -129,7 +130,7 @@ func (m *Match) CheckReplay() {
 	if err := msgpack.Unmarshal(raw, &log); err != nil {
 		m.fatalf("replay: the log does not decode: %v", err)
 	}
-	r := Replay(m.tb, m.mode, m.seed, log)
+	r := Replay(m.tb, m.mode, m.seed, log, HashEvery(m.hashEvery))
 	if len(r.hashes) != len(m.hashes) {
 		m.fatalf("replay ran %d ticks, the match %d", len(r.hashes), len(m.hashes))
 	}
