@@ -3,8 +3,8 @@
 // no goroutines, and checks on every snapshot what each player's client
 // would hold.
 //
-// Place in the data flow: it stands where the room goroutine stands
-// (design steps 4 and 5, docs/design.md). A Match seats players (Join,
+// Place in the data flow: it stands where the room goroutine of package
+// rooms stands (steps 4 and 5 of its data flow). A Match seats players (Join,
 // Leave, Drop, Return, Start), takes inputs as the maps clients send
 // (Input: encoded to canonical msgpack, seq checked, Game.DecodeInput
 // called, as on a connection's reader) and room:messages (Message, with the

@@ -6,12 +6,12 @@
 // results, timers firing on their ticks.
 //
 // Place in the data flow: a Peer stands where a connection's SocketPeer
-// stands (design step 6, docs/design.md): the room hands it events and
-// snapshots, and it plays the client, decoding every snapshot map,
+// stands (step 6 of the data flow in package rooms): the room hands it
+// events and snapshots, and it plays the client, decoding every snapshot map,
 // checking that its baseline is the last one written (the Peer contract)
 // and applying its section. A Room stands where the lobby stands: it seats
 // players through rooms.Room and pushes their inputs into their Seat
-// (design step 3).
+// (step 3).
 //
 // Everything runs inside a synctest bubble: Start must be called from the
 // function given to synctest.Test. Time moves only when every goroutine of
