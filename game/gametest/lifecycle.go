@@ -47,7 +47,7 @@ func (m *Match) TryJoin(p game.Player) error {
 	m.lifecycleCall()
 	m.game.Join(p)
 	s := &seat{p: p, connected: true, mirror: game.NewMirror(m.mode.Schema())}
-	i, _ := slices.BinarySearchFunc(m.seats, p.ID, func(s *seat, id game.PlayerID) int { return cmpID(s.p.ID, id) })
+	i, _ := m.seatIndex(p.ID)
 	m.seats = slices.Insert(m.seats, i, s)
 	m.players[p.ID] = s
 	return nil
@@ -90,17 +90,10 @@ func normalFloat(f float64) any {
 // seated. After the match ended the game is not told, as in the runtime.
 func (m *Match) Leave(id game.PlayerID) {
 	m.tb.Helper()
-	m.live("Leave")
-	m.record(Entry{Op: OpLeave, Player: id})
-	i, ok := slices.BinarySearchFunc(m.seats, id, func(s *seat, id game.PlayerID) int { return cmpID(s.p.ID, id) })
-	if !ok {
-		m.fatalf("leave of player %d: %v", id, ErrNotSeated)
-	}
+	m.seatCall(OpLeave, id)
+	i, _ := m.seatIndex(id)
 	m.seats = slices.Delete(m.seats, i, i+1)
-	if m.phase != PhaseEnded {
-		m.lifecycleCall()
-		m.game.Leave(id)
-	}
+	m.tell(m.game.Leave, id)
 }
 
 // Drop disconnects id unexpectedly in the tick being built: the seat is
@@ -108,17 +101,12 @@ func (m *Match) Leave(id game.PlayerID) {
 // a dropped player does nothing.
 func (m *Match) Drop(id game.PlayerID) {
 	m.tb.Helper()
-	m.live("Drop")
-	m.record(Entry{Op: OpDrop, Player: id})
-	s := m.mustSeat(id, "drop")
+	s := m.seatCall(OpDrop, id)
 	if !s.connected {
 		return
 	}
 	s.connected = false
-	if m.phase != PhaseEnded {
-		m.lifecycleCall()
-		m.game.Drop(id)
-	}
+	m.tell(m.game.Drop, id)
 }
 
 // Return reconnects id in the tick being built (room:rejoin); its next
@@ -126,15 +114,34 @@ func (m *Match) Drop(id game.PlayerID) {
 // rejoin over a live connection takes the seat over.
 func (m *Match) Return(id game.PlayerID) {
 	m.tb.Helper()
-	m.live("Return")
-	m.record(Entry{Op: OpReturn, Player: id})
-	s := m.mustSeat(id, "return")
+	s := m.seatCall(OpReturn, id)
 	was := s.connected
 	s.connected, s.base, s.baseView = true, 0, nil
-	if !was && m.phase != PhaseEnded {
-		m.lifecycleCall()
-		m.game.Return(id)
+	if !was {
+		m.tell(m.game.Return, id)
 	}
+}
+
+// tell hands a seat change of id to the game (call is Leave, Drop or
+// Return) unless the match has ended: then the runtime keeps it to itself.
+func (m *Match) tell(call func(game.PlayerID), id game.PlayerID) {
+	if m.phase != PhaseEnded {
+		m.lifecycleCall()
+		call(id)
+	}
+}
+
+// seatCall records op of player id and returns its seat, failing the test
+// if id is not seated.
+func (m *Match) seatCall(op Op, id game.PlayerID) *seat {
+	m.tb.Helper()
+	m.live(string(op))
+	m.record(Entry{Op: op, Player: id})
+	s := m.seatOf(id)
+	if s == nil {
+		m.fatalf("%s of player %d: %v", op, id, ErrNotSeated)
+	}
+	return s
 }
 
 // Start starts the match in the tick being built and fails the test if it
@@ -163,15 +170,6 @@ func (m *Match) TryStart() error {
 	m.game.Start()
 	m.phase, m.startTick = PhasePlaying, m.tick+1
 	return nil
-}
-
-func (m *Match) mustSeat(id game.PlayerID, what string) *seat {
-	m.tb.Helper()
-	s := m.seatOf(id)
-	if s == nil {
-		m.fatalf("%s of player %d: %v", what, id, ErrNotSeated)
-	}
-	return s
 }
 
 // lifecycleCall begins the tick being built and notes that a lifecycle call

@@ -1,6 +1,7 @@
 package gametest
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -209,22 +210,16 @@ func (m *Match) begin() {
 	}
 }
 
-func (m *Match) seatOf(id game.PlayerID) *seat {
-	i, ok := slices.BinarySearchFunc(m.seats, id, func(s *seat, id game.PlayerID) int { return cmpID(s.p.ID, id) })
-	if !ok {
-		return nil
-	}
-	return m.seats[i]
+// seatIndex returns where id's seat is, or would be, in m.seats.
+func (m *Match) seatIndex(id game.PlayerID) (int, bool) {
+	return slices.BinarySearchFunc(m.seats, id, func(s *seat, id game.PlayerID) int { return cmp.Compare(s.p.ID, id) })
 }
 
-func cmpID(a, b game.PlayerID) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+func (m *Match) seatOf(id game.PlayerID) *seat {
+	if i, ok := m.seatIndex(id); ok {
+		return m.seats[i]
 	}
-	return 0
+	return nil
 }
 
 // Step runs one tick as the runtime does: the queued inputs of each player
@@ -273,15 +268,7 @@ func (m *Match) StepN(n int) {
 }
 
 func (m *Match) applyInputs(s *seat) {
-	slices.SortStableFunc(s.queue, func(a, b queued) int {
-		switch {
-		case a.seq < b.seq:
-			return -1
-		case a.seq > b.seq:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(s.queue, func(a, b queued) int { return cmp.Compare(a.seq, b.seq) })
 	for _, q := range s.queue {
 		if q.seq > s.lastApplied {
 			m.game.Input(s.p.ID, q.in)

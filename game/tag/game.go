@@ -1,6 +1,7 @@
 package tag
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -58,15 +59,7 @@ func (g *tagGame) find(id game.PlayerID) *player {
 	return g.players[i]
 }
 
-func cmpPlayer(p *player, id game.PlayerID) int {
-	switch {
-	case p.id < id:
-		return -1
-	case p.id > id:
-		return 1
-	}
-	return 0
-}
+func cmpPlayer(p *player, id game.PlayerID) int { return cmp.Compare(p.id, id) }
 
 // CanJoin refuses a seated player, a full room and an ended round.
 func (g *tagGame) CanJoin(p game.Player) error {
@@ -314,15 +307,7 @@ func (g *tagGame) Ranking() []RankEntry {
 	for i, p := range g.players {
 		out[i] = RankEntry{PlayerID: p.id, Name: p.name, ItTicks: p.itTicks}
 	}
-	slices.SortStableFunc(out, func(a, b RankEntry) int {
-		switch {
-		case a.ItTicks < b.ItTicks:
-			return -1
-		case a.ItTicks > b.ItTicks:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(out, func(a, b RankEntry) int { return cmp.Compare(a.ItTicks, b.ItTicks) })
 	return out
 }
 
