@@ -27,9 +27,9 @@
 //	m.Join(game.Player{ID: 1, Name: "ann"}, game.Player{ID: 2, Name: "bob"})
 //	m.Start()
 //	m.Input(1, map[string]any{"x": 1, "y": 0}) // seq added: 1
-//	m.Step()
-//	me, _ := m.View(1).Find("player", "pid", 1) // what ann's client holds
-//	_ = me.Float("x")
+//	m.StepN(2)                                  // tag snapshots every other tick
+//	me, ok := m.View(1).Find("player", "pid", 1) // what ann's client holds
+//	_, _ = me.Float("x"), ok
 //	m.CheckReplay()
 //
 // Failures the runtime would turn into a closed room or a confused client

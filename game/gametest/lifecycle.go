@@ -22,7 +22,8 @@ func (m *Match) Join(players ...game.Player) {
 // (phase and Settings.JoinInProgress, a seat already taken, free seats) and
 // Game.CanJoin, and returns why not. p.Meta is given to the game as the
 // lobby gives it: whole numbers as int64, other numbers as float64, strings
-// and booleans. The player's first snapshot is a full state.
+// and booleans; a value of another type fails the test, as no client can
+// send one. The player's first snapshot is a full state.
 func (m *Match) TryJoin(p game.Player) error {
 	m.tb.Helper()
 	m.live("Join")

@@ -179,7 +179,8 @@ func (m *Match) Tick() uint64 { return m.tick }
 // Phase returns the match's phase.
 func (m *Match) Phase() Phase { return m.phase }
 
-// Seated returns the seated players' ids, ascending.
+// Seated returns the seated players' ids (the dropped ones too: they keep
+// their seats), ascending.
 func (m *Match) Seated() []game.PlayerID {
 	ids := make([]game.PlayerID, len(m.seats))
 	for i, s := range m.seats {

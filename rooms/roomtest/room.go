@@ -116,7 +116,9 @@ func (r *Room) TryJoin(p game.Player) (*Peer, error) {
 	if err != nil {
 		return nil, err
 	}
+	peer.mu.Lock()
 	peer.seat = seat
+	peer.mu.Unlock()
 	r.peers[p.ID] = peer
 	return peer, nil
 }
