@@ -10,7 +10,7 @@ import (
 // module's msgpack wire reader (internal/mpwire) only, and never the network
 // or runtime layers above it.
 func TestImports(t *testing.T) {
-	for _, dir := range []string{".", "arena"} {
+	for _, dir := range []string{".", "arena", "gametest", "tag"} {
 		pkg, err := build.ImportDir(dir, 0)
 		if err != nil {
 			t.Fatal(err)

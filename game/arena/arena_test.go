@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/gametest"
 )
 
 func TestConfigure(t *testing.T) {
@@ -89,18 +90,16 @@ func TestDecodeInput(t *testing.T) {
 }
 
 func TestBoostAndCooldown(t *testing.T) {
-	m := newMatch(t, 1, game.Options{})
-	m.begin()
-	m.g.Join(game.Player{ID: 1, Name: "a"})
-	m.step()
-	p := m.g.find(1)
+	m, g := newMatch(t, 1, game.Options{})
+	m.Join(game.Player{ID: 1, Name: "a"})
+	m.Step()
+	p := g.find(1)
 	var boosted []bool
 	for i := 0; i < 100; i++ {
-		m.begin()
 		// Oscillate so that no wall gets in the way; ask for a boost every tick.
-		m.input(t, 1, map[string]any{"x": float64(1 - 2*(i%2)), "boost": true})
+		m.Input(1, map[string]any{"x": float64(1 - 2*(i%2)), "boost": true})
 		x0 := p.x
-		m.step()
+		m.Step()
 		d := p.x - x0
 		if d < 0 {
 			d = -d
@@ -113,7 +112,7 @@ func TestBoostAndCooldown(t *testing.T) {
 		default:
 			t.Fatalf("tick %d moved %v units", i, float64(d)/fx)
 		}
-		if m.w.Bool(p.ent, PlayerBoost) != boosted[i] {
+		if m.World().Bool(p.ent, PlayerBoost) != boosted[i] {
 			t.Fatalf("tick %d: boost field %v", i, !boosted[i])
 		}
 	}
@@ -127,41 +126,39 @@ func TestBoostAndCooldown(t *testing.T) {
 }
 
 func TestOrbEatingAndRespawn(t *testing.T) {
-	m := newMatch(t, 2, game.Options{})
-	m.begin()
-	m.g.Join(game.Player{ID: 1, Name: "a"})
-	m.step()
-	p := m.g.find(1)
+	m, g := newMatch(t, 2, game.Options{})
+	w := m.World()
+	m.Join(game.Player{ID: 1, Name: "a"})
+	m.Step()
+	p := g.find(1)
 	put := func() game.EntityID { // the first orb right under the player
-		o := &m.g.orbs[0]
+		o := &g.orbs[0]
 		o.x, o.y = p.x+fx, p.y
 		return o.ent
 	}
 	// Waiting: nothing is eaten.
 	put()
-	m.begin()
-	m.step()
+	m.Step()
 	if p.score != 0 {
 		t.Fatal("orb eaten before the match started")
 	}
-	m.begin()
-	m.g.Start()
+	m.Start()
 	old := put()
-	v := m.g.orbs[0].v
-	m.step()
-	if p.score != v || m.w.Int(p.ent, PlayerScore) != v {
-		t.Fatalf("score %d, field %d, want %d", p.score, m.w.Int(p.ent, PlayerScore), v)
+	v := g.orbs[0].v
+	m.Step()
+	if p.score != v || w.Int(p.ent, PlayerScore) != v {
+		t.Fatalf("score %d, field %d, want %d", p.score, w.Int(p.ent, PlayerScore), v)
 	}
-	if m.w.Exists(old) || m.g.orbs[0].ent == old || !m.w.Exists(m.g.orbs[0].ent) {
+	if w.Exists(old) || g.orbs[0].ent == old || !w.Exists(g.orbs[0].ent) {
 		t.Fatal("eaten orb not replaced by a new entity")
 	}
 	wantR := PlayerRadius + 2*math.Sqrt(float64(v))
-	if r := m.w.Float(p.ent, PlayerR); math.Abs(r-wantR) > 1.0/fx {
+	if r := w.Float(p.ent, PlayerR); math.Abs(r-wantR) > 1.0/fx {
 		t.Fatalf("radius %v, want %v", r, wantR)
 	}
 	orbs := 0
-	m.w.Entities(func(id game.EntityID) {
-		if m.w.Kind(id) == KindOrb {
+	w.Entities(func(id game.EntityID) {
+		if w.Kind(id) == KindOrb {
 			orbs++
 		}
 	})
@@ -171,34 +168,32 @@ func TestOrbEatingAndRespawn(t *testing.T) {
 	// Radius is capped.
 	p.score = 1 << 20
 	put()
-	m.begin()
-	m.step()
+	m.Step()
 	if p.r != MaxPlayerRadius*fx {
 		t.Fatalf("radius %v not capped", float64(p.r)/fx)
 	}
 }
 
 func TestViewRadius(t *testing.T) {
-	m := newMatch(t, 3, game.Options{})
-	m.begin()
+	m, g := newMatch(t, 3, game.Options{})
 	for id := game.PlayerID(1); id <= 4; id++ {
-		m.g.Join(game.Player{ID: id})
+		m.Join(game.Player{ID: id})
 	}
-	m.step()
-	me := m.g.find(1)
+	m.Step()
+	me := g.find(1)
 	me.x, me.y = -900*fx, -900*fx
-	m.g.find(2).x, m.g.find(2).y = -900*fx+799*fx, -900*fx // just inside
-	m.g.find(3).x, m.g.find(3).y = 900*fx, 900*fx          // far
-	m.g.find(4).x, m.g.find(4).y = -900*fx, -900*fx+801*fx // just outside
+	g.find(2).x, g.find(2).y = -900*fx+799*fx, -900*fx // just inside
+	g.find(3).x, g.find(3).y = 900*fx, 900*fx          // far
+	g.find(4).x, g.find(4).y = -900*fx, -900*fx+801*fx // just outside
 	seen := map[game.EntityID]bool{}
-	for _, id := range m.view(1) {
+	for _, id := range view(m, g, 1) {
 		seen[id] = true
 	}
-	if !seen[me.ent] || !seen[m.g.find(2).ent] || seen[m.g.find(3).ent] || seen[m.g.find(4).ent] {
-		t.Fatalf("players seen: me %v, near %v, far %v, edge %v", seen[me.ent], seen[m.g.find(2).ent], seen[m.g.find(3).ent], seen[m.g.find(4).ent])
+	if !seen[me.ent] || !seen[g.find(2).ent] || seen[g.find(3).ent] || seen[g.find(4).ent] {
+		t.Fatalf("players seen: me %v, near %v, far %v, edge %v", seen[me.ent], seen[g.find(2).ent], seen[g.find(3).ent], seen[g.find(4).ent])
 	}
 	far := 0
-	for _, o := range m.g.orbs {
+	for _, o := range g.orbs {
 		d := math.Hypot(float64(o.x-me.x)/fx, float64(o.y-me.y)/fx)
 		if (d <= ViewRadius) != seen[o.ent] {
 			t.Fatalf("orb at distance %v: seen %v", d, seen[o.ent])
@@ -210,27 +205,26 @@ func TestViewRadius(t *testing.T) {
 	if far == 0 {
 		t.Fatal("no far orb to test with")
 	}
-	// Far entities never reach the player's mirror.
-	mirror := game.NewMirror(schema)
-	if err := mirror.Apply(m.w.AppendDelta(nil, 0, nil, m.view(1)), true); err != nil {
-		t.Fatal(err)
-	}
-	if mirror.Has(m.g.find(3).ent) || mirror.Len() != len(seen) {
+	// Far entities never reach the player's mirror: the next tick (standing still,
+	// nothing moves) publishes the positions and sends the snapshot.
+	m.Step()
+	mirror := m.View(1).Mirror()
+	if mirror.Has(g.find(3).ent) || mirror.Len() != len(seen) {
 		t.Fatal("mirror holds entities outside the view")
 	}
-	if m.view(99) != nil {
+	if view(m, g, 99) != nil {
 		t.Fatal("an unseated player sees something")
 	}
 }
 
 func TestResultsRanking(t *testing.T) {
-	m := newMatch(t, 4, game.Options{})
-	m.begin()
+	m, g := newMatch(t, 4, game.Options{})
 	for _, id := range []game.PlayerID{3, 1, 2} {
-		m.g.Join(game.Player{ID: id, Name: string(rune('a' + id))})
+		m.Join(game.Player{ID: id, Name: string(rune('a' + id))})
 	}
-	m.g.find(3).score, m.g.find(1).score, m.g.find(2).score = 5, 9, 5
-	r := m.g.Results()["ranking"].([]any)
+	m.Step()
+	g.find(3).score, g.find(1).score, g.find(2).score = 5, 9, 5
+	r := g.Results()["ranking"].([]any)
 	want := []struct {
 		id    uint32
 		score int64
@@ -244,55 +238,62 @@ func TestResultsRanking(t *testing.T) {
 }
 
 func TestMatchEndsAndSeats(t *testing.T) {
-	m := newMatch(t, 5, game.Options{MaxPlayers: 2, Raw: map[string]any{"matchSeconds": 1}})
-	m.begin()
+	m, g := newMatch(t, 5, game.Options{MaxPlayers: 2, Raw: map[string]any{"matchSeconds": 1}})
 	for _, id := range []game.PlayerID{1, 2} {
-		if err := m.g.CanJoin(game.Player{ID: id}); err != nil {
+		if err := g.CanJoin(game.Player{ID: id}); err != nil {
 			t.Fatal(err)
 		}
-		m.g.Join(game.Player{ID: id})
+		m.Join(game.Player{ID: id})
 	}
-	if err := m.g.CanJoin(game.Player{ID: 3}); !errors.Is(err, game.ErrRoomFull) {
+	if err := g.CanJoin(game.Player{ID: 3}); !errors.Is(err, game.ErrRoomFull) {
 		t.Fatalf("third player: %v", err)
 	}
-	if err := m.g.CanJoin(game.Player{ID: 1}); !errors.Is(err, game.ErrNotJoinable) {
+	if err := g.CanJoin(game.Player{ID: 1}); !errors.Is(err, game.ErrNotJoinable) {
 		t.Fatalf("seated player: %v", err)
 	}
-	m.g.Start()
-	m.step()
-	for i := 0; i < 30; i++ {
-		m.begin()
-		m.input(t, 1, map[string]any{"x": 1})
-		m.step()
-		if m.tick < 21 && m.ended != 0 || m.tick >= 21 && m.ended != 1 {
-			t.Fatalf("tick %d: ended %d times", m.tick, m.ended)
+	m.Start()
+	m.Step()
+	// The game itself asks for the end, once, in tick 21 (the runtime would end it
+	// then too, by MatchTicks): no tick runs after it.
+	for m.Phase() != gametest.PhaseEnded && m.Tick() < 31 {
+		m.Input(1, map[string]any{"x": 1})
+		m.Step()
+		if m.Tick() < 21 && m.EndMatchCalls() != 0 {
+			t.Fatalf("tick %d: ended %d times", m.Tick(), m.EndMatchCalls())
 		}
 	}
-	if m.w.GlobalInt(GlobalPhase) != PhaseEnded || m.w.GlobalInt(GlobalEndTick) != 21 {
-		t.Fatalf("phase %d endTick %d", m.w.GlobalInt(GlobalPhase), m.w.GlobalInt(GlobalEndTick))
+	if _, at := m.Ended(); at != 21 || m.EndMatchCalls() != 1 {
+		t.Fatalf("ended in tick %d after %d EndMatch calls, want tick 21 and 1", at, m.EndMatchCalls())
 	}
-	if err := m.g.CanJoin(game.Player{ID: 9}); !errors.Is(err, game.ErrNotJoinable) {
+	w := m.World()
+	if w.GlobalInt(GlobalPhase) != PhaseEnded || w.GlobalInt(GlobalEndTick) != 21 {
+		t.Fatalf("phase %d endTick %d", w.GlobalInt(GlobalPhase), w.GlobalInt(GlobalEndTick))
+	}
+	if v := m.View(2); v.GlobalInt("phase") != PhaseEnded {
+		t.Fatal("the final snapshot does not show the end")
+	}
+	if err := g.CanJoin(game.Player{ID: 9}); !errors.Is(err, game.ErrNotJoinable) {
 		t.Fatalf("join after the end: %v", err)
 	}
-	// Leave frees the seat and removes the circle; Drop stops it.
-	m2 := newMatch(t, 6, game.Options{})
-	m2.begin()
-	m2.g.Join(game.Player{ID: 1})
-	m2.g.Join(game.Player{ID: 2})
-	ent := m2.g.find(1).ent
-	m2.g.Leave(1)
-	m2.input(t, 2, map[string]any{"x": 1})
-	m2.g.Drop(2)
-	x := m2.g.find(2).x
-	m2.step()
-	if m2.w.Exists(ent) || m2.g.find(1) != nil || m2.g.find(2).x != x {
+	// Leave frees the seat and removes the circle; Drop stops it (player 2 moves in
+	// tick 1, is dropped in tick 2, and its input of tick 2 is ignored).
+	m2, g2 := newMatch(t, 6, game.Options{})
+	m2.Join(game.Player{ID: 1}, game.Player{ID: 2})
+	m2.Input(2, map[string]any{"x": 1})
+	m2.Step()
+	ent := g2.find(1).ent
+	m2.Leave(1)
+	m2.Input(2, map[string]any{"x": 1})
+	m2.Drop(2)
+	x := g2.find(2).x
+	m2.Step()
+	if m2.World().Exists(ent) || g2.find(1) != nil || g2.find(2).x != x {
 		t.Fatal("Leave or Drop did not take effect")
 	}
-	m2.begin()
-	m2.g.Return(2)
-	m2.input(t, 2, map[string]any{"x": 1})
-	m2.step()
-	if m2.g.find(2).x == x {
+	m2.Return(2)
+	m2.Input(2, map[string]any{"x": 1})
+	m2.Step()
+	if g2.find(2).x == x {
 		t.Fatal("a returned player cannot steer")
 	}
 }
@@ -301,35 +302,34 @@ func TestMatchEndsAndSeats(t *testing.T) {
 // visits exactly the entities within the view radius, each once, in ascending id order (so
 // the room's NormalizeView has nothing to sort), and AppendView appends the same.
 func TestViewInIDOrder(t *testing.T) {
-	m := newMatch(t, 11, game.Options{})
+	m, g := newMatch(t, 11, game.Options{}, gametest.HashEvery(10))
+	w := m.World()
 	rng := game.NewRand(5)
-	m.begin()
 	next := game.PlayerID(1)
 	seated := []game.PlayerID{}
 	for ; next <= 6; next++ {
-		m.g.Join(game.Player{ID: next})
+		m.Join(game.Player{ID: next})
 		seated = append(seated, next)
 	}
-	m.g.Start()
-	m.step()
+	m.Start()
+	m.Step()
 	eaten := 0
 	for tick := 0; tick < 2400; tick++ {
-		m.begin()
 		if tick%300 == 150 { // one leaves, a new one joins
-			m.g.Leave(seated[0])
+			m.Leave(seated[0])
 			seated = append(seated[1:], next)
-			m.g.Join(game.Player{ID: next})
+			m.Join(game.Player{ID: next})
 			next++
 		}
 		for _, id := range seated {
-			m.input(t, id, randomSteer(rng, tick+1))
+			m.Input(id, randomSteer(rng, tick+1))
 		}
-		before := make([]game.EntityID, len(m.g.orbs))
-		for i, o := range m.g.orbs {
+		before := make([]game.EntityID, len(g.orbs))
+		for i, o := range g.orbs {
 			before[i] = o.ent
 		}
-		m.step()
-		for i, o := range m.g.orbs {
+		m.Step()
+		for i, o := range g.orbs {
 			if o.ent != before[i] {
 				eaten++
 			}
@@ -338,16 +338,16 @@ func TestViewInIDOrder(t *testing.T) {
 			continue
 		}
 		for _, id := range seated {
-			me := m.g.find(id)
+			me := g.find(id)
 			var got []game.EntityID
-			m.g.View(id, func(e game.EntityID) { got = append(got, e) })
+			g.View(id, func(e game.EntityID) { got = append(got, e) })
 			want := []game.EntityID{}
-			m.w.Entities(func(e game.EntityID) {
+			w.Entities(func(e game.EntityID) {
 				var x, y int64
-				if m.w.Kind(e) == KindOrb {
-					x, y = int64(m.w.Float(e, OrbX)*fx), int64(m.w.Float(e, OrbY)*fx)
+				if w.Kind(e) == KindOrb {
+					x, y = int64(w.Float(e, OrbX)*fx), int64(w.Float(e, OrbY)*fx)
 				} else {
-					x, y = int64(m.w.Float(e, PlayerX)*fx), int64(m.w.Float(e, PlayerY)*fx)
+					x, y = int64(w.Float(e, PlayerX)*fx), int64(w.Float(e, PlayerY)*fx)
 				}
 				if e == me.ent || within(me, x, y) {
 					want = append(want, e)
@@ -358,12 +358,12 @@ func TestViewInIDOrder(t *testing.T) {
 			}
 			// AppendView, which the room uses, appends the same after what dst holds.
 			prefix := []game.EntityID{7, 3}
-			if app := m.g.AppendView(slices.Clone(prefix), id); !slices.Equal(app, append(prefix, want...)) {
+			if app := g.AppendView(slices.Clone(prefix), id); !slices.Equal(app, append(prefix, want...)) {
 				t.Fatalf("tick %d, player %d: AppendView gave\n%v\nwant\n%v", tick, id, app, append(prefix, want...))
 			}
 		}
 	}
-	if got := m.g.AppendView([]game.EntityID{1}, next+100); !slices.Equal(got, []game.EntityID{1}) {
+	if got := g.AppendView([]game.EntityID{1}, next+100); !slices.Equal(got, []game.EntityID{1}) {
 		t.Fatalf("a player not seated sees %v", got)
 	}
 	if eaten < 30 {

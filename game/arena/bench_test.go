@@ -13,9 +13,13 @@ import (
 
 // room10 is a playing 10-player arena room whose players steer at random:
 // each keeps a full-speed heading and turns to a new random one now and
-// then, and sometimes boosts.
+// then, and sometimes boosts. It drives the game by hand, with decoded
+// inputs and no checks, because the benchmarks measure the game's own cost
+// per tick; the tests drive matches with game/gametest.
 type room10 struct {
-	*match
+	w     *game.World
+	g     *arenaGame
+	tick  uint64
 	rng   *game.Rand
 	heads []Input
 	views [][]game.EntityID // each player's view at the previous snapshot
@@ -24,20 +28,31 @@ type room10 struct {
 }
 
 func newRoom10(tb testing.TB) *room10 {
-	m := newMatch(tb, 42, game.Options{})
-	m.g.settings.MatchTicks = 0 // never ends: benchmarks run any number of ticks
-	r := &room10{match: m, rng: game.NewRand(4242), heads: make([]Input, 10), views: make([][]game.EntityID, 10), spare: make([][]game.EntityID, 10)}
-	m.begin()
+	s, err := Mode{}.Configure(game.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.MatchTicks = 0 // never ends: benchmarks run any number of ticks
+	w := game.NewWorld(Mode{}.Schema())
+	r := &room10{w: w, g: Mode{}.New(&game.Context{World: w, Rand: game.NewRand(42), Settings: s}).(*arenaGame),
+		rng: game.NewRand(4242), heads: make([]Input, 10), views: make([][]game.EntityID, 10), spare: make([][]game.EntityID, 10)}
+	r.begin()
 	for i := range r.heads {
-		m.g.Join(game.Player{ID: game.PlayerID(i + 1), Name: "player"})
+		r.g.Join(game.Player{ID: game.PlayerID(i + 1), Name: "player"})
 		r.turn(i)
 	}
-	m.g.Start()
-	m.step()
+	r.g.Start()
+	r.g.Step()
 	for i := range r.views {
-		r.views[i] = m.view(game.PlayerID(i + 1))
+		r.views[i] = r.w.NormalizeView(r.g.AppendView(nil, game.PlayerID(i+1)))
 	}
 	return r
+}
+
+// begin starts the next tick, as the runtime does before anything of it.
+func (r *room10) begin() {
+	r.tick++
+	r.w.BeginTick(r.tick)
 }
 
 func (r *room10) turn(i int) {
@@ -56,7 +71,7 @@ func (r *room10) advance() {
 		in.Boost = r.rng.IntN(100) == 0
 		r.g.Input(game.PlayerID(i+1), in)
 	}
-	r.step()
+	r.g.Step()
 }
 
 // snapshot encodes every player's section against its previous view (the

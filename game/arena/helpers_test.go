@@ -4,47 +4,30 @@ import (
 	"testing"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/game/gametest"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// match drives one arena game the way the runtime does.
-type match struct {
-	w     *game.World
-	g     *arenaGame
-	tick  uint64
-	ended int
-}
-
-func newMatch(tb testing.TB, seed uint64, opts game.Options) *match {
+// newMatch is an arena match driven by the test kit, which runs it in the
+// runtime's order and checks every player's snapshots, and its game. Long
+// matches pass gametest.HashEvery in kit: an arena view is a hundred
+// entities, hashed twice per player per check.
+func newMatch(tb testing.TB, seed uint64, opts game.Options, kit ...gametest.Option) (*gametest.Match, *arenaGame) {
 	tb.Helper()
-	s, err := Mode{}.Configure(opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m := &match{w: game.NewWorld(Mode{}.Schema())}
-	ctx := &game.Context{World: m.w, Rand: game.NewRand(seed), Settings: s, EndMatch: func() { m.ended++ }}
-	m.g = Mode{}.New(ctx).(*arenaGame)
-	return m
+	m := gametest.New(tb, Mode{}, append([]gametest.Option{gametest.Seed(seed), gametest.RoomOptions(opts)}, kit...)...)
+	return m, m.Game().(*arenaGame)
 }
 
-// begin starts the next tick; lifecycle calls and inputs follow, then step.
-func (m *match) begin() {
-	m.tick++
-	m.w.BeginTick(m.tick)
+// view returns the normalized view of player id, as the runtime takes it.
+func view(m *gametest.Match, g *arenaGame, id game.PlayerID) []game.EntityID {
+	var v []game.EntityID
+	g.View(id, func(e game.EntityID) { v = append(v, e) })
+	return m.World().NormalizeView(v)
 }
 
-func (m *match) step() { m.g.Step() }
-
-// input encodes, decodes and applies one input like the runtime would.
-func (m *match) input(tb testing.TB, id game.PlayerID, fields map[string]any) {
-	tb.Helper()
-	in, err := m.g.DecodeInput(encode(tb, fields))
-	if err != nil {
-		tb.Fatalf("DecodeInput(%v): %v", fields, err)
-	}
-	m.g.Input(id, in)
-}
-
+// encode writes v as msgpack with map keys sorted but without the canonical
+// forms the kit writes (a float32 stays a float32, an int8 an int8), so
+// that DecodeInput is tried on encodings a sloppy peer might use.
 func encode(tb testing.TB, v any) []byte {
 	tb.Helper()
 	b, err := marshalSorted(v)
@@ -68,13 +51,6 @@ func marshalSorted(v any) ([]byte, error) {
 type bytesBuffer struct{ b []byte }
 
 func (w *bytesBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
-
-// view returns the normalized view of player id.
-func (m *match) view(id game.PlayerID) []game.EntityID {
-	var v []game.EntityID
-	m.g.View(id, func(e game.EntityID) { v = append(v, e) })
-	return m.w.NormalizeView(v)
-}
 
 // randomSteer returns a random input map: mostly a direction, sometimes a
 // boost, sometimes longer than 1.
