@@ -176,3 +176,26 @@ func inputErr(err error) error {
 	}
 	return errTruncatedInput
 }
+
+// MaxSeq is the largest input seq the protocol allows (2^53-1: exact in
+// JavaScript).
+const MaxSeq = 1<<53 - 1
+
+// InputSeq finds and checks `seq` in an input map, as the runtime does
+// before DecodeInput: any number type (the text parser and JavaScript
+// numbers can turn an integer into a float; every integer up to MaxSeq is
+// exact as a float64), whole, in 1..MaxSeq. false: missing or invalid.
+func InputSeq(raw []byte) (uint64, bool) {
+	m, err := NewInputMap(raw)
+	for err == nil && m.Next() {
+		if string(m.Key()) != "seq" {
+			continue
+		}
+		f, err := m.Number()
+		if err != nil || f != math.Trunc(f) || f < 1 || f > MaxSeq {
+			return 0, false
+		}
+		return uint64(f), true
+	}
+	return 0, false
+}

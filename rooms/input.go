@@ -11,9 +11,6 @@ import (
 	"github.com/tickroom/tickroom/game"
 )
 
-// maxSeq is the largest seq the protocol allows (2^53-1: exact in JS).
-const maxSeq = 1<<53 - 1
-
 // queuedInput is one decoded input waiting for the next tick.
 type queuedInput struct {
 	seq uint64
@@ -78,7 +75,7 @@ func (s *Seat) PushInput(payload []byte) {
 	if !ok {
 		return
 	}
-	seq, ok := inputSeq(payload)
+	seq, ok := game.InputSeq(payload)
 	if !ok {
 		s.stats.bad.Add(1)
 		return
@@ -158,22 +155,4 @@ func (s *Seat) drain(dst []queuedInput) []queuedInput {
 	s.head, s.n = 0, 0
 	s.mu.Unlock()
 	return dst
-}
-
-// inputSeq finds and validates seq in the msgpack map payload.
-func inputSeq(payload []byte) (uint64, bool) {
-	m, err := game.NewInputMap(payload)
-	for err == nil && m.Next() {
-		if string(m.Key()) != "seq" {
-			continue
-		}
-		// Any number type: the text parser and JS numbers can turn an integer into a
-		// float. Every integer up to maxSeq is exact as a float64.
-		f, err := m.Number()
-		if err != nil || f != math.Trunc(f) || f < 1 || f > maxSeq {
-			return 0, false
-		}
-		return uint64(f), true
-	}
-	return 0, false
 }

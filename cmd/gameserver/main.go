@@ -18,6 +18,7 @@ import (
 	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/game/tag"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
@@ -171,7 +172,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 func serverConfig(cfg config, log *slog.Logger) *tickroom.Config {
 	sc := tickroom.DefaultConfig()
 	sc.Addr = cfg.Addr
-	sc.Modes = []game.Mode{arena.Mode{}}
+	sc.Modes = []game.Mode{arena.Mode{}, tag.Mode{}} // the bundled modes
 	sc.Demo = true
 	sc.ShutdownTimeout = cfg.ShutdownTimeout
 	sc.Logger = log

@@ -2,13 +2,9 @@ package gametest
 
 import (
 	"maps"
-	"math"
 
 	"github.com/tickroom/tickroom/game"
 )
-
-// maxSeq is the largest input seq the protocol allows (2^53-1: exact in JS).
-const maxSeq = 1<<53 - 1
 
 // Input feeds one `input` of player id and fails the test if the runtime
 // would drop it as malformed; see TryInput.
@@ -54,7 +50,7 @@ func (m *Match) input(id game.PlayerID, raw []byte) error {
 	if s == nil {
 		return ErrNotSeated
 	}
-	seq, ok := inputSeq(raw)
+	seq, ok := game.InputSeq(raw)
 	if !ok {
 		return ErrBadSeq
 	}
@@ -65,23 +61,6 @@ func (m *Match) input(id game.PlayerID, raw []byte) error {
 	}
 	s.queue = append(s.queue, queued{seq: seq, in: in})
 	return nil
-}
-
-// inputSeq finds and checks seq in the input map, as the runtime does: any
-// number type, whole, in 1..2^53-1.
-func inputSeq(raw []byte) (uint64, bool) {
-	m, err := game.NewInputMap(raw)
-	for err == nil && m.Next() {
-		if string(m.Key()) != "seq" {
-			continue
-		}
-		f, err := m.Number()
-		if err != nil || f != math.Trunc(f) || f < 1 || f > maxSeq {
-			return 0, false
-		}
-		return uint64(f), true
-	}
-	return 0, false
 }
 
 // Acked returns the highest input seq of id the game has applied: the `a`

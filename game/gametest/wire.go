@@ -56,7 +56,7 @@ func canonical(dst, b []byte, i, depth int) ([]byte, int, error) {
 	case mpwire.Int:
 		return mpwire.AppendInt(dst, h.Int()), i, nil
 	case mpwire.Float:
-		return appendNumber(dst, h.Float()), i, nil
+		return mpwire.AppendNumber(dst, h.Float()), i, nil
 	case mpwire.Str:
 		s := b[i : i+h.N]
 		if !utf8.Valid(s) {
@@ -89,21 +89,6 @@ func canonical(dst, b []byte, i, depth int) ([]byte, int, error) {
 		return dst, i, nil
 	}
 	return dst, i, fmt.Errorf("a %v value", h.Kind)
-}
-
-// appendNumber writes f as a JavaScript client's number arrives: a whole
-// finite value that fits 64 bits as an integer, anything else as float64.
-func appendNumber(dst []byte, f float64) []byte {
-	const two63, two64 = 1 << 63, 1 << 64
-	if f == math.Trunc(f) && !math.IsInf(f, 0) {
-		switch {
-		case f >= 0 && f < two64:
-			return mpwire.AppendUint(dst, uint64(f))
-		case f < 0 && f >= -two63:
-			return mpwire.AppendInt(dst, int64(f))
-		}
-	}
-	return mpwire.AppendFloat64(dst, f)
 }
 
 // Decode reads one canonical msgpack value as a client holds it: nil,

@@ -98,3 +98,21 @@ func appendCount(dst []byte, n int, fix, code16 byte) []byte {
 	}
 	return append(dst, code16+1, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }
+
+// AppendNumber writes f as notepack (socket.io-msgpack-parser) writes a
+// JavaScript number: whole finite values as the smallest integer, the rest
+// as float64. Whole values outside [-2^63, 2^64) stay float64 (notepack
+// would wrap them). It is the canonical form of every number inside the
+// server.
+func AppendNumber(dst []byte, f float64) []byte {
+	const two63, two64 = 1 << 63, 1 << 64
+	if f == math.Trunc(f) && !math.IsInf(f, 0) {
+		switch {
+		case f >= 0 && f < two64:
+			return AppendUint(dst, uint64(f))
+		case f < 0 && f >= -two63:
+			return AppendInt(dst, int64(f))
+		}
+	}
+	return AppendFloat64(dst, f)
+}

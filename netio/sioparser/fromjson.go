@@ -484,7 +484,7 @@ func appendJSONNumber(dst, lit []byte) []byte {
 		}
 	}
 	f, _ := strconv.ParseFloat(unsafeString(lit), 64) // range errors give ±Inf or 0, as in JavaScript
-	return appendNumber(dst, f)
+	return mpwire.AppendNumber(dst, f)
 }
 
 // exactInteger returns |value| of lit when the value is a whole number

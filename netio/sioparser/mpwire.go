@@ -1,8 +1,6 @@
 package sioparser
 
 import (
-	"math"
-
 	"github.com/tickroom/tickroom/internal/mpwire"
 )
 
@@ -34,21 +32,6 @@ const (
 	two63 = 9223372036854775808.0
 	two64 = 18446744073709551616.0
 )
-
-// appendNumber writes f as notepack writes a JavaScript number: whole
-// finite values as integers, the rest as float64. Whole values outside
-// [-2^63, 2^64) stay float64 (notepack would wrap them).
-func appendNumber(dst []byte, f float64) []byte {
-	if f == math.Trunc(f) && !math.IsInf(f, 0) {
-		if f >= 0 && f < two64 {
-			return mpwire.AppendUint(dst, uint64(f))
-		}
-		if f < 0 && f >= -two63 {
-			return mpwire.AppendInt(dst, int64(f))
-		}
-	}
-	return mpwire.AppendFloat64(dst, f)
-}
 
 // appendStr writes s as a canonical str: invalid UTF-8 is replaced.
 func appendStr(dst, s []byte) []byte {

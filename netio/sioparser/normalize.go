@@ -40,7 +40,7 @@ func appendCanonical(dst, b []byte, i, depth int) ([]byte, int, error) {
 	case mpwire.Int:
 		return mpwire.AppendInt(dst, h.Int()), i, nil
 	case mpwire.Float:
-		return appendNumber(dst, h.Float()), i, nil
+		return mpwire.AppendNumber(dst, h.Float()), i, nil
 	case mpwire.Str:
 		return appendStr(dst, b[i:i+h.N]), i + h.N, nil
 	case mpwire.Bin:
