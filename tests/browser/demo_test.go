@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom/tests/internal/testproc"
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
 // TestDemoTwoPages builds and starts the gameserver, then two Chromium pages open the demo at

@@ -14,8 +14,8 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/internal/testproc"
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/tests/internal/testproc"
 	"github.com/vmihailenco/msgpack/v5"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom/tests/internal/testproc"
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
 // scenarioTimeout bounds one Node process; watch.mjs waits out the 30 s idle timeout.
