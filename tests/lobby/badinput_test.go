@@ -1,10 +1,10 @@
 package lobby
 
 import (
-	"context"
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 )
 
@@ -85,18 +85,12 @@ func TestBadShapes(t *testing.T) {
 	}
 }
 
-// requestAny is request with a payload of any type.
+// requestAny is request with a payload of any type, which fails t at once.
 func requestAny(t *testing.T, s *client.Socket, event string, payload any) ack {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	args, err := s.EmitWithAckContext(ctx, event, payload)
-	if err != nil {
-		t.Fatalf("%s: %v", event, err)
-	}
 	var a ack
-	if err := args.Decode(0, &a); err != nil {
-		t.Fatalf("%s: decode ack: %v", event, err)
+	if !testhost.Ask(t, s, event, payload, &a) {
+		t.FailNow()
 	}
 	return a
 }

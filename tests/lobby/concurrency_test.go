@@ -1,83 +1,31 @@
 package lobby
 
 import (
-	"context"
-	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/netio/socketio"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 // startHost runs a lobby.Host with the arena mode behind an httptest server on 127.0.0.1.
 func startHost(t *testing.T) (*lobby.Host, string) {
 	t.Helper()
-	return startHostWith(t, lobby.DefaultConfig())
+	return testhost.Start(t, nil, arena.Mode{})
 }
 
+// startHostWith is startHost with hc, to which the arena mode is added.
 func startHostWith(t *testing.T, hc lobby.Config) (*lobby.Host, string) {
 	t.Helper()
-	if err := hc.Modes.Register(arena.Mode{}); err != nil {
-		t.Fatal(err)
-	}
-	host, err := lobby.NewHost(&hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sio, err := socketio.NewServer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host.Attach(sio.Of("/"))
-	hs := httptest.NewServer(sio)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = host.Shutdown(ctx)
-		sio.Close()
-		hs.Close()
-	})
-	return host, hs.URL
+	return testhost.Start(t, &hc, arena.Mode{})
 }
 
 // dialN connects n msgpack websocket clients.
 func dialN(t *testing.T, url string, n int) []*client.Socket {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	opts := client.DefaultOptions()
-	opts.Transport = client.TransportWebSocket
-	opts.Reconnection = false
-	socks := make([]*client.Socket, n)
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range socks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s, err := client.Dial(ctx, url, map[string]any{"name": "bot"}, &opts)
-			if err != nil {
-				errs <- err
-				return
-			}
-			socks[i] = s
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("dial: %v", err)
-	}
-	t.Cleanup(func() {
-		for _, s := range socks {
-			s.Manager().Close()
-		}
-	})
-	return socks
+	return testhost.DialN(t, url, n, map[string]any{"name": "bot"})
 }
 
 // ack is a request's answer.
@@ -93,19 +41,12 @@ type ack struct {
 	} `msgpack:"room"`
 }
 
+// request asks event with payload; a failure to get or decode the ack fails t and returns the
+// zero ack. It may run on any goroutine.
 func request(t *testing.T, s *client.Socket, event string, payload map[string]any) ack {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	args, err := s.EmitWithAckContext(ctx, event, payload)
-	if err != nil {
-		t.Errorf("%s: %v", event, err)
-		return ack{}
-	}
 	var a ack
-	if err := args.Decode(0, &a); err != nil {
-		t.Errorf("%s: decode ack: %v", event, err)
-	}
+	testhost.Ask(t, s, event, payload, &a)
 	return a
 }
 
@@ -194,18 +135,12 @@ type roomInfo struct {
 
 func listRooms(t *testing.T, s *client.Socket) []roomInfo {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	args, err := s.EmitWithAckContext(ctx, "lobby:list", map[string]any{"includeFull": true, "limit": 500})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res struct {
 		OK    bool       `msgpack:"ok"`
 		Rooms []roomInfo `msgpack:"rooms"`
 	}
-	if err := args.Decode(0, &res); err != nil || !res.OK {
-		t.Fatalf("lobby:list: %v %+v", err, res)
+	if !testhost.Ask(t, s, "lobby:list", map[string]any{"includeFull": true, "limit": 500}, &res) || !res.OK {
+		t.Fatalf("lobby:list: %+v", res)
 	}
 	return res.Rooms
 }
