@@ -88,6 +88,7 @@ func TestDemoServesSources(t *testing.T) {
 	}
 }
 
+// getDemo GETs url and returns the response and its whole body.
 func getDemo(t *testing.T, url string) (*http.Response, []byte) {
 	t.Helper()
 	res, err := http.Get(url)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -113,15 +112,11 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}
 }
 
+// get is GET url's body (getDemo's).
 func get(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
+	_, body := getDemo(t, url)
+	return string(body)
 }
 
 // TestStats: /stats reports the rooms, their seats and the summed counters, gone rooms

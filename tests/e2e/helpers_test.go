@@ -466,6 +466,16 @@ func (p *player) steer(stop <-chan struct{}, perSec int, seed uint64) {
 	}
 }
 
+// steering runs steer on its own goroutine until the returned stop is called, which waits
+// for it: `defer p.steering(10, seed)()` steers for the rest of the test.
+func (p *player) steering(perSec int, seed uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); p.steer(done, perSec, seed) }()
+	return func() { close(done); wg.Wait() }
+}
+
 // maxFrame is the largest snapshot argument seen.
 func (tr *tracker) maxFrame() int {
 	tr.mu.Lock()

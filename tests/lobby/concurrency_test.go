@@ -50,6 +50,23 @@ func request(t *testing.T, s *client.Socket, event string, payload map[string]an
 	return a
 }
 
+// requestAll makes every socket of socks ask event with payload at once and returns their
+// answers in the order of socks.
+func requestAll(t *testing.T, socks []*client.Socket, event string, payload map[string]any) []ack {
+	t.Helper()
+	results := make([]ack, len(socks))
+	var wg sync.WaitGroup
+	for i, s := range socks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = request(t, s, event, payload)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
 // TestJoinRace: 100 simultaneous joins into a 10-seat room (the creator holds one seat) seat
 // exactly 9 of them; the rest get ROOM_FULL.
 func TestJoinRace(t *testing.T) {
@@ -59,16 +76,7 @@ func TestJoinRace(t *testing.T) {
 	if !created.OK {
 		t.Fatalf("create: %+v", created)
 	}
-	var wg sync.WaitGroup
-	results := make([]ack, 100)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = request(t, socks[i+1], "room:join", map[string]any{"roomId": created.Room.ID})
-		}()
-	}
-	wg.Wait()
+	results := requestAll(t, socks[1:], "room:join", map[string]any{"roomId": created.Room.ID})
 	ok, full := 0, 0
 	for _, r := range results {
 		switch {
@@ -104,16 +112,7 @@ func TestJoinRaceEmptyRoom(t *testing.T) {
 	if r := request(t, socks[0], "room:leave", nil); !r.OK {
 		t.Fatalf("leave: %+v", r)
 	}
-	var wg sync.WaitGroup
-	results := make([]ack, 100)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = request(t, socks[i+1], "room:join", map[string]any{"roomId": created.Room.ID})
-		}()
-	}
-	wg.Wait()
+	results := requestAll(t, socks[1:], "room:join", map[string]any{"roomId": created.Room.ID})
 	ok := 0
 	for _, r := range results {
 		if r.OK {
@@ -150,16 +149,7 @@ func listRooms(t *testing.T, s *client.Socket) []roomInfo {
 func TestQuickjoinRace(t *testing.T) {
 	host, url := startHost(t)
 	socks := dialN(t, url, 200)
-	var wg sync.WaitGroup
-	results := make([]ack, len(socks))
-	for i, s := range socks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = request(t, s, "room:quickjoin", map[string]any{"mode": "arena"})
-		}()
-	}
-	wg.Wait()
+	results := requestAll(t, socks, "room:quickjoin", map[string]any{"mode": "arena"})
 	perRoom := map[string]int{}
 	for _, r := range results {
 		if !r.OK {
