@@ -22,13 +22,8 @@ func TestBadShapes(t *testing.T) {
 	host, url := startHost(t)
 	socks := dialN(t, url, 2)
 	s, other := socks[0], socks[1]
-	created := request(t, other, "room:create", map[string]any{"mode": "arena"})
-	if !created.OK {
-		t.Fatalf("create: %+v", created)
-	}
-	if r := request(t, s, "room:join", map[string]any{"roomId": created.Room.ID}); !r.OK {
-		t.Fatalf("join: %+v", r)
-	}
+	created := mustRequest(t, other, "room:create", map[string]any{"mode": "arena"})
+	mustRequest(t, s, "room:join", map[string]any{"roomId": created.Room.ID})
 	notMaps := []any{"x", 1, 1.5, true, []any{1, 2}, []byte{1, 2}}
 	for _, ev := range requestEvents {
 		for _, p := range notMaps {

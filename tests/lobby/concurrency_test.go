@@ -50,6 +50,16 @@ func request(t *testing.T, s *client.Socket, event string, payload map[string]an
 	return a
 }
 
+// mustRequest is request that fails t at once unless the answer is ok.
+func mustRequest(t *testing.T, s *client.Socket, event string, payload map[string]any) ack {
+	t.Helper()
+	a := request(t, s, event, payload)
+	if !a.OK {
+		t.Fatalf("%s %v: %+v", event, payload, a)
+	}
+	return a
+}
+
 // requestAll makes every socket of socks ask event with payload at once and returns their
 // answers in the order of socks.
 func requestAll(t *testing.T, socks []*client.Socket, event string, payload map[string]any) []ack {
@@ -72,10 +82,7 @@ func requestAll(t *testing.T, socks []*client.Socket, event string, payload map[
 func TestJoinRace(t *testing.T) {
 	host, url := startHost(t)
 	socks := dialN(t, url, 101)
-	created := request(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
-	if !created.OK {
-		t.Fatalf("create: %+v", created)
-	}
+	created := mustRequest(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
 	results := requestAll(t, socks[1:], "room:join", map[string]any{"roomId": created.Room.ID})
 	ok, full := 0, 0
 	for _, r := range results {
@@ -105,13 +112,8 @@ func TestJoinRace(t *testing.T) {
 func TestJoinRaceEmptyRoom(t *testing.T) {
 	_, url := startHost(t)
 	socks := dialN(t, url, 101)
-	created := request(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
-	if !created.OK {
-		t.Fatalf("create: %+v", created)
-	}
-	if r := request(t, socks[0], "room:leave", nil); !r.OK {
-		t.Fatalf("leave: %+v", r)
-	}
+	created := mustRequest(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
+	mustRequest(t, socks[0], "room:leave", nil)
 	results := requestAll(t, socks[1:], "room:join", map[string]any{"roomId": created.Room.ID})
 	ok := 0
 	for _, r := range results {
