@@ -1,23 +1,20 @@
 package clientjs
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
 // TestNodeClient builds the gameserver and starts three of them with the view hash in every
@@ -121,31 +118,18 @@ func TestTypeDefinitions(t *testing.T) {
 // requireNode fails (not skips) when node or the npm packages are missing: CI must run these.
 func requireNode(t *testing.T) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("node not found in PATH: the client-js tests need Node 20")
-	}
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range []string{"socket.io-client", "socket.io-msgpack-parser", "typescript"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("%s is not installed in %s: run `npm ci` there (make deps does)", pkg, dir)
-		}
-	}
+	testproc.RequireNode(t, dir, "socket.io-client", "socket.io-msgpack-parser", "typescript")
 	return dir
 }
 
 // buildServer builds ./cmd/gameserver into a temporary directory.
 func buildServer(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gameserver")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/gameserver")
-	build.Dir = ".."
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	return bin
+	return testproc.Build(t, testproc.RepoRoot(t), "./cmd/gameserver", t.TempDir(), false)
 }
 
 // startServer runs the gameserver bin on a free port of 127.0.0.1, with exactly env's
@@ -153,48 +137,8 @@ func buildServer(t *testing.T) string {
 // ends.
 func startServer(t *testing.T, bin string, env []string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
-	cmd.Env = append(environ(), env...)
-	stderr := &lockedWriter{w: &strings.Builder{}}
-	cmd.Stderr = stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-			t.Errorf("gameserver %v did not stop within 15s of SIGTERM", args)
-		}
-		if log := stderr.String(); strings.Contains(log, "panic:") || strings.Contains(log, "DATA RACE") {
-			t.Errorf("gameserver %v log:\n%s", args, log)
-		}
-	})
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "LISTEN "); ok {
-				urlc <- strings.TrimSpace(u)
-			}
-		}
-	}()
-	select {
-	case u := <-urlc:
-		return u
-	case <-time.After(30 * time.Second):
-		t.Fatalf("gameserver printed no LISTEN line within 30s\n%s", stderr.String())
-		return ""
-	}
+	opts := testproc.Options{Env: append(environ(), env...), StopTimeout: 15 * time.Second}
+	return testproc.StartWith(t, opts, bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...).URL
 }
 
 // environ is the test's environment without TICKROOM_ variables: the servers and Node runs get
@@ -209,38 +153,13 @@ func environ() []string {
 	return env
 }
 
+// runIn runs name with args in dir, with exactly env's TICKROOM_ variables, and returns its
+// output; it fails t when the command fails or outlives timeout.
 func runIn(t *testing.T, dir string, timeout time.Duration, env []string, name string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(environ(), env...)
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("%s %s: timed out after %v\n%s", name, strings.Join(args, " "), timeout, out)
-	}
+	out, err := testproc.Run(context.Background(), dir, append(environ(), env...), timeout, name, args...)
 	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		t.Fatalf("%v\n%s", err, out)
 	}
-	return string(out)
-}
-
-// lockedWriter lets the process write stderr while the cleanup reads it.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *strings.Builder
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-func (l *lockedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.String()
+	return out
 }

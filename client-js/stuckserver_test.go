@@ -1,16 +1,14 @@
 package clientjs
 
 import (
-	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
-	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
@@ -50,30 +48,7 @@ func startStuckServer(t *testing.T) string {
 	hc.RequestTimeout = stuckRequestTimeout
 	hc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // "request failed" is expected
 	hc.Room.Logger = hc.Logger
-	for _, m := range []game.Mode{arena.Mode{}, stuckMode{release: release}} {
-		if err := hc.Modes.Register(m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	host, err := lobby.NewHost(&hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sio, err := socketio.NewServer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host.Attach(sio.Of("/"))
-	hs := httptest.NewServer(sio) // listens on 127.0.0.1
-	t.Cleanup(func() {
-		close(release)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := host.Shutdown(ctx); err != nil {
-			t.Errorf("the in-process server did not shut down after the stuck joins were released: %v", err)
-		}
-		sio.Close()
-		hs.Close()
-	})
-	return hs.URL
+	_, url := testhost.Start(t, &hc, arena.Mode{}, stuckMode{release: release})
+	t.Cleanup(func() { close(release) }) // runs before the host's shutdown, which must then be clean
+	return url
 }

@@ -8,43 +8,35 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
+// The gameserver and gamebot binaries, built once for the package's tests (with -race when
+// this test has it).
 var (
-	buildOnce             sync.Once
-	serverBin, gamebotBin string
-	buildDir              string
+	serverBin  = &testproc.Once{Pkg: "./cmd/gameserver", Race: testproc.RaceEnabled}
+	gamebotBin = &testproc.Once{Pkg: "./cmd/gamebot", Race: testproc.RaceEnabled}
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tickroom-gamebot-")
-	if err != nil {
-		panic(err)
-	}
-	buildDir = dir
 	code := m.Run()
-	_ = os.RemoveAll(dir)
+	serverBin.Close()
+	gamebotBin.Close()
 	os.Exit(code)
 }
 
-// startServer builds the gameserver (with -race when this test has it) and
-// the gamebot once, and starts a fresh server with a hash on every snapshot.
-func startServer(t *testing.T) *server {
+// startServer starts a fresh gameserver with a hash on every snapshot and returns its URL.
+func startServer(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs a real server for seconds")
 	}
-	buildOnce.Do(func() {
-		serverBin = buildBinary(t, "./cmd/gameserver", buildDir, raceEnabled)
-		gamebotBin = buildBinary(t, "./cmd/gamebot", buildDir, raceEnabled)
-	})
-	if serverBin == "" || gamebotBin == "" {
-		t.Fatal("the binaries did not build (see the first test's failure)")
-	}
-	return startBinary(t, serverBin, "-addr", "127.0.0.1:0", "-hash-every", "1", "-log-level", "warn")
+	opts := testproc.Options{StopTimeout: 15 * time.Second}
+	srv := testproc.StartWith(t, opts, serverBin.Binary(t), "-addr", "127.0.0.1:0", "-hash-every", "1", "-log-level", "warn")
+	return strings.TrimSuffix(srv.URL, "/")
 }
 
 func near(t *testing.T, name string, got, want, tol float64) {
@@ -74,9 +66,9 @@ func TestShortRun(t *testing.T) {
 		{"private", RoomsPrivate, 5, 15},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startServer(t)
+			url := startServer(t)
 			cfg := DefaultConfig()
-			cfg.URL, cfg.Bots, cfg.Duration = srv.URL, 20, 5*time.Second
+			cfg.URL, cfg.Bots, cfg.Duration = url, 20, 5*time.Second
 			cfg.Rooms, cfg.RoomSize, cfg.InputRate = tc.rooms, tc.size, tc.rate
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
@@ -136,7 +128,8 @@ func TestShortRun(t *testing.T) {
 // make it exit 1 with the broken threshold in its JSON report, on time; no
 // limits must make it exit 0.
 func TestBinaryThresholds(t *testing.T) {
-	srv := startServer(t)
+	url := startServer(t)
+	bin := gamebotBin.Binary(t)
 	for _, tc := range []struct {
 		name  string
 		extra []string
@@ -146,9 +139,9 @@ func TestBinaryThresholds(t *testing.T) {
 		{"met", []string{"--max-p99", "10s", "--max-errors", "0"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"--url", srv.URL, "--bots", "10", "--duration", "3s", "--json",
+			args := append([]string{"--url", url, "--bots", "10", "--duration", "3s", "--json",
 				"--behaviour", "wander"}, tc.extra...)
-			cmd := exec.Command(gamebotBin, args...)
+			cmd := exec.Command(bin, args...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			start := time.Now()

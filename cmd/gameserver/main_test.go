@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
@@ -56,15 +57,13 @@ func TestTokenSecret(t *testing.T) {
 	}
 	url := serve(t, cfg)
 	ctx := context.Background()
-	opts := client.DefaultOptions()
-	opts.Transport = client.TransportWebSocket
-	opts.Reconnection = false
+	opts := testhost.Options()
 	dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer dcancel()
 	good := lobby.NewHMACVerifier([]byte(secret)).Sign(lobby.Identity{Subject: "u1"}, time.Now().Add(time.Hour))
 	other := lobby.NewHMACVerifier([]byte("another secret, 32 bytes long..")).Sign(lobby.Identity{Subject: "u1"}, time.Now().Add(time.Hour))
 	for _, tok := range []string{"", other} {
-		s, err := client.Dial(dctx, url, map[string]any{"token": tok}, &opts)
+		s, err := client.Dial(dctx, url, map[string]any{"token": tok}, opts)
 		if err == nil {
 			s.Manager().Close()
 			t.Fatalf("token %q connected", tok)
@@ -73,7 +72,7 @@ func TestTokenSecret(t *testing.T) {
 			t.Fatalf("token %q: %v, want unauthorized", tok, err)
 		}
 	}
-	s, err := client.Dial(dctx, url, map[string]any{"token": good}, &opts)
+	s, err := client.Dial(dctx, url, map[string]any{"token": good}, opts)
 	if err != nil {
 		t.Fatalf("a token signed with the secret: %v", err)
 	}
@@ -114,6 +113,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}
 }
 
+// get is GET url's body.
 func get(t *testing.T, url string) string {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -121,7 +121,10 @@ func get(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return string(b)
 }
 
@@ -143,16 +146,9 @@ func TestStats(t *testing.T) {
 	if st := stats(); st.Rooms != 0 || st.Seats != 0 || st.Totals.Ticks != 0 {
 		t.Fatalf("a fresh server: %+v", st)
 	}
-	opts := client.DefaultOptions()
-	opts.Transport = client.TransportWebSocket
-	opts.Reconnection = false
+	s := testhost.Dial(t, base, nil)
 	dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer dcancel()
-	s, err := client.Dial(dctx, base, nil, &opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Manager().Close()
 	if _, err := s.EmitWithAckContext(dctx, "room:create", map[string]any{"mode": "arena"}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,7 @@
-package lobby
+package lobby_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -12,8 +9,9 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 // idleMode is a mode of rooms that do nothing once a second: many of them
@@ -66,21 +64,13 @@ func (g *stampGame) DecodeInput(raw []byte) (any, error) {
 // acknowledged in snapshots (`a`), stay what they are without the lister.
 // The input path takes no lock a lobby scan holds.
 func TestListDoesNotDelayInput(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := lobby.DefaultConfig()
 	cfg.EmptyTimeout = time.Hour // the idle rooms are never seated
 	cfg.Limits.MaxRooms = -1
 	stamp := stampMode{arrived: &sync.Map{}}
-	for _, m := range []game.Mode{stamp, idleMode{}} {
-		if err := cfg.Modes.Register(m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h, url := serveHost(t, &cfg)
-	settings, _ := idleMode{}.Configure(game.Options{})
-	for i := range 10_000 {
-		if _, err := h.launch(idleMode{}, settings, roomSpec{name: fmt.Sprintf("idle %d", i)}); err != nil {
-			t.Fatal(err)
-		}
+	h, url := testhost.Start(t, &cfg, stamp, idleMode{})
+	if err := h.LaunchIdle(idleMode{}, 10_000, "idle"); err != nil {
+		t.Fatal(err)
 	}
 
 	player := dial(t, url)
@@ -184,42 +174,9 @@ func pct(d []time.Duration, q float64) time.Duration {
 	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
-// serveHost runs a host behind an httptest server on 127.0.0.1.
-func serveHost(t *testing.T, cfg *Config) (*Host, string) {
-	t.Helper()
-	h, err := NewHost(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sio, err := socketio.NewServer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Attach(sio.Of("/"))
-	hs := httptest.NewServer(sio)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = h.Shutdown(ctx)
-		sio.Close()
-		hs.Close()
-	})
-	return h, hs.URL
-}
-
 func dial(t *testing.T, url string) *client.Socket {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	opts := client.DefaultOptions()
-	opts.Transport = client.TransportWebSocket
-	opts.Reconnection = false
-	s, err := client.Dial(ctx, url, map[string]any{"name": "t"}, &opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Manager().Close() })
-	return s
+	return testhost.Dial(t, url, map[string]any{"name": "t"})
 }
 
 // answer is a request's ack as a test reads it.
@@ -228,44 +185,14 @@ type answer struct {
 	Error struct {
 		Code string `msgpack:"code"`
 	} `msgpack:"error"`
-	Rooms []RoomInfo `msgpack:"rooms"`
+	Rooms []lobby.RoomInfo `msgpack:"rooms"`
 }
 
+// ask asks event with payload; a failure to get or decode the ack fails t and returns the zero
+// answer. It may run on any goroutine.
 func ask(t *testing.T, s *client.Socket, event string, payload any) answer {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	args, err := s.EmitWithAckContext(ctx, event, payload)
-	if err != nil {
-		t.Errorf("%s: %v", event, err)
-		return answer{}
-	}
 	var a answer
-	if err := args.Decode(0, &a); err != nil {
-		t.Errorf("%s: decode: %v", event, err)
-	}
+	testhost.Ask(t, s, event, payload, &a)
 	return a
 }
-
-// serveAttached serves h behind an httptest server on 127.0.0.1 after
-// attach has added its own handlers to the namespace.
-func serveAttached(t *testing.T, h *Host, attach func(*socketio.Namespace)) string {
-	t.Helper()
-	sio, err := socketio.NewServer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.Attach(sio.Of("/"))
-	attach(sio.Of("/"))
-	hs := httptest.NewServer(sio)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = h.Shutdown(ctx)
-		sio.Close()
-		hs.Close()
-	})
-	return hs.URL
-}
-
-func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,31 +12,16 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/sioparser"
-	"github.com/tickroom/tickroom/netio/socketio"
-	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 // newGameServer is the gameserver's stack in-process: Socket.IO, a room
 // host with the arena mode.
 func newGameServer(tb testing.TB) (wsURL string) {
 	tb.Helper()
-	sio, err := socketio.NewServer(nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	hc := lobby.DefaultConfig()
-	if err := hc.Modes.Register(arena.Mode{}); err != nil {
-		tb.Fatal(err)
-	}
-	host, err := lobby.NewHost(&hc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	host.Attach(sio.Of("/"))
-	hs := httptest.NewServer(sio)
-	tb.Cleanup(func() { hs.Close(); sio.Close() })
-	return "ws" + strings.TrimPrefix(hs.URL, "http") + "/socket.io/?EIO=4&transport=websocket"
+	_, url := testhost.Start(tb, nil, arena.Mode{})
+	return "ws" + strings.TrimPrefix(url, "http") + "/socket.io/?EIO=4&transport=websocket"
 }
 
 // rawPlayer is a msgpack Socket.IO client over one WebSocket that counts

@@ -3,13 +3,12 @@ package browser
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom/tests/internal/testproc"
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
 // TestDemoTwoPages builds and starts the gameserver, then two Chromium pages open the demo at
@@ -27,13 +26,8 @@ func TestDemoTwoPages(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("chromium not found at %s: `make deps` installs Debian's chromium (apt-get install -y chromium)", chromium)
 	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("node not found in PATH: the browser test needs Node 20")
-	}
 	clientDir := filepath.Join(root, "client-js")
-	if _, err := os.Stat(filepath.Join(clientDir, "node_modules", "playwright-core", "package.json")); err != nil {
-		t.Fatalf("playwright-core is not installed in %s: run `npm ci` there (make deps does)", clientDir)
-	}
+	testproc.RequireNode(t, clientDir, "playwright-core")
 	artifacts := os.Getenv("TICKROOM_BROWSER_ARTIFACTS")
 	if artifacts == "" {
 		artifacts = filepath.Join(root, "tests", "browser", "artifacts")

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/testproc"
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/tests/internal/testproc"
 )
 
 // connectMany connects n msgpack WebSocket clients to url's "/" with at most 128 dials in

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/testproc"
 	"github.com/tickroom/tickroom/netio/client"
 )
 
@@ -20,7 +21,7 @@ func TestReconnect(t *testing.T) {
 					base := runtime.NumGoroutine()
 					t.Cleanup(func() { checkGoroutines(t, base) })
 					addr := freeAddr(t)
-					start := func() *proc {
+					start := func() *testproc.Server {
 						if name == "go" {
 							return startGoServer(t, addr)
 						}
@@ -34,7 +35,7 @@ func TestReconnect(t *testing.T) {
 	}
 }
 
-func reconnectScenario(t *testing.T, e env, srv *proc, start func() *proc) {
+func reconnectScenario(t *testing.T, e env, srv *testproc.Server, start func() *testproc.Server) {
 	m, err := client.NewManager(e.tg.url, e.options())
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +63,7 @@ func reconnectScenario(t *testing.T, e env, srv *proc, start func() *proc) {
 	}
 	oldIDs := []string{socks[0].ID(), socks[1].ID()}
 
-	srv.kill()
+	srv.Kill()
 	for range names {
 		select {
 		case r := <-disc:

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/tickroom/tickroom/tests/internal/testproc"
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
 // The configuration the published suites expect of the server.

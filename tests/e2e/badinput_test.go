@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,11 +21,7 @@ func TestBadInputIsolated(t *testing.T) {
 		a := mustDial(t, srv.URL, tr, "ann")
 		ja := a.mustSeat(t, "room:create", map[string]any{"mode": "arena"})
 		a.mustOK(t, "room:start", map[string]any{}, nil)
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() { defer wg.Done(); a.steer(stop, 10, 3) }()
-		defer func() { close(stop); wg.Wait() }()
+		defer a.steering(10, 3)()
 
 		// A's normal rate.
 		time.Sleep(500 * time.Millisecond)

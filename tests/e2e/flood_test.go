@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -37,11 +36,7 @@ func TestInputFlood(t *testing.T) {
 		}
 	})
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); a.steer(stop, 20, 3) }()
-	defer func() { close(stop); wg.Wait() }()
+	defer a.steering(20, 3)()
 
 	before := a.stats().received
 	start := time.Now()

@@ -14,43 +14,27 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/internal/testproc"
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/tests/internal/testproc"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
 // tickRate is the arena's tick and snapshot rate (Hz).
 const tickRate = arena.TickRate
 
-var (
-	buildDir  string
-	buildOnce sync.Once
-	binPath   string
-)
+// gameserver is built once, with -race, for the package's tests.
+var gameserver = &testproc.Once{Pkg: "./cmd/gameserver", Race: true}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tickroom-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	buildDir = dir
 	code := m.Run()
-	_ = os.RemoveAll(dir)
+	gameserver.Close()
 	os.Exit(code)
 }
 
-// startServer builds the gameserver once (with -race) and starts a fresh
-// process for the calling test with a hash on every snapshot.
+// startServer starts a fresh gameserver for the calling test with a hash on every snapshot.
 func startServer(t *testing.T) *testproc.Server {
 	t.Helper()
-	buildOnce.Do(func() {
-		binPath = testproc.Build(t, testproc.RepoRoot(t), "./cmd/gameserver", buildDir, true)
-	})
-	if binPath == "" {
-		t.Fatal("the gameserver did not build (see the first test's failure)")
-	}
-	return testproc.Start(t, binPath, "-addr", "127.0.0.1:0", "-hash-every", "1", "-log-level", "warn")
+	return testproc.Start(t, gameserver.Binary(t), "-addr", "127.0.0.1:0", "-hash-every", "1", "-log-level", "warn")
 }
 
 // transports are the three ways a client reaches the server; tests about
@@ -480,6 +464,16 @@ func (p *player) steer(stop <-chan struct{}, perSec int, seed uint64) {
 		}
 		_ = p.input(p.seq.Add(1), x, y, false)
 	}
+}
+
+// steering runs steer on its own goroutine until the returned stop is called, which waits
+// for it: `defer p.steering(10, seed)()` steers for the rest of the test.
+func (p *player) steering(perSec int, seed uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); p.steer(done, perSec, seed) }()
+	return func() { close(done); wg.Wait() }
 }
 
 // maxFrame is the largest snapshot argument seen.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -20,11 +19,7 @@ func TestRejoin(t *testing.T) {
 		ja := a.mustSeat(t, "room:create", map[string]any{"mode": "arena"})
 		jb := b.mustSeat(t, "room:join", map[string]any{"roomId": ja.Room.ID})
 		a.mustOK(t, "room:start", map[string]any{}, nil)
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() { defer wg.Done(); a.steer(stop, 10, 1) }()
-		defer func() { close(stop); wg.Wait() }()
+		defer a.steering(10, 1)()
 
 		const sent = 25
 		for seq := uint64(1); seq <= sent; seq++ {

@@ -2,15 +2,13 @@ package interop
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom/tests/internal/testproc"
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
 var (
@@ -26,7 +24,7 @@ const scenarioTimeout = 60 * time.Second
 func TestNodeClient(t *testing.T) {
 	root := testproc.RepoRoot(t)
 	nodeDir := filepath.Join(root, "tests", "node")
-	requireNode(t, nodeDir)
+	testproc.RequireNode(t, nodeDir, "socket.io-client", "socket.io-msgpack-parser")
 	scenarios := listScenarios(t, filepath.Join(nodeDir, "interop", "scenarios"))
 
 	bin := testproc.Build(t, root, "./tests/interop/testserver", t.TempDir(), testproc.RaceEnabled)
@@ -46,7 +44,7 @@ func TestNodeClient(t *testing.T) {
 func TestNodeReference(t *testing.T) {
 	root := testproc.RepoRoot(t)
 	nodeDir := filepath.Join(root, "tests", "node")
-	requireNode(t, nodeDir)
+	testproc.RequireNode(t, nodeDir, "socket.io-client", "socket.io-msgpack-parser")
 	scenarios := listScenarios(t, filepath.Join(nodeDir, "interop", "scenarios"))
 	script := filepath.Join(nodeDir, "interop", "reference-server.mjs")
 	servers := map[string]*testproc.Server{}
@@ -81,19 +79,6 @@ func runMatrix(t *testing.T, nodeDir string, scenarios []string, server func(par
 					})
 				}
 			})
-		}
-	}
-}
-
-// requireNode fails (not skips) when node or the npm packages are missing: CI must run these.
-func requireNode(t *testing.T, nodeDir string) {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("node not found in PATH: the Node interop tests need Node 20 ")
-	}
-	for _, pkg := range []string{"socket.io-client", "socket.io-msgpack-parser"} {
-		if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("%s is not installed in %s: run `npm ci` there (make test does)", pkg, nodeDir)
 		}
 	}
 }

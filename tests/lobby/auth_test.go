@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
@@ -17,16 +18,14 @@ func TestVerifier(t *testing.T) {
 	hc := lobby.DefaultConfig()
 	hc.Verifier = v
 	_, url := startHostWith(t, hc)
-	opts := client.DefaultOptions()
-	opts.Transport = client.TransportWebSocket
-	opts.Reconnection = false
+	opts := testhost.Options()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, auth := range []map[string]any{
 		{}, {"token": "nope"}, {"token": 5},
 		{"token": v.Sign(lobby.Identity{Subject: "u"}, time.Now().Add(-time.Second))},
 	} {
-		s, err := client.Dial(ctx, url, auth, &opts)
+		s, err := client.Dial(ctx, url, auth, opts)
 		if err == nil {
 			s.Manager().Close()
 			t.Fatalf("auth %v connected, want unauthorized", auth)
@@ -36,7 +35,7 @@ func TestVerifier(t *testing.T) {
 		}
 	}
 	tok := v.Sign(lobby.Identity{Subject: "u1", Name: " Ada\u0007 "}, time.Now().Add(time.Hour))
-	s, err := client.Dial(ctx, url, map[string]any{"token": tok, "name": "ignored"}, &opts)
+	s, err := client.Dial(ctx, url, map[string]any{"token": tok, "name": "ignored"}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +61,7 @@ func TestVerifier(t *testing.T) {
 	// UNAUTHORIZED and takes nothing; the same account on a new connection rejoins.
 	rejoin := func(sub string, token string) (code string) {
 		t.Helper()
-		c, err := client.Dial(ctx, url, map[string]any{"token": v.Sign(lobby.Identity{Subject: sub}, time.Now().Add(time.Hour))}, &opts)
+		c, err := client.Dial(ctx, url, map[string]any{"token": v.Sign(lobby.Identity{Subject: sub}, time.Now().Add(time.Hour))}, opts)
 		if err != nil {
 			t.Fatal(err)
 		}

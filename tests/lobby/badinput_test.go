@@ -1,10 +1,10 @@
 package lobby
 
 import (
-	"context"
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 )
 
@@ -22,13 +22,8 @@ func TestBadShapes(t *testing.T) {
 	host, url := startHost(t)
 	socks := dialN(t, url, 2)
 	s, other := socks[0], socks[1]
-	created := request(t, other, "room:create", map[string]any{"mode": "arena"})
-	if !created.OK {
-		t.Fatalf("create: %+v", created)
-	}
-	if r := request(t, s, "room:join", map[string]any{"roomId": created.Room.ID}); !r.OK {
-		t.Fatalf("join: %+v", r)
-	}
+	created := mustRequest(t, other, "room:create", map[string]any{"mode": "arena"})
+	mustRequest(t, s, "room:join", map[string]any{"roomId": created.Room.ID})
 	notMaps := []any{"x", 1, 1.5, true, []any{1, 2}, []byte{1, 2}}
 	for _, ev := range requestEvents {
 		for _, p := range notMaps {
@@ -85,18 +80,12 @@ func TestBadShapes(t *testing.T) {
 	}
 }
 
-// requestAny is request with a payload of any type.
+// requestAny is request with a payload of any type, which fails t at once.
 func requestAny(t *testing.T, s *client.Socket, event string, payload any) ack {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	args, err := s.EmitWithAckContext(ctx, event, payload)
-	if err != nil {
-		t.Fatalf("%s: %v", event, err)
-	}
 	var a ack
-	if err := args.Decode(0, &a); err != nil {
-		t.Fatalf("%s: decode ack: %v", event, err)
+	if !testhost.Ask(t, s, event, payload, &a) {
+		t.FailNow()
 	}
 	return a
 }

@@ -1,83 +1,31 @@
 package lobby
 
 import (
-	"context"
-	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
-	"github.com/tickroom/tickroom/netio/socketio"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
 // startHost runs a lobby.Host with the arena mode behind an httptest server on 127.0.0.1.
 func startHost(t *testing.T) (*lobby.Host, string) {
 	t.Helper()
-	return startHostWith(t, lobby.DefaultConfig())
+	return testhost.Start(t, nil, arena.Mode{})
 }
 
+// startHostWith is startHost with hc, to which the arena mode is added.
 func startHostWith(t *testing.T, hc lobby.Config) (*lobby.Host, string) {
 	t.Helper()
-	if err := hc.Modes.Register(arena.Mode{}); err != nil {
-		t.Fatal(err)
-	}
-	host, err := lobby.NewHost(&hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sio, err := socketio.NewServer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host.Attach(sio.Of("/"))
-	hs := httptest.NewServer(sio)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = host.Shutdown(ctx)
-		sio.Close()
-		hs.Close()
-	})
-	return host, hs.URL
+	return testhost.Start(t, &hc, arena.Mode{})
 }
 
 // dialN connects n msgpack websocket clients.
 func dialN(t *testing.T, url string, n int) []*client.Socket {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	opts := client.DefaultOptions()
-	opts.Transport = client.TransportWebSocket
-	opts.Reconnection = false
-	socks := make([]*client.Socket, n)
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range socks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s, err := client.Dial(ctx, url, map[string]any{"name": "bot"}, &opts)
-			if err != nil {
-				errs <- err
-				return
-			}
-			socks[i] = s
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("dial: %v", err)
-	}
-	t.Cleanup(func() {
-		for _, s := range socks {
-			s.Manager().Close()
-		}
-	})
-	return socks
+	return testhost.DialN(t, url, n, map[string]any{"name": "bot"})
 }
 
 // ack is a request's answer.
@@ -93,20 +41,40 @@ type ack struct {
 	} `msgpack:"room"`
 }
 
+// request asks event with payload; a failure to get or decode the ack fails t and returns the
+// zero ack. It may run on any goroutine.
 func request(t *testing.T, s *client.Socket, event string, payload map[string]any) ack {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	args, err := s.EmitWithAckContext(ctx, event, payload)
-	if err != nil {
-		t.Errorf("%s: %v", event, err)
-		return ack{}
-	}
 	var a ack
-	if err := args.Decode(0, &a); err != nil {
-		t.Errorf("%s: decode ack: %v", event, err)
+	testhost.Ask(t, s, event, payload, &a)
+	return a
+}
+
+// mustRequest is request that fails t at once unless the answer is ok.
+func mustRequest(t *testing.T, s *client.Socket, event string, payload map[string]any) ack {
+	t.Helper()
+	a := request(t, s, event, payload)
+	if !a.OK {
+		t.Fatalf("%s %v: %+v", event, payload, a)
 	}
 	return a
+}
+
+// requestAll makes every socket of socks ask event with payload at once and returns their
+// answers in the order of socks.
+func requestAll(t *testing.T, socks []*client.Socket, event string, payload map[string]any) []ack {
+	t.Helper()
+	results := make([]ack, len(socks))
+	var wg sync.WaitGroup
+	for i, s := range socks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = request(t, s, event, payload)
+		}()
+	}
+	wg.Wait()
+	return results
 }
 
 // TestJoinRace: 100 simultaneous joins into a 10-seat room (the creator holds one seat) seat
@@ -114,20 +82,8 @@ func request(t *testing.T, s *client.Socket, event string, payload map[string]an
 func TestJoinRace(t *testing.T) {
 	host, url := startHost(t)
 	socks := dialN(t, url, 101)
-	created := request(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
-	if !created.OK {
-		t.Fatalf("create: %+v", created)
-	}
-	var wg sync.WaitGroup
-	results := make([]ack, 100)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = request(t, socks[i+1], "room:join", map[string]any{"roomId": created.Room.ID})
-		}()
-	}
-	wg.Wait()
+	created := mustRequest(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
+	results := requestAll(t, socks[1:], "room:join", map[string]any{"roomId": created.Room.ID})
 	ok, full := 0, 0
 	for _, r := range results {
 		switch {
@@ -156,23 +112,9 @@ func TestJoinRace(t *testing.T) {
 func TestJoinRaceEmptyRoom(t *testing.T) {
 	_, url := startHost(t)
 	socks := dialN(t, url, 101)
-	created := request(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
-	if !created.OK {
-		t.Fatalf("create: %+v", created)
-	}
-	if r := request(t, socks[0], "room:leave", nil); !r.OK {
-		t.Fatalf("leave: %+v", r)
-	}
-	var wg sync.WaitGroup
-	results := make([]ack, 100)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = request(t, socks[i+1], "room:join", map[string]any{"roomId": created.Room.ID})
-		}()
-	}
-	wg.Wait()
+	created := mustRequest(t, socks[0], "room:create", map[string]any{"mode": "arena", "maxPlayers": 10})
+	mustRequest(t, socks[0], "room:leave", nil)
+	results := requestAll(t, socks[1:], "room:join", map[string]any{"roomId": created.Room.ID})
 	ok := 0
 	for _, r := range results {
 		if r.OK {
@@ -194,18 +136,12 @@ type roomInfo struct {
 
 func listRooms(t *testing.T, s *client.Socket) []roomInfo {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	args, err := s.EmitWithAckContext(ctx, "lobby:list", map[string]any{"includeFull": true, "limit": 500})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res struct {
 		OK    bool       `msgpack:"ok"`
 		Rooms []roomInfo `msgpack:"rooms"`
 	}
-	if err := args.Decode(0, &res); err != nil || !res.OK {
-		t.Fatalf("lobby:list: %v %+v", err, res)
+	if !testhost.Ask(t, s, "lobby:list", map[string]any{"includeFull": true, "limit": 500}, &res) || !res.OK {
+		t.Fatalf("lobby:list: %+v", res)
 	}
 	return res.Rooms
 }
@@ -215,16 +151,7 @@ func listRooms(t *testing.T, s *client.Socket) []roomInfo {
 func TestQuickjoinRace(t *testing.T) {
 	host, url := startHost(t)
 	socks := dialN(t, url, 200)
-	var wg sync.WaitGroup
-	results := make([]ack, len(socks))
-	for i, s := range socks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = request(t, s, "room:quickjoin", map[string]any{"mode": "arena"})
-		}()
-	}
-	wg.Wait()
+	results := requestAll(t, socks, "room:quickjoin", map[string]any{"mode": "arena"})
 	perRoom := map[string]int{}
 	for _, r := range results {
 		if !r.OK {

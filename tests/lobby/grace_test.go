@@ -1,11 +1,11 @@
 package lobby
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
@@ -117,13 +117,7 @@ func TestGraceExpiry(t *testing.T) {
 
 func call(t *testing.T, s *client.Socket, event string, payload map[string]any, out any) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	args, err := s.EmitWithAckContext(ctx, event, payload)
-	if err != nil {
-		t.Fatalf("%s: %v", event, err)
-	}
-	if err := args.Decode(0, out); err != nil {
-		t.Fatalf("%s: decode: %v", event, err)
+	if !testhost.Ask(t, s, event, payload, out) {
+		t.FailNow()
 	}
 }

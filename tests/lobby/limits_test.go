@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tickroom/tickroom/tests/internal/testproc"
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
 // TestNodeLimits runs the scenarios of tests/node/lobby/limits through the npm socket.io-client:
@@ -27,7 +27,7 @@ func TestNodeLimits(t *testing.T) {
 			script := filepath.Join("lobby", "limits", c.script+".mjs")
 			out, err := testproc.RunNode(context.Background(), nodeDir, script, []string{"SIO_URL=" + srv.URL}, scenarioTimeout)
 			if err != nil {
-				t.Fatalf("%v\n%s\nserver log tail:\n%s", err, out, tail(srv.Stderr(), 3000))
+				t.Fatalf("%v\n%s\nserver log tail:\n%s", err, out, testproc.Tail(srv.Stderr(), 3000))
 			}
 			if !srv.Alive() {
 				t.Fatalf("the gameserver died; its log:\n%s", srv.Stderr())

@@ -2,15 +2,13 @@ package lobby
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom/tests/internal/testproc"
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
 // scenarioTimeout bounds one Node process; watch.mjs waits out the 30 s idle timeout.
@@ -22,14 +20,7 @@ const scenarioTimeout = 100 * time.Second
 func TestNodeLobby(t *testing.T) {
 	root := testproc.RepoRoot(t)
 	nodeDir := filepath.Join(root, "tests", "node")
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("node not found in PATH: the lobby tests need Node 20")
-	}
-	for _, pkg := range []string{"socket.io-client", "socket.io-msgpack-parser"} {
-		if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("%s is not installed in %s: run `make deps`", pkg, nodeDir)
-		}
-	}
+	testproc.RequireNode(t, nodeDir, "socket.io-client", "socket.io-msgpack-parser")
 	files, err := filepath.Glob(filepath.Join(nodeDir, "lobby", "scenarios", "*.mjs"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios (%v)", err)
@@ -48,7 +39,7 @@ func TestNodeLobby(t *testing.T) {
 				script := filepath.Join("lobby", "scenarios", name+".mjs")
 				out, err := testproc.RunNode(context.Background(), nodeDir, script, []string{"SIO_URL=" + srv.URL}, scenarioTimeout)
 				if err != nil {
-					t.Fatalf("%v\n%s\nserver log tail:\n%s", err, out, tail(srv.Stderr(), 3000))
+					t.Fatalf("%v\n%s\nserver log tail:\n%s", err, out, testproc.Tail(srv.Stderr(), 3000))
 				}
 			})
 		}
@@ -56,11 +47,4 @@ func TestNodeLobby(t *testing.T) {
 	if !srv.Alive() {
 		t.Fatalf("the gameserver died; its log:\n%s", srv.Stderr())
 	}
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "..." + s[len(s)-n:]
 }

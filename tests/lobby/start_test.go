@@ -28,10 +28,7 @@ func TestStartErrorOrder(t *testing.T) {
 	}
 	_, url := startHostWith(t, hc)
 	s := dialN(t, url, 4)
-	created := request(t, s[0], "room:create", map[string]any{"mode": "trio"})
-	if !created.OK {
-		t.Fatalf("create: %+v", created)
-	}
+	created := mustRequest(t, s[0], "room:create", map[string]any{"mode": "trio"})
 	want := func(i int, code string) {
 		t.Helper()
 		a := request(t, s[i], "room:start", map[string]any{})
@@ -39,14 +36,10 @@ func TestStartErrorOrder(t *testing.T) {
 			t.Fatalf("player %d room:start: ok %v code %q, want %s", i, a.OK, got, code)
 		}
 	}
-	if a := request(t, s[1], "room:join", map[string]any{"roomId": created.Room.ID}); !a.OK {
-		t.Fatalf("join: %+v", a)
-	}
+	mustRequest(t, s[1], "room:join", map[string]any{"roomId": created.Room.ID})
 	want(0, "BAD_REQUEST") // the host, two seated of three
 	want(1, "BAD_REQUEST") // not the host: too few comes first
-	if a := request(t, s[2], "room:join", map[string]any{"roomId": created.Room.ID}); !a.OK {
-		t.Fatalf("join: %+v", a)
-	}
+	mustRequest(t, s[2], "room:join", map[string]any{"roomId": created.Room.ID})
 	want(1, "NOT_HOST")
 	if a := request(t, s[0], "room:start", map[string]any{}); !a.OK {
 		t.Fatalf("host's start with three seated: %+v", a)
@@ -54,9 +47,7 @@ func TestStartErrorOrder(t *testing.T) {
 	want(1, "ROOM_LOCKED") // ROOM_LOCKED before NOT_HOST
 	want(0, "ROOM_LOCKED")
 	// One leaves the started room: too few again, and BAD_REQUEST comes before ROOM_LOCKED.
-	if a := request(t, s[2], "room:leave", map[string]any{}); !a.OK {
-		t.Fatalf("leave: %+v", a)
-	}
+	mustRequest(t, s[2], "room:leave", map[string]any{})
 	want(0, "BAD_REQUEST")
 	want(3, "NOT_IN_ROOM")
 }

@@ -14,18 +14,13 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/testproc"
 	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/socketio"
 )
@@ -43,12 +38,7 @@ func main() {
 	verbose := flag.Bool("v", false, "debug logging to stderr")
 	flag.Parse()
 
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-
+	logger := testproc.Logger(*verbose)
 	eio, err := newEchoServer(logger)
 	if err != nil {
 		fatal(err)
@@ -57,30 +47,9 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/engine.io/", eio)
-	mux.Handle("/socket.io/", sio)
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
+	if err := testproc.Serve(*addr, map[string]testproc.Handler{"/engine.io/": eio, "/socket.io/": sio}); err != nil {
 		fatal(err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fatal(err)
-		}
-	}()
-	fmt.Printf("LISTEN http://%s\n", ln.Addr())
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
-	eio.Close()
-	sio.Close()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = hs.Shutdown(shutdownCtx)
 }
 
 func fatal(err error) {

@@ -41,22 +41,18 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
 	"regexp"
 	"sort"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tickroom/tickroom/internal/mpwire"
+	"github.com/tickroom/tickroom/internal/testproc"
 	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/socketio"
 )
@@ -71,12 +67,7 @@ func main() {
 	verbose := flag.Bool("v", false, "debug logging to stderr")
 	flag.Parse()
 
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-
+	logger := testproc.Logger(*verbose)
 	rec := &recorder{sockets: make(map[string]*record)}
 	primary, err := newServer("/socket.io/", *pingInterval, *pingTimeout, *maxBuf, logger, rec)
 	if err != nil {
@@ -86,31 +77,9 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-
-	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", primary)
-	mux.Handle("/fastping/", fast)
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
+	if err := testproc.Serve(*addr, map[string]testproc.Handler{"/socket.io/": primary, "/fastping/": fast}); err != nil {
 		fatal(err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fatal(err)
-		}
-	}()
-	fmt.Printf("LISTEN http://%s\n", ln.Addr())
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
-	primary.Close()
-	fast.Close()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = hs.Shutdown(shutdownCtx)
 }
 
 func fatal(err error) {

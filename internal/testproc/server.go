@@ -1,0 +1,206 @@
+package testproc
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// ListenPrefix starts the line a test server prints on stdout once it accepts connections.
+const ListenPrefix = "LISTEN "
+
+// DefaultStopTimeout is how long a server may take to exit after the SIGTERM at the end of
+// the test before it is killed and the test fails.
+const DefaultStopTimeout = 10 * time.Second
+
+var (
+	// ErrNoListenLine is returned when a server exits or times out before printing its address.
+	ErrNoListenLine = errors.New("testproc: server printed no LISTEN line")
+	// ErrRunning is Wait's answer when the process has not exited in time.
+	ErrRunning = errors.New("testproc: server still running")
+)
+
+// Options change how StartWith runs a server; the zero value is what Start does.
+type Options struct {
+	// Dir is the working directory; "" is the test's.
+	Dir string
+	// Env is the process's whole environment, as exec.Cmd.Env has it: nil is the test's own.
+	Env []string
+	// StopTimeout replaces DefaultStopTimeout when positive.
+	StopTimeout time.Duration
+}
+
+// Server is a running server process.
+type Server struct {
+	// URL is the address the server printed, such as http://127.0.0.1:41234.
+	URL string
+
+	name        string
+	stopTimeout time.Duration
+	cmd         *exec.Cmd
+	stderr      *syncBuffer
+	killed      atomic.Bool   // Kill ended it: its exit status is not the server's fault
+	done        chan struct{} // closed when the process has exited
+	err         error         // exit status; written before done is closed
+}
+
+// Start runs bin with args, waits for its LISTEN line (at most 30s) and registers a cleanup
+// that stops it with SIGTERM and fails tb on a data race report, a panic or a bad exit.
+func Start(tb testing.TB, bin string, args ...string) *Server {
+	tb.Helper()
+	return StartWith(tb, Options{}, bin, args...)
+}
+
+// StartWith is Start with opts.
+func StartWith(tb testing.TB, opts Options, bin string, args ...string) *Server {
+	tb.Helper()
+	s := &Server{name: bin, stopTimeout: opts.StopTimeout, stderr: &syncBuffer{}, done: make(chan struct{})}
+	if s.stopTimeout <= 0 {
+		s.stopTimeout = DefaultStopTimeout
+	}
+	s.cmd = exec.Command(bin, args...)
+	s.cmd.Dir, s.cmd.Env = opts.Dir, opts.Env
+	s.cmd.Stderr = s.stderr
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatalf("testproc: stdout pipe: %v", err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		tb.Fatalf("testproc: start %s: %v", bin, err)
+	}
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		found := false
+		for sc.Scan() {
+			line := sc.Text()
+			if !found && strings.HasPrefix(line, ListenPrefix) {
+				found = true
+				urlc <- strings.TrimSpace(strings.TrimPrefix(line, ListenPrefix))
+			}
+		}
+		close(urlc)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	go func() {
+		s.err = s.cmd.Wait()
+		close(s.done)
+	}()
+	tb.Cleanup(func() { s.stop(tb) })
+
+	select {
+	case u, ok := <-urlc:
+		if !ok {
+			<-s.done
+			tb.Fatalf("%v: %s: exit %v\nstderr:\n%s", ErrNoListenLine, bin, s.err, s.stderr.String())
+		}
+		s.URL = u
+	case <-time.After(30 * time.Second):
+		tb.Fatalf("%v within 30s: %s\nstderr:\n%s", ErrNoListenLine, bin, s.stderr.String())
+	}
+	return s
+}
+
+// Stderr returns what the server has written to stderr so far (its log).
+func (s *Server) Stderr() string { return s.stderr.String() }
+
+// Alive reports whether the process is still running.
+func (s *Server) Alive() bool {
+	select {
+	case <-s.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Signal sends sig to the process, for a test of how the server ends.
+func (s *Server) Signal(sig os.Signal) error { return s.cmd.Process.Signal(sig) }
+
+// Wait waits at most d for the process to exit and returns its exit error: nil for status 0,
+// ErrRunning when it is still running after d.
+func (s *Server) Wait(d time.Duration) error {
+	select {
+	case <-s.done:
+		return s.err
+	case <-time.After(d):
+		return ErrRunning
+	}
+}
+
+// Kill ends the process at once (SIGKILL) and waits for it, for a test of what clients do when
+// their server vanishes. The cleanup does not count the kill as a bad exit; it still fails the
+// test on a race report or a panic in the log.
+func (s *Server) Kill() {
+	s.killed.Store(true)
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+func (s *Server) stop(tb testing.TB) {
+	tb.Helper()
+	if s.Alive() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(s.stopTimeout):
+			s.Kill()
+			tb.Errorf("testproc: %s did not stop within %v of SIGTERM\nstderr tail:\n%s", s.name, s.stopTimeout, Tail(s.stderr.String(), 4000))
+		}
+	}
+	log := s.stderr.String()
+	if strings.Contains(log, "WARNING: DATA RACE") {
+		tb.Errorf("testproc: %s reported a data race:\n%s", s.name, log)
+	} else if strings.Contains(log, "panic:") {
+		tb.Errorf("testproc: %s panicked:\n%s", s.name, Tail(log, 8000))
+	} else if s.err != nil && !s.killed.Load() && !isSignalExit(s.err) {
+		tb.Errorf("testproc: %s exited with %v\nstderr tail:\n%s", s.name, s.err, Tail(log, 4000))
+	}
+	if testing.Verbose() {
+		tb.Logf("%s log tail:\n%s", s.name, Tail(log, 3000))
+	}
+}
+
+func isSignalExit(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM
+}
+
+// Tail returns the last n bytes of s, marked with "..." when cut: the end of a long log.
+func Tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n:]
+}
+
+// syncBuffer is a bytes.Buffer safe for the process writer and the test reading it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer // guarded by mu
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
