@@ -67,19 +67,21 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 // bracketed ("[2001:db8::1]"). An IPv4-mapped IPv6 address is its IPv4 address and a zone is
 // dropped, so one host has one key.
 func parseHostAddr(s string) (netip.Addr, bool) {
-	a, err := netip.ParseAddr(s)
+	// The form is told apart before parsing: a failed parse allocates its error.
+	var a netip.Addr
+	var err error
+	switch {
+	case len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']':
+		a, err = netip.ParseAddr(s[1 : len(s)-1])
+	case strings.HasPrefix(s, "[") || strings.Count(s, ":") == 1:
+		var ap netip.AddrPort
+		ap, err = netip.ParseAddrPort(s)
+		a = ap.Addr()
+	default:
+		a, err = netip.ParseAddr(s)
+	}
 	if err != nil {
-		ap, perr := netip.ParseAddrPort(s)
-		switch {
-		case perr == nil:
-			a = ap.Addr()
-		case len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']':
-			if a, err = netip.ParseAddr(s[1 : len(s)-1]); err != nil {
-				return netip.Addr{}, false
-			}
-		default:
-			return netip.Addr{}, false
-		}
+		return netip.Addr{}, false
 	}
 	return a.Unmap().WithZone(""), true
 }
