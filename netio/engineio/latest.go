@@ -36,10 +36,7 @@ func (s *Session) SendLatest(msgs []Message, valid func() bool, written func()) 
 	if len(msgs) == 0 {
 		return nil
 	}
-	n := 0
-	for _, m := range msgs {
-		n += len(m.Data)
-	}
+	n := dataBytes(msgs)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

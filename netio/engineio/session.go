@@ -129,10 +129,7 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 // and returns ErrSlowClient. Data is never modified and must not be modified by the caller
 // afterwards: the same slice may go to many sessions.
 func (s *Session) Send(msgs ...Message) error {
-	n := 0
-	for _, m := range msgs {
-		n += len(m.Data)
-	}
+	n := dataBytes(msgs)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -148,6 +145,15 @@ func (s *Session) Send(msgs ...Message) error {
 	s.flushLocked()
 	s.mu.Unlock()
 	return nil
+}
+
+// dataBytes is what msgs weigh in Config.MaxOutboxBytes.
+func dataBytes(msgs []Message) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Data)
+	}
+	return n
 }
 
 // overBytesLocked reports whether n more bytes would take the session past
@@ -184,10 +190,7 @@ func (s *Session) SendVolatile(msgs ...Message) bool {
 	if s.closed || s.out.len() > 0 || len(msgs) > s.srv.cfg.OutboxSize {
 		return false
 	}
-	n := 0
-	for _, m := range msgs {
-		n += len(m.Data)
-	}
+	n := dataBytes(msgs)
 	if s.overBytesLocked(n) {
 		return false
 	}
