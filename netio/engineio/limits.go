@@ -63,6 +63,16 @@ func (s *Server) count(c *ratelog.Counter, msg string, attrs ...any) {
 	}
 }
 
+// clip shortens a client's string for a log line: a header may be as long as the HTTP
+// server allows.
+func clip(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
+}
+
 // connSlot is a session's place in the caps, freed when it closes.
 type connSlot struct {
 	addr  netip.Addr // the client address (Session.ClientAddr)

@@ -128,7 +128,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	upgrade := websocket.IsWebSocketUpgrade(r)
 	if !s.originAllowed(r) {
-		s.count(&s.counts.origin, "engineio: request refused: origin not allowed", "origin", r.Header.Get("Origin"), "remote", r.RemoteAddr)
+		s.count(&s.counts.origin, "engineio: request refused: origin not allowed", "origin", clip(r.Header.Get("Origin")), "remote", r.RemoteAddr)
 		s.refuse(w, r, upgrade, limitError(http.StatusForbidden, CodeForbidden.Message()))
 		return
 	}
