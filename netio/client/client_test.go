@@ -197,3 +197,30 @@ func TestDecodeConnectError(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedHandshakeSaysWhy: a server's refusal of the handshake (here an origin it does
+// not allow) reaches the caller with its status and body, on both transports.
+func TestRefusedHandshakeSaysWhy(t *testing.T) {
+	cfg := engineio.DefaultConfig()
+	cfg.Path = "/socket.io/"
+	cfg.Origins = []string{"https://game.example"}
+	srv, err := engineio.NewServer(&cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Close()
+	for _, tr := range []Transport{TransportWebSocket, TransportPolling} {
+		opts := DefaultOptions()
+		opts.Transport = tr
+		opts.Reconnection = false
+		opts.Header = http.Header{"Origin": {"https://evil.example"}}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := Dial(ctx, hs.URL, nil, &opts)
+		cancel()
+		if err == nil || !bytes.Contains([]byte(err.Error()), []byte(`403 Forbidden: {"code":4,"message":"Forbidden"}`)) {
+			t.Errorf("%v: %v", tr, err)
+		}
+	}
+}

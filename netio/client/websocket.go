@@ -1,8 +1,10 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -106,8 +108,17 @@ func (m *Manager) dialWebSocket(ctx context.Context, sid string) (*websocket.Con
 		d.Jar = m.opts.HTTPClient.Jar
 	}
 	ws, resp, err := d.DialContext(ctx, u.String(), m.opts.Header)
+	var refused []byte
 	if resp != nil && resp.Body != nil {
+		if err != nil {
+			refused, _ = io.ReadAll(io.LimitReader(resp.Body, 512))
+		}
 		resp.Body.Close()
+	}
+	if errors.Is(err, websocket.ErrBadHandshake) && resp != nil {
+		// The server's answer says why (a connection cap's 429 or 503, a 403 origin),
+		// which gorilla's error leaves out.
+		return nil, fmt.Errorf("client: websocket %s: %w: %s: %s", u.Redacted(), err, resp.Status, bytes.TrimSpace(refused))
 	}
 	if err != nil {
 		return nil, err

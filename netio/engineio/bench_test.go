@@ -223,3 +223,40 @@ func memUse() (total, stack uint64) {
 	runtime.ReadMemStats(&m)
 	return m.HeapInuse + m.StackInuse, m.StackInuse
 }
+
+// BenchmarkSessionSend measures Send's own work, with no transport: a polling session with
+// no pending poll queues the message; every 512 the queue is taken as a writer would.
+func BenchmarkSessionSend(b *testing.B) {
+	cfg := DefaultConfig()
+	srv, _ := NewServer(&cfg, nil)
+	defer srv.Close()
+	s := &Session{srv: srv, done: make(chan struct{}), handler: nopHandler{}}
+	msg := Message{Binary: true, Data: make([]byte, 100)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.Send(msg); err != nil {
+			b.Fatal(err)
+		}
+		if i%512 == 511 {
+			s.mu.Lock()
+			s.out.recycle(s.out.take())
+			s.mu.Unlock()
+		}
+	}
+}
+
+// BenchmarkSessionDeliver measures handing one received message to the session's handler:
+// the locks, the in-handler bookkeeping and the call.
+func BenchmarkSessionDeliver(b *testing.B) {
+	cfg := DefaultConfig()
+	srv, _ := NewServer(&cfg, nil)
+	defer srv.Close()
+	s := &Session{srv: srv, done: make(chan struct{}), handler: nopHandler{}}
+	p := Packet{Type: PacketMessage, Binary: true, Data: make([]byte, 40)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.onPacket(p)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -64,9 +65,62 @@ type Config struct {
 	// one (asking the kernel is a sizeable part of a player's server path), so a link that
 	// backs up may take up to three more before it is noticed.
 	LatestMaxUnsent int
+
+	// Limits for a server on the open internet. In each, zero means the default the field
+	// names (DefaultConfig sets the same values) and a negative value turns the limit off.
+	// Refusals are counted (Server.Stats) and logged at most once per reason every 10 s.
+
+	// MaxConnsPerIP is the most sessions one client address may hold; a handshake beyond it
+	// is answered 429 before anything is allocated for it. The client address is the peer's,
+	// or, when the peer is in TrustedProxies, the first address of X-Forwarded-For, read from
+	// the right, that is not a trusted proxy (Session.ClientAddr). Loopback clients are exempt
+	// unless LimitLoopback is set. Zero means DefaultMaxConnsPerIP (256).
+	MaxConnsPerIP int
+	// MaxConns is the most sessions the server holds, both transports together; a handshake
+	// beyond it is answered 503. A session's slot (here and in MaxConnsPerIP) is freed when
+	// it closes. Zero means DefaultMaxConns (100,000).
+	MaxConns int
+	// TrustedProxies are the networks of the reverse proxies whose X-Forwarded-For is
+	// believed (IPv4 as a.b.c.d/n). Empty: the header is ignored and every peer is the
+	// client.
+	TrustedProxies []netip.Prefix
+	// LimitLoopback applies MaxConnsPerIP to loopback clients too. By default they are
+	// exempt, so local bots and a proxy on the same host (not in TrustedProxies) are not
+	// limited; tests turn it on.
+	LimitLoopback bool
+	// Origins, when not empty, lists the origins ("https://example.com", scheme://host[:port])
+	// browsers may connect from: a request whose Origin header is not in it (the polling
+	// handshake and requests, the WebSocket handshake and upgrade, CORS preflights) is
+	// refused with 403 {"code":4,"message":"Forbidden"}. "*" allows any. A request without
+	// an Origin header (a bot, a same-origin GET) is not checked. When CORS is nil, polling
+	// CORS headers are sent for these origins. Empty: any origin is accepted, as the
+	// reference server does.
+	Origins []string
+	// MaxOutboxBytes bounds the bytes of messages waiting for one session's transport (the
+	// outbox, a batch the writer holds, the SendLatest slot); past it, or past OutboxSize
+	// packets, the session closes as "slow client". Zero means DefaultMaxOutboxBytes (4 MB).
+	MaxOutboxBytes int
+	// PostTimeout is how long a polling POST body may take to arrive; a slower one (a body
+	// trickled a byte at a time) is answered 408 and its session closes with "transport
+	// error". Zero means PingTimeout.
+	PostTimeout time.Duration
+	// RequestKeepBytes bounds what a session keeps of its handshake request for
+	// Session.Request (socketio's Handshake): the Host, the query, then the headers in name
+	// order, each kept whole while the sum of lengths fits, else left out. Zero means
+	// DefaultRequestKeepBytes (4 KB).
+	RequestKeepBytes int
+
 	// Logger receives debug and warning records. Nil discards them.
 	Logger *slog.Logger
 }
+
+// The defaults of the limits, for flags and documentation.
+const (
+	DefaultMaxConnsPerIP    = 256
+	DefaultMaxConns         = 100_000
+	DefaultMaxOutboxBytes   = 4 << 20
+	DefaultRequestKeepBytes = 4 << 10
+)
 
 // CORSConfig is the subset of the reference server's `cors` options that is supported.
 type CORSConfig struct {
@@ -97,7 +151,28 @@ func DefaultConfig() Config {
 		LatestMaxUnsent:          0,
 		WebSocketReadBufferSize:  4096,
 		WebSocketWriteBufferSize: 4096,
+		MaxConnsPerIP:            DefaultMaxConnsPerIP,
+		MaxConns:                 DefaultMaxConns,
+		MaxOutboxBytes:           DefaultMaxOutboxBytes,
+		RequestKeepBytes:         DefaultRequestKeepBytes,
 	}
+}
+
+// withLimitDefaults returns c with its zero limits set to their defaults.
+func (c Config) withLimitDefaults() Config {
+	def := func(p *int, v int) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	def(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)
+	def(&c.MaxConns, DefaultMaxConns)
+	def(&c.MaxOutboxBytes, DefaultMaxOutboxBytes)
+	def(&c.RequestKeepBytes, DefaultRequestKeepBytes)
+	if c.PostTimeout == 0 {
+		c.PostTimeout = c.PingTimeout
+	}
+	return c
 }
 
 // Validate reports the first invalid field, wrapped in ErrInvalidConfig.
@@ -132,6 +207,16 @@ func (c *Config) Validate() error {
 	}
 	if c.CORS != nil && len(c.CORS.Origins) == 0 {
 		return bad("CORS.Origins is empty")
+	}
+	for _, p := range c.TrustedProxies {
+		if !p.IsValid() {
+			return bad("TrustedProxies holds an invalid prefix")
+		}
+	}
+	for _, o := range c.Origins {
+		if o != "*" && o != "null" && !strings.Contains(o, "://") {
+			return bad("Origins: %q is not scheme://host[:port], \"*\" or \"null\"", o)
+		}
 	}
 	return nil
 }

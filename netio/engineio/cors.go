@@ -7,6 +7,36 @@ import (
 	"strings"
 )
 
+// originAllowed applies Config.Origins: a request without an Origin header (not a browser,
+// or a same-origin GET) passes, as does any when the list is empty.
+func (srv *Server) originAllowed(r *http.Request) bool {
+	if len(srv.cfg.Origins) == 0 {
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	for _, o := range srv.cfg.Origins {
+		if o == "*" || strings.EqualFold(o, origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeOrigins copies the list without trailing slashes, which an Origin header never has.
+func normalizeOrigins(list []string) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, o := range list {
+		out[i] = strings.TrimRight(o, "/")
+	}
+	return out
+}
+
 const defaultCORSMethods = "GET,HEAD,PUT,PATCH,POST,DELETE"
 
 // applyCORS adds CORS headers as the `cors` middleware of the reference server does, and

@@ -22,6 +22,13 @@
 // goroutine exists only while there is something to write. Timers, not goroutines, drive
 // heartbeats and upgrade timeouts.
 //
+// Limits for the open internet (docs/netio.md, "Limits"): a handshake is admitted against
+// the per-address and per-node caps before a session exists (limits.go, with the client
+// address of clientaddr.go), origins are checked before anything else (cors.go), the outbox
+// is bounded in bytes as well as packets, a POST body has a deadline, a session keeps a
+// bounded copy of its request (request.go), and a panic in handler code closes only its
+// session (recover.go). Server.Stats counts what they refused.
+//
 // The packet and payload codec (DecodePacket, AppendPacket, DecodePayload, AppendPayload)
 // has no server state and is shared with the Go client.
 package engineio

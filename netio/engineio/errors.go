@@ -26,6 +26,12 @@ var (
 	// a client ping, overlapping polls, a binary POST body, an oversized body, a malformed or
 	// oversized WebSocket frame or message, invalid UTF-8 in a text frame.
 	ErrProtocol = errors.New("engineio: protocol violation")
+	// ErrHandlerPanic is the OnClose error for reason "server error": a handler call
+	// panicked (the panic is logged with its stack and counted in Stats.Panics).
+	ErrHandlerPanic = errors.New("engineio: handler panicked")
+	// ErrPostTimeout is the OnClose error of a session whose polling POST body did not
+	// arrive within Config.PostTimeout (reason "transport error").
+	ErrPostTimeout = errors.New("engineio: POST body too slow")
 )
 
 // Close reasons passed to SessionHandler.OnClose; the strings are the reference server's.
@@ -36,7 +42,11 @@ const (
 	ReasonParseError         = "parse error"
 	ReasonForcedClose        = "forced close"
 	ReasonServerShuttingDown = "server shutting down"
-	ReasonSlowClient         = "slow client"
+	// ReasonSlowClient is not a reference reason: the outbox went past OutboxSize packets or
+	// MaxOutboxBytes bytes because the peer did not read.
+	ReasonSlowClient = "slow client"
+	// ReasonServerError is not a reference reason either: a handler panicked.
+	ReasonServerError = "server error"
 )
 
 // ErrorCode is the "code" of the JSON body with which a request is refused.
@@ -75,6 +85,8 @@ type RequestError struct {
 	Code    ErrorCode `json:"code"`
 	Message string    `json:"message"`
 	Status  int       `json:"-"`
+
+	keepStatus bool // answered with Status and the JSON body on a WebSocket handshake too
 }
 
 // Error implements error.

@@ -63,16 +63,22 @@ func testConfig() Config {
 
 func newEnv(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
+	return newEnvConn(t, mod, func(e *env, s *Session) {
+		h := &testSess{s: s, msgs: make(chan Message, 1024), closed: make(chan closeEvent, 4), echo: true}
+		s.SetHandler(h)
+		e.sessions <- h
+	})
+}
+
+// newEnvConn is newEnv with its own connection handler.
+func newEnvConn(t *testing.T, mod func(*Config), onConn func(e *env, s *Session)) *env {
+	t.Helper()
 	cfg := testConfig()
 	if mod != nil {
 		mod(&cfg)
 	}
 	e := &env{t: t, sessions: make(chan *testSess, 64)}
-	srv, err := NewServer(&cfg, func(s *Session) {
-		h := &testSess{s: s, msgs: make(chan Message, 1024), closed: make(chan closeEvent, 4), echo: true}
-		s.SetHandler(h)
-		e.sessions <- h
-	})
+	srv, err := NewServer(&cfg, func(s *Session) { onConn(e, s) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,15 @@ type latestSlot struct {
 	msgs    []Message
 	valid   func() bool
 	written func()
+	bytes   int // data bytes of msgs, counted in Config.MaxOutboxBytes
+}
+
+// latestBytes is what the slot holds; s.mu is held.
+func (s *Session) latestBytes() int {
+	if s.latest == nil {
+		return 0
+	}
+	return s.latest.bytes
 }
 
 // SendLatest puts msgs into the session's latest-wins slot, replacing any
@@ -21,16 +30,24 @@ type latestSlot struct {
 // (a delta whose baseline was not the last state written does not); if not,
 // it is dropped. After the group has been handed to the socket, written
 // (when not nil) is called from the writer's goroutine. It never blocks.
+// The group counts in Config.MaxOutboxBytes with what the outbox holds:
+// past it the session closes as "slow client" (ErrSlowClient).
 func (s *Session) SendLatest(msgs []Message, valid func() bool, written func()) error {
 	if len(msgs) == 0 {
 		return nil
 	}
+	n := dataBytes(msgs)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return ErrClosed
 	}
-	s.latest = &latestSlot{msgs: msgs, valid: valid, written: written}
+	if max := s.srv.cfg.MaxOutboxBytes; max >= 0 && s.out.bytes()+n > max { // it replaces the slot
+		s.slowClientLocked()
+		return ErrSlowClient
+	}
+	defer s.mu.Unlock()
+	s.latest = &latestSlot{msgs: msgs, valid: valid, written: written, bytes: n}
 	if s.ws != nil {
 		s.startWriterLocked()
 	} else if s.pollActive {
@@ -39,10 +56,14 @@ func (s *Session) SendLatest(msgs []Message, valid func() bool, written func()) 
 	return nil
 }
 
-// takeLatestLocked empties the slot; s.mu is held.
+// takeLatestLocked empties the slot; s.mu is held. Its bytes are added to those the
+// writer holds until it gives its batch back.
 func (s *Session) takeLatestLocked() *latestSlot {
 	l := s.latest
 	s.latest = nil
+	if l != nil {
+		s.out.held += l.bytes
+	}
 	return l
 }
 

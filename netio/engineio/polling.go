@@ -1,11 +1,14 @@
 package engineio
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // HTTP long-polling: a GET waits for queued packets and takes them all as one payload; a
@@ -13,8 +16,13 @@ import (
 // the GET goroutine is the session's only writer while the transport is polling.
 
 func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
-	sess := srv.newSession(r)
+	slot, ok := srv.admit(w, r, false)
+	if !ok {
+		return
+	}
+	sess := srv.newSession(r, slot)
 	if !srv.register(sess, 0) {
+		srv.release(slot)
 		srv.refuse(w, r, false, &RequestError{Code: CodeBadRequest, Message: "Server is shutting down", Status: http.StatusServiceUnavailable})
 		return
 	}
@@ -92,12 +100,16 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.pollActive = false
 	}
 	packets := s.out.take()
-	var written func()
-	if l := s.takeLatestLocked(); l != nil && !s.closed && (l.valid == nil || l.valid()) {
-		for _, m := range l.msgs { // after the queued packets, as over WebSocket
-			packets = append(packets, Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data})
+	var written *latestSlot
+	panicked := false
+	if l := s.takeLatestLocked(); l != nil && !s.closed {
+		var ok bool
+		if ok, panicked = s.latestValid(l); ok {
+			for _, m := range l.msgs { // after the queued packets, as over WebSocket
+				packets = append(packets, Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data})
+			}
+			written = l
 		}
-		written = l.written
 	}
 	switch {
 	case s.pollClose && len(packets) == 0:
@@ -122,8 +134,8 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.srv.remove(s)
 	}
 	writePollResponse(w, r, body)
-	if written != nil {
-		written()
+	if s.latestWritten(written) || panicked {
+		s.closePanicked()
 	}
 }
 
@@ -185,7 +197,15 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 		s.tooLarge(w)
 		return
 	}
-	body, err := readBody(r, max)
+	body, err := s.readPostBody(w, r, max)
+	if errors.Is(err, ErrPostTimeout) {
+		s.srv.count(&s.srv.counts.postTimeout, "engineio: polling POST body too slow", "sid", s.id, "client", s.req.clientAddr,
+			"post_timeout", s.srv.cfg.PostTimeout)
+		s.close(ReasonTransportError, err, closeError)
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusRequestTimeout)
+		return
+	}
 	if err != nil {
 		s.close(ReasonTransportError, fmt.Errorf("engineio: data request failed: %w", err), closeError)
 		w.WriteHeader(http.StatusBadRequest)
@@ -230,8 +250,31 @@ func (s *Session) tooLarge(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusRequestEntityTooLarge)
 }
 
-// readBody reads at most max+1 bytes, so a result longer than max means "too large".
-func readBody(r *http.Request, max int64) ([]byte, error) {
+// readPostBody reads the body within Config.PostTimeout (negative: no bound). The read
+// deadline stops a body that stalls; the clock checked after each read stops one trickled a
+// byte at a time where the connection has no deadline to set (HTTP/2 without support).
+func (s *Session) readPostBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	timeout := s.srv.cfg.PostTimeout
+	if timeout < 0 {
+		return readBody(r, max, time.Time{})
+	}
+	deadline := time.Now().Add(timeout)
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(deadline) == nil {
+		// Cleared once the body is in, before the handler's work and the answer: net/http
+		// sets its own deadlines for the connection's next request.
+		defer rc.SetReadDeadline(time.Time{})
+	}
+	body, err := readBody(r, max, deadline)
+	if err != nil && (errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ErrPostTimeout)) {
+		return nil, fmt.Errorf("%w: not received within %v", ErrPostTimeout, timeout)
+	}
+	return body, err
+}
+
+// readBody reads at most max+1 bytes, so a result longer than max means "too large". Past
+// deadline (unless zero) it fails with ErrPostTimeout.
+func readBody(r *http.Request, max int64, deadline time.Time) ([]byte, error) {
 	n := r.ContentLength
 	if n < 0 || n > max {
 		n = 512
@@ -249,6 +292,9 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			return nil, ErrPostTimeout
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +29,9 @@ type Server struct {
 	// wg counts websocket reader and writer goroutines so Close can wait for them.
 	wg sync.WaitGroup
 
+	conns  conns    // sessions holding a slot (Config.MaxConns, MaxConnsPerIP)
+	counts counters // what the limits refused or cut (Stats)
+
 	mu       sync.Mutex
 	sessions map[string]*Session // guarded by mu
 	closed   bool                // guarded by mu
@@ -41,9 +45,15 @@ func NewServer(cfg *Config, onConnection func(*Session)) (*Server, error) {
 	if cfg != nil {
 		c = *cfg
 		c.Transports = append([]string(nil), cfg.Transports...)
+		c.TrustedProxies = append([]netip.Prefix(nil), cfg.TrustedProxies...)
+		c.Origins = normalizeOrigins(cfg.Origins)
 	}
+	c = c.withLimitDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	if c.CORS == nil && len(c.Origins) > 0 {
+		c.CORS = &CORSConfig{Origins: c.Origins}
 	}
 	if onConnection == nil {
 		onConnection = func(*Session) {}
@@ -66,7 +76,8 @@ func NewServer(cfg *Config, onConnection func(*Session)) (*Server, error) {
 		ReadBufferSize:  1,
 		WriteBufferSize: c.WebSocketWriteBufferSize,
 		WriteBufferPool: &s.writePool,
-		// The reference accepts websockets from any origin; AllowRequest is the place to vet.
+		// The reference accepts websockets from any origin; Config.Origins (checked before
+		// the upgrade, in ServeHTTP) and AllowRequest are the places to vet.
 		CheckOrigin: func(*http.Request) bool { return true },
 	}
 	return s, nil
@@ -116,6 +127,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	upgrade := websocket.IsWebSocketUpgrade(r)
+	if !s.originAllowed(r) {
+		s.count(&s.counts.origin, "engineio: request refused: origin not allowed", "origin", clip(r.Header.Get("Origin")), "remote", r.RemoteAddr)
+		s.refuse(w, r, upgrade, limitError(http.StatusForbidden, CodeForbidden.Message()))
+		return
+	}
 	if s.cfg.CORS != nil && s.applyCORS(w, r) {
 		return // preflight answered
 	}
@@ -201,11 +217,15 @@ func (s *Server) verify(r *http.Request, transport, sid, eio string, upgrade boo
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, upgrade bool, e *RequestError) {
 	s.log.Debug("engineio: request refused", "code", e.Code, "message", e.Message,
 		"method", r.Method, "url", r.URL.String(), "remote", r.RemoteAddr)
-	if upgrade {
+	switch {
+	case upgrade && e.keepStatus:
+		w.Header().Set("Connection", "close")
+		e.writeJSON(w)
+	case upgrade:
 		e.writeUpgrade(w)
-		return
+	default:
+		e.writeJSON(w)
 	}
-	e.writeJSON(w)
 }
 
 // invalidHeaderValue reports characters Node rejects in a header value (checkInvalidHeaderChar).

@@ -1,9 +1,7 @@
 package engineio
 
 import (
-	"crypto/tls"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -46,7 +44,7 @@ const (
 type Session struct {
 	srv  *Server       // static
 	id   string        // static once registered
-	req  *keptRequest  // static but for the header, trimmed once after a WebSocket handshake
+	req  *keptRequest  // static
 	done chan struct{} // closed when the session closes
 	dmu  sync.Mutex    // serialises handler calls (OnMessage, pending OnClose)
 
@@ -84,59 +82,23 @@ type Session struct {
 	heartbeat heartbeat // guarded by mu
 
 	latest *latestSlot // guarded by mu: the latest-wins slot, see SendLatest
+
+	slot connSlot // guarded by mu: the session's place in the caps, zero once freed
 }
 
-func (srv *Server) newSession(r *http.Request) *Session {
+func (srv *Server) newSession(r *http.Request, slot connSlot) *Session {
 	return &Session{
 		srv:     srv,
 		id:      newSessionID(),
-		req:     keepRequest(r),
+		req:     keepRequest(r, slot.addr, srv.cfg.RequestKeepBytes),
 		done:    make(chan struct{}),
 		handler: nopHandler{},
-	}
-}
-
-// keptRequest is what a session keeps of its handshake request for its whole life. Not the
-// request itself: its context pins net/http's per-connection state, and its parsed URL and
-// bookkeeping weigh on every idle connection more than these fields do.
-type keptRequest struct {
-	method, host, path, rawQuery, remoteAddr, proto string
-	header                                          http.Header
-	tls                                             *tls.ConnectionState
-}
-
-func keepRequest(r *http.Request) *keptRequest {
-	return &keptRequest{
-		method: r.Method, host: r.Host, path: r.URL.Path, rawQuery: r.URL.RawQuery,
-		remoteAddr: r.RemoteAddr, proto: r.Proto, header: r.Header, tls: r.TLS,
+		slot:    slot,
 	}
 }
 
 // ID returns the session id (sid), 20 url-safe characters from crypto/rand.
 func (s *Session) ID() string { return s.id }
-
-// Request returns the handshake request (method, URL path and query, Host, header,
-// RemoteAddr, TLS), rebuilt on each call from what the session keeps. Its body is empty and
-// its context is context.Background(). The header omits what only the WebSocket handshake
-// needed (Upgrade, Connection, Sec-WebSocket-*).
-func (s *Session) Request() *http.Request {
-	k := s.req
-	r := &http.Request{
-		Method:     k.method,
-		URL:        &url.URL{Path: k.path, RawQuery: k.rawQuery},
-		Proto:      k.proto,
-		Header:     k.header,
-		Body:       http.NoBody,
-		Host:       k.host,
-		RemoteAddr: k.remoteAddr,
-		RequestURI: k.path,
-		TLS:        k.tls,
-	}
-	if k.rawQuery != "" {
-		r.RequestURI += "?" + k.rawQuery
-	}
-	return r
-}
 
 // Transport returns "polling" or "websocket"; it changes once, when an upgrade completes.
 func (s *Session) Transport() string {
@@ -162,27 +124,19 @@ func (s *Session) SetHandler(h SessionHandler) {
 func (s *Session) Done() <-chan struct{} { return s.done }
 
 // Send queues msgs, contiguous and in order, without blocking. It returns ErrClosed when the
-// session is closed; when the outbox cannot take all of them it queues none, closes the
-// session with reason "slow client" and returns ErrSlowClient. Data is never modified and
-// must not be modified by the caller afterwards: the same slice may go to many sessions.
+// session is closed; when the outbox cannot take all of them (Config.OutboxSize packets,
+// Config.MaxOutboxBytes bytes) it queues none, closes the session with reason "slow client"
+// and returns ErrSlowClient. Data is never modified and must not be modified by the caller
+// afterwards: the same slice may go to many sessions.
 func (s *Session) Send(msgs ...Message) error {
+	n := dataBytes(msgs)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	if s.out.len()+len(msgs) > s.srv.cfg.OutboxSize {
-		after := s.closeLocked(ReasonSlowClient, ErrSlowClient, closeAbort)
-		s.mu.Unlock()
-		// The sender may be a game loop: it must not run OnClose (handler code) itself.
-		if s.srv.addGoroutine() {
-			go func() {
-				defer s.srv.wg.Done()
-				after()
-			}()
-		} else {
-			after()
-		}
+	if s.out.len()+len(msgs) > s.srv.cfg.OutboxSize || s.overBytesLocked(n) {
+		s.slowClientLocked()
 		return ErrSlowClient
 	}
 	for _, m := range msgs {
@@ -193,6 +147,40 @@ func (s *Session) Send(msgs ...Message) error {
 	return nil
 }
 
+// dataBytes is what msgs weigh in Config.MaxOutboxBytes.
+func dataBytes(msgs []Message) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Data)
+	}
+	return n
+}
+
+// overBytesLocked reports whether n more bytes would take the session past
+// Config.MaxOutboxBytes: the outbox, a batch its writer holds and the latest-wins slot.
+func (s *Session) overBytesLocked(n int) bool {
+	max := s.srv.cfg.MaxOutboxBytes
+	return max >= 0 && s.out.bytes()+s.latestBytes()+n > max
+}
+
+// slowClientLocked closes the session as a slow client; s.mu is held and released.
+func (s *Session) slowClientLocked() {
+	queued, packets := s.out.bytes()+s.latestBytes(), s.out.len()
+	after := s.closeLocked(ReasonSlowClient, ErrSlowClient, closeAbort)
+	s.mu.Unlock()
+	s.srv.count(&s.srv.counts.slowClient, "engineio: slow client closed", "sid", s.id, "client", s.req.clientAddr,
+		"queued_packets", packets, "queued_bytes", queued)
+	// The sender may be a game loop: it must not run OnClose (handler code) itself.
+	if s.srv.addGoroutine() {
+		go func() {
+			defer s.srv.wg.Done()
+			after()
+		}()
+	} else {
+		after()
+	}
+}
+
 // SendVolatile queues msgs only if they can go out at once: the outbox is empty and the
 // transport is writable (a websocket writer is idle, or a poll is waiting). It reports
 // whether they were queued.
@@ -200,6 +188,10 @@ func (s *Session) SendVolatile(msgs ...Message) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.out.len() > 0 || len(msgs) > s.srv.cfg.OutboxSize {
+		return false
+	}
+	n := dataBytes(msgs)
+	if s.overBytesLocked(n) {
 		return false
 	}
 	if s.ws != nil && s.busyWriterLocked() || s.ws == nil && !s.pollActive {
@@ -258,6 +250,8 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 	s.closed = true
 	s.closeReason, s.closeErr = reason, err
 	s.latest = nil // a state nobody will read
+	slot := s.slot
+	s.slot = connSlot{}
 	close(s.done)
 	s.heartbeat.stop()
 	if s.upgradeTimer != nil {
@@ -327,12 +321,13 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 		for _, c := range drop {
 			c.NetConn().Close()
 		}
+		s.srv.release(slot)
 		if remove {
 			s.srv.remove(s)
 		}
 		if notify {
 			s.dmu.Lock()
-			h.OnClose(reason, err)
+			s.callOnClose(h, reason, err)
 			s.dmu.Unlock()
 		}
 	}
@@ -375,21 +370,30 @@ func (s *Session) endLinger() {
 	s.srv.remove(s)
 }
 
-// deliver calls OnMessage unless the session is closed.
+// deliver calls OnMessage unless the session is closed. A panic in it closes the session
+// once OnMessage is over, so OnClose still runs after it.
 func (s *Session) deliver(m Message) {
 	s.dmu.Lock()
-	defer s.dmu.Unlock()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		s.dmu.Unlock()
 		return
 	}
 	s.inHandler = true
 	h := s.handler
 	s.mu.Unlock()
 
-	h.OnMessage(m)
+	panicked := s.callOnMessage(h, m)
+	s.handlerReturned(h)
+	if panicked {
+		s.closePanicked()
+	}
+}
 
+// handlerReturned ends a handler call begun with inHandler set and dmu held: it runs the
+// OnClose a close during the call left pending, then releases dmu.
+func (s *Session) handlerReturned(h SessionHandler) {
 	s.mu.Lock()
 	s.inHandler = false
 	notify := s.notifyPending
@@ -397,27 +401,25 @@ func (s *Session) deliver(m Message) {
 	reason, err := s.closeReason, s.closeErr
 	s.mu.Unlock()
 	if notify {
-		h.OnClose(reason, err)
+		s.callOnClose(h, reason, err)
 	}
+	s.dmu.Unlock()
 }
 
 // runOnConnection calls the server's onConnection as a handler call: a close that happens
 // meanwhile delivers OnClose to the handler set inside it, after it returns.
 func (s *Session) runOnConnection() {
 	s.dmu.Lock()
-	defer s.dmu.Unlock()
 	s.mu.Lock()
 	s.inHandler = true
 	s.mu.Unlock()
-	s.srv.onConnection(s)
+	panicked := s.callOnConnection()
 	s.mu.Lock()
-	s.inHandler = false
-	notify := s.notifyPending
-	s.notifyPending = false
-	h, reason, err := s.handler, s.closeReason, s.closeErr
+	h := s.handler
 	s.mu.Unlock()
-	if notify {
-		h.OnClose(reason, err)
+	s.handlerReturned(h)
+	if panicked {
+		s.closePanicked()
 	}
 }
 
@@ -456,29 +458,41 @@ func (s *Session) onPacket(p Packet) {
 
 // outbox is the session's FIFO of packets waiting for the transport. The writer takes the
 // whole queue at once and gives the emptied slice back, so a busy session reuses two slices
-// and an idle one keeps only small ones.
+// and an idle one keeps only small ones. It counts the data bytes it holds, those of a taken
+// batch included until the batch is given back, for Config.MaxOutboxBytes.
 type outbox struct {
-	q     []Packet
-	spare []Packet
+	q      []Packet
+	spare  []Packet
+	queued int // data bytes in q
+	held   int // data bytes the writer took and has not written yet
 }
 
 const outboxKeepCap = 16
 
 func (o *outbox) len() int { return len(o.q) }
 
-func (o *outbox) push(p Packet) { o.q = append(o.q, p) }
+// bytes is what the outbox holds in memory for the session: queued and taken.
+func (o *outbox) bytes() int { return o.queued + o.held }
 
-// take returns the queued packets and leaves the queue empty.
+func (o *outbox) push(p Packet) {
+	o.q = append(o.q, p)
+	o.queued += len(p.Data)
+}
+
+// take returns the queued packets and leaves the queue empty; their bytes stay counted as
+// held until recycle.
 func (o *outbox) take() []Packet {
 	b := o.q
 	o.q = o.spare[:0]
 	o.spare = nil
+	o.held, o.queued = o.queued, 0
 	return b
 }
 
 // recycle returns a slice obtained from take once its packets are written.
 func (o *outbox) recycle(b []Packet) {
 	clear(b)
+	o.held = 0
 	if cap(b) <= outboxKeepCap && o.spare == nil {
 		o.spare = b[:0]
 	}
@@ -486,6 +500,7 @@ func (o *outbox) recycle(b []Packet) {
 
 func (o *outbox) reset() {
 	clear(o.q)
+	o.queued = 0
 	if cap(o.q) > outboxKeepCap {
 		o.q = nil
 	} else {

@@ -19,19 +19,24 @@ const closeGrace = time.Second
 // handshakeWebSocket opens a session on a websocket: it sends the open packet, runs
 // onConnection, then starts the session's reader.
 func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
-	sess := srv.newSession(r)
+	slot, ok := srv.admit(w, r, true)
+	if !ok {
+		return
+	}
+	sess := srv.newSession(r, slot)
 	if !srv.register(sess, 1) { // counts the reader
+		srv.release(slot)
 		srv.refuse(w, r, true, &RequestError{Code: CodeBadRequest, Message: "Server is shutting down", Status: http.StatusServiceUnavailable})
 		return
 	}
 	conn, err := srv.upgrader.Upgrade(w, r, w.Header())
 	if err != nil { // gorilla has answered
 		srv.remove(sess)
+		sess.freeSlot() // unless Server.Close has closed it meanwhile
 		srv.wg.Done()
 		srv.log.Debug("engineio: websocket handshake failed", "err", err, "remote", r.RemoteAddr)
 		return
 	}
-	sess.req.header = keptHeaders(sess.req.header)
 	srv.tuneConn(conn)
 	sess.mu.Lock()
 	sess.ws, sess.wsUnsent = conn, newUnsentProbe(conn.NetConn())
@@ -61,32 +66,4 @@ func (srv *Server) tuneConn(c *websocket.Conn) {
 			srv.log.Debug("engineio: SO_SNDBUF", "err", err)
 		}
 	}
-}
-
-// isHandshakeOnly reports request headers that mean nothing once the WebSocket is open. A
-// session keeps its handshake request for its whole life, so they are not kept: they would
-// weigh on every idle connection's memory.
-func isHandshakeOnly(key string) bool {
-	switch key {
-	case "Connection", "Upgrade", "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions":
-		return true
-	}
-	return false
-}
-
-// keptHeaders returns a right-sized copy of h without the handshake-only headers.
-func keptHeaders(h http.Header) http.Header {
-	n := 0
-	for k := range h {
-		if !isHandshakeOnly(k) {
-			n++
-		}
-	}
-	out := make(http.Header, n)
-	for k, v := range h {
-		if !isHandshakeOnly(k) {
-			out[k] = v
-		}
-	}
-	return out
 }

@@ -56,6 +56,7 @@ func (s *Session) startWriterLocked() {
 // writerEndedLocked records that the writer goroutine ends.
 func (s *Session) writerEndedLocked() {
 	s.writing, s.parked, s.wake = false, false, nil
+	s.out.held = 0 // whatever it held is dropped with it
 	s.writerEnd = time.Since(s.srv.epoch)
 }
 
@@ -160,9 +161,14 @@ func (s *Session) writeLoop(c *websocket.Conn, wake chan struct{}) {
 	}
 }
 
-// writeLatest writes a slot group unless it is no longer valid, then reports it written.
+// writeLatest writes a slot group unless it is no longer valid, then reports it written. A
+// panic in valid or written closes the session (on this goroutine nothing else would catch it).
 func (s *Session) writeLatest(w *wsWriter, l *latestSlot) error {
-	if l.valid != nil && !l.valid() {
+	ok, panicked := s.latestValid(l)
+	if !ok {
+		if panicked {
+			s.closePanicked()
+		}
 		return nil
 	}
 	for _, m := range l.msgs {
@@ -170,8 +176,8 @@ func (s *Session) writeLatest(w *wsWriter, l *latestSlot) error {
 			return err
 		}
 	}
-	if l.written != nil {
-		l.written()
+	if s.latestWritten(l) {
+		s.closePanicked()
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,7 +44,8 @@ func (c *client) onConnectTimeout() {
 	joined := c.everJoined || len(c.sockets) > 0
 	c.mu.Unlock()
 	if !joined {
-		c.srv.log.Debug("socketio: no namespace joined in time", "sid", c.sess.ID())
+		c.srv.count(&c.srv.counts.connectTimeouts, slog.LevelInfo, "socketio: no namespace joined in time",
+			"sid", c.sess.ID(), "client", c.sess.ClientAddr(), "connect_timeout", c.srv.cfg.ConnectTimeout)
 		c.sess.Close(ReasonForcedClose)
 	}
 }
@@ -130,6 +132,15 @@ func (c *client) connect(p *sioparser.Packet) {
 		c.sess.Close(ReasonParseError)
 		return
 	}
+	if max := c.srv.cfg.MaxAuthBytes; max >= 0 && len(p.Data) > max {
+		// Refused before decoding: nothing of it is kept.
+		c.srv.count(&c.srv.counts.badAuth, slog.LevelWarn, "socketio: connect refused: auth too large",
+			"sid", c.sess.ID(), "client", c.sess.ClientAddr(), "bytes", len(p.Data), "max_auth_bytes", max)
+		c.sendConnectError(p.Namespace, &ConnectError{Message: "bad auth"})
+		return
+	}
+	// Middleware, OfFunc matchers and connection handlers are the user's.
+	defer c.recoverHandler("connect", p.Namespace)
 	auth := Auth{}
 	if len(p.Data) > 0 {
 		var m map[string]any

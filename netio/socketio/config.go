@@ -20,9 +20,18 @@ type Config struct {
 	// AckTimeout is the timeout of EmitWithAck when the emitter sets none.
 	// Zero means acks wait until the socket disconnects.
 	AckTimeout time.Duration
+	// MaxAuthBytes bounds a CONNECT's handshake auth, measured as canonical msgpack (about
+	// what socket.io-msgpack-parser sends; the text parser's JSON is a little larger): a
+	// larger one is answered CONNECT_ERROR {message: "bad auth"} and dropped undecoded,
+	// counted in Stats.BadAuth. Zero means DefaultMaxAuthBytes (4 KB); negative turns the
+	// bound off.
+	MaxAuthBytes int
 	// Logger receives connection-level diagnostics. Nil discards them.
 	Logger *slog.Logger
 }
+
+// DefaultMaxAuthBytes is MaxAuthBytes's default.
+const DefaultMaxAuthBytes = 4 << 10
 
 // DefaultConfig returns the reference server's defaults, with the Engine.IO
 // path set to "/socket.io/".
@@ -32,6 +41,7 @@ func DefaultConfig() Config {
 	return Config{
 		Engine:         ec,
 		ConnectTimeout: 45 * time.Second,
+		MaxAuthBytes:   DefaultMaxAuthBytes,
 	}
 }
 

@@ -15,6 +15,10 @@
 // the same connection would have to read (use EmitWithAck with a callback,
 // not EmitWithAckContext, from inside a handler).
 //
+// A panic in a handler closes only that connection, with reason "server
+// error", and is counted; an oversized handshake auth is refused before it
+// is decoded (limits.go, docs/netio.md "Limits").
+//
 // The package knows nothing of games; rooms/ binds the game protocol's
 // events to it.
 package socketio

@@ -17,6 +17,9 @@ const (
 	// ReasonSlowClient is not a reference reason: the connection's outbox
 	// filled up because the peer stopped reading.
 	ReasonSlowClient = "slow client"
+	// ReasonServerError is not a reference reason either: a handler panicked,
+	// and the connection was closed (Stats.Panics).
+	ReasonServerError = "server error"
 )
 
 var (

@@ -16,6 +16,8 @@ type Server struct {
 	log *slog.Logger
 	eio *engineio.Server
 
+	counts counters // what the server refused or survived (Stats)
+
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace // guarded by mu
 	parents []*Namespace          // guarded by mu: OfFunc matchers, in registration order
@@ -28,6 +30,9 @@ func NewServer(cfg *Config) (*Server, error) {
 	c := DefaultConfig()
 	if cfg != nil {
 		c = *cfg
+	}
+	if c.MaxAuthBytes == 0 {
+		c.MaxAuthBytes = DefaultMaxAuthBytes
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err

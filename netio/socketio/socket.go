@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -20,11 +21,14 @@ type Auth map[string]any
 // Handshake describes how a socket connected.
 type Handshake struct {
 	Auth      Auth
-	Header    http.Header
+	Header    http.Header // bounded: see engineio.Config.RequestKeepBytes
 	Query     url.Values
 	Address   string // remote address of the handshake request
 	Time      time.Time
 	Transport string // transport when the socket connected
+	// ClientAddr is the client's IP address: Address's, or behind a trusted proxy the
+	// one X-Forwarded-For gives (engineio.Session.ClientAddr).
+	ClientAddr netip.Addr
 }
 
 // EventHandler handles one event. ack is nil when the client asked for no
@@ -92,7 +96,7 @@ func (s *Socket) Namespace() *Namespace { return s.nsp }
 // Handshake describes the connection's handshake. It is assembled on each
 // call (the query is parsed then), so idle sockets keep only the request.
 func (s *Socket) Handshake() Handshake {
-	hs := Handshake{Auth: s.auth, Time: s.connAt, Transport: s.transport}
+	hs := Handshake{Auth: s.auth, Time: s.connAt, Transport: s.transport, ClientAddr: s.client.sess.ClientAddr()}
 	if req := s.client.sess.Request(); req != nil {
 		hs.Header = req.Header
 		hs.Query = req.URL.Query()
@@ -320,6 +324,7 @@ func (s *Socket) failAck(id uint64, err error) {
 	if pa.timer != nil {
 		pa.timer.Stop()
 	}
+	defer s.client.recoverHandler("ack callback", s.nspName)
 	pa.cb(Args{}, err)
 }
 
@@ -337,6 +342,7 @@ func (s *Socket) onAck(p *sioparser.Packet) {
 	if pa.timer != nil {
 		pa.timer.Stop()
 	}
+	defer s.client.recoverHandler("ack callback", s.nspName)
 	args, err := sioparser.SplitArgs(p.Data, 0)
 	if err != nil {
 		pa.cb(Args{}, err)
@@ -371,6 +377,7 @@ func (s *Socket) onEvent(p *sioparser.Packet) {
 	}
 	anys := s.anyHandlers
 	s.mu.Unlock()
+	defer s.client.recoverHandler("event", name)
 	for _, a := range anys {
 		a(s, name, args)
 	}
@@ -469,7 +476,7 @@ func (s *Socket) onClose(reason string) {
 	pre := s.disconnecting
 	s.mu.Unlock()
 	for _, h := range pre {
-		h(reason)
+		s.client.safely("disconnecting", s.nspName, func() { h(reason) })
 	}
 	s.mu.Lock()
 	s.connected = false
@@ -483,9 +490,9 @@ func (s *Socket) onClose(reason string) {
 		if pa.timer != nil {
 			pa.timer.Stop()
 		}
-		pa.cb(Args{}, ErrDisconnected)
+		s.client.safely("ack callback", s.nspName, func() { pa.cb(Args{}, ErrDisconnected) })
 	}
 	for _, h := range post {
-		h(reason)
+		s.client.safely("disconnect", s.nspName, func() { h(reason) })
 	}
 }

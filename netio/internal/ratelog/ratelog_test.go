@@ -1,0 +1,50 @@
+package ratelog
+
+import (
+	"sync"
+	"testing"
+)
+
+func TestCounterLogsOncePerPeriod(t *testing.T) {
+	var c Counter
+	if log, unlogged := c.Add(); !log || unlogged != 0 {
+		t.Fatalf("first event: log %v unlogged %d, want a line", log, unlogged)
+	}
+	for i := 0; i < 5; i++ {
+		if log, _ := c.Add(); log {
+			t.Fatalf("event %d logged within the period", i+2)
+		}
+	}
+	// The period has passed: the next line carries the five left out.
+	c.last.Store(c.last.Load() - int64(Every))
+	if log, unlogged := c.Add(); !log || unlogged != 5 {
+		t.Fatalf("after the period: log %v unlogged %d, want a line with 5", log, unlogged)
+	}
+	if n := c.Load(); n != 7 {
+		t.Fatalf("Load %d, want 7", n)
+	}
+}
+
+func TestCounterConcurrentOneLine(t *testing.T) {
+	var c Counter
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	lines := 0
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 1000; j++ {
+				if log, _ := c.Add(); log {
+					mu.Lock()
+					lines++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if lines != 1 || c.Load() != 8000 || c.unlogged.Load() != 7999 {
+		t.Fatalf("%d lines, %d counted, %d unlogged; want 1, 8000, 7999", lines, c.Load(), c.unlogged.Load())
+	}
+}
