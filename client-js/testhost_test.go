@@ -40,17 +40,18 @@ type stuckGame struct {
 // Join blocks the room goroutine until the test ends.
 func (g *stuckGame) Join(game.Player) { <-g.release }
 
-// startStuckServer serves, in this process on 127.0.0.1, a lobby.Host with the arena and the
-// stuck mode and a RequestTimeout of stuckRequestTimeout, and returns its URL. When the test
-// ends the stuck joins are released, and the host must then shut down cleanly.
-func startStuckServer(t *testing.T) string {
+// startTestHost serves, in this process on 127.0.0.1, a lobby.Host with the arena, the stuck
+// mode and the shop (shopmode_test.go) and a RequestTimeout of stuckRequestTimeout, and returns
+// its URL. When the test ends the stuck joins are released, and the host must then shut down
+// cleanly.
+func startTestHost(t *testing.T) string {
 	t.Helper()
 	release := make(chan struct{})
 	hc := lobby.DefaultConfig()
 	hc.RequestTimeout = stuckRequestTimeout
 	hc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // "request failed" is expected
 	hc.Room.Logger = hc.Logger
-	for _, m := range []game.Mode{arena.Mode{}, stuckMode{release: release}} {
+	for _, m := range []game.Mode{arena.Mode{}, stuckMode{release: release}, shopMode{}} {
 		if err := hc.Modes.Register(m); err != nil {
 			t.Fatal(err)
 		}
