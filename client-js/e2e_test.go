@@ -39,7 +39,7 @@ func TestNodeClient(t *testing.T) {
 	mainURL := startServer(t, bin, nil, "-hash-every", "1")
 	authURL := startServer(t, bin, []string{"TICKROOM_TOKEN_SECRET=" + tokenSecret}, "-hash-every", "1")
 	graceURL := startServer(t, bin, nil, "-hash-every", "1", "-seat-grace", "1s")
-	hostURL := startTestHost(t)
+	hostURL := startTestHost(t, nil)
 	schema, err := json.Marshal(arena.Mode{}.Schema().Describe())
 	if err != nil {
 		t.Fatal(err)

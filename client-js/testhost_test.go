@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -42,13 +43,18 @@ func (g *stuckGame) Join(game.Player) { <-g.release }
 
 // startTestHost serves, in this process on 127.0.0.1, a lobby.Host with the arena, the stuck
 // mode and the shop (shopmode_test.go) and a RequestTimeout of stuckRequestTimeout, and returns
-// its URL. When the test ends the stuck joins are released, and the host must then shut down
-// cleanly.
-func startTestHost(t *testing.T) string {
+// its URL; static, when not nil, serves every path outside /socket.io/ (pages that connect to
+// their own origin). When the test ends the stuck joins are released, and the host must then
+// shut down cleanly.
+func startTestHost(t *testing.T, static http.Handler) string {
 	t.Helper()
 	release := make(chan struct{})
 	hc := lobby.DefaultConfig()
 	hc.RequestTimeout = stuckRequestTimeout
+	// No room is disposed while the tests run: disposal closes an empty room within
+	// RequestTimeout or gives up, and a stuck room it gave up on (its Join blocked) would
+	// run on unlisted after the release, where Shutdown no longer finds it.
+	hc.EmptyTimeout = time.Hour
 	hc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // "request failed" is expected
 	hc.Room.Logger = hc.Logger
 	for _, m := range []game.Mode{arena.Mode{}, stuckMode{release: release}, shopMode{}} {
@@ -65,7 +71,14 @@ func startTestHost(t *testing.T) string {
 		t.Fatal(err)
 	}
 	host.Attach(sio.Of("/"))
-	hs := httptest.NewServer(sio) // listens on 127.0.0.1
+	var handler http.Handler = sio
+	if static != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/socket.io/", sio)
+		mux.Handle("/", static)
+		handler = mux
+	}
+	hs := httptest.NewServer(handler) // listens on 127.0.0.1
 	t.Cleanup(func() {
 		close(release)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
