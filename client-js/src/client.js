@@ -104,7 +104,8 @@ export class Client {
    */
   request(event, payload = {}, onOk) {
     return new Promise((resolve, reject) => {
-      // Not connected and not reconnecting: socket.io-client would hold the request forever.
+      // Not connected and not reconnecting: socket.io-client would buffer the request until
+      // the timeout, for a connection that is not coming back.
       if (this._closed || !this.socket.active) {
         return reject(new TickroomError("DISCONNECTED", `${event}: the connection is closed`));
       }
@@ -172,7 +173,7 @@ export class Client {
    * object. A second argument is refused: a password passed apart would be dropped silently.
    */
   join(target, ...rest) {
-    if (rest.length) return Promise.reject(new TypeError("tickroom: join takes one object: {code or roomId, password?, playerMeta?}"));
+    if (rest.some((a) => a !== undefined)) return Promise.reject(new TypeError("tickroom: join takes one object: {code or roomId, password?, playerMeta?}"));
     return this._seat("room:join", target);
   }
 

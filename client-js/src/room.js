@@ -380,7 +380,7 @@ export class Room {
       (err) => {
         if (this.closed) return;
         // The connection dropped again before the answer: the next connect rejoins.
-        if (err.code === "TIMEOUT" && !this.client.socket.connected) return;
+        if ((err.code === "DISCONNECTED" || err.code === "TIMEOUT") && !this.client.socket.connected) return;
         this.events.emit("seatlost", err);
         this._close("seatlost");
       },

@@ -2,6 +2,7 @@
 // game declares its own mode's state in a few lines, and mistakes are compile errors (an
 // expected-error directive fails the build when the line below it compiles).
 import { connect, type ArenaState, type Entity, type Room, type TickroomError } from "@tickroom/client";
+import { connect as connectInBrowser } from "@tickroom/client/browser";
 
 // A mode of the game's own, declared once for the whole program.
 interface ShopState {
@@ -113,5 +114,13 @@ async function shop(): Promise<void> {
   await client.join({ code: "ABCDEF", roomId: "x" });
 }
 
+async function browser(): Promise<void> {
+  // The browser build has the same API and types.
+  const room = await (await connectInBrowser("http://localhost:8080")).create({ mode: "arena" });
+  const typed: Room<ArenaState> = room;
+  console.log(typed.globals.phase);
+}
+
 void arena();
 void shop();
+void browser();
