@@ -19,11 +19,12 @@ import (
 
 // TestNodeClient builds the gameserver and starts three of them with the view hash in every
 // snapshot (a plain one, one with a token secret, one with a 1 s seat grace), serves an
-// in-process host whose "stuck" mode never answers (INTERNAL), writes a trace of the Go arena's
-// movement, and runs the package's Node tests (client-js/test, node:test) against them. Unit
-// tests, the 30 s play test and prediction through a latency proxy run once, over WebSocket;
-// the transport tests (lobby, error codes, rejoin, seat loss, UNAUTHORIZED, INTERNAL) run once
-// over each of WebSocket, HTTP long-polling, and long-polling upgraded to WebSocket.
+// in-process host with a "stuck" mode that never answers (INTERNAL) and a "shop" mode with
+// message handlers, writes a trace of the Go arena's movement, and runs the package's Node tests
+// (client-js/test, node:test) against them. Unit tests, the 30 s play test and prediction
+// through a latency proxy run once, over WebSocket; the transport tests (lobby, error codes,
+// state callbacks, messages, rejoin, seat loss, UNAUTHORIZED, INTERNAL) run once over each of
+// WebSocket, HTTP long-polling, and long-polling upgraded to WebSocket.
 func TestNodeClient(t *testing.T) {
 	dir := requireNode(t)
 	bin := buildServer(t)
@@ -35,7 +36,7 @@ func TestNodeClient(t *testing.T) {
 	mainURL := startServer(t, bin, nil, "-hash-every", "1")
 	authURL := startServer(t, bin, []string{"TICKROOM_TOKEN_SECRET=" + tokenSecret}, "-hash-every", "1")
 	graceURL := startServer(t, bin, nil, "-hash-every", "1", "-seat-grace", "1s")
-	stuckURL := startStuckServer(t)
+	hostURL := startTestHost(t, nil)
 	schema, err := json.Marshal(arena.Mode{}.Schema().Describe())
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +82,7 @@ func TestNodeClient(t *testing.T) {
 				"TICKROOM_AUTH_SECRET=" + tokenSecret,
 				"TICKROOM_GRACE_URL=" + strings.TrimSuffix(graceURL, "/"),
 				"TICKROOM_GRACE_MS=1000",
-				"TICKROOM_STUCK_URL=" + strings.TrimSuffix(stuckURL, "/"),
+				"TICKROOM_HOST_URL=" + strings.TrimSuffix(hostURL, "/"),
 				"TICKROOM_STUCK_TIMEOUT_MS=" + strconv.Itoa(int(stuckRequestTimeout.Milliseconds())),
 			}, transportTests...)
 		})
@@ -94,6 +95,9 @@ var transportTests = []string{
 	"test/rejoin.e2e.test.mjs",
 	"test/auth.e2e.test.mjs",
 	"test/internal.e2e.test.mjs",
+	"test/state.e2e.test.mjs",
+	"test/messages.e2e.test.mjs",
+	"test/connection.e2e.test.mjs",
 }
 
 // nodeTest runs node --test on files with exactly env's TICKROOM_ variables, and fails when a

@@ -98,7 +98,7 @@ function enterRoom(room) {
   on("player", renderRoomInfo);
   on("info", renderRoomInfo);
   on("chat", (m) => addChat(`${m.name}: ${m.text}`));
-  on("event", (ev) => { if (ev && ev.type === "results") showResults(ev.ranking || []); });
+  state.unsubs.push(room.onMessage("results", (ev) => showResults(ev.ranking || [])));
   on("reconnecting", () => banner("reconnecting..."));
   on("reconnected", () => banner(""));
   on("seatlost", () => banner("seat lost"));

@@ -75,14 +75,22 @@ export class Client {
     s.on("room:player", (ev) => { if (this.room) this.room._onPlayer(ev); });
     s.on("room:info", (info) => { if (this.room) this.room._onInfo(info); });
     s.on("room:chat", (msg) => { if (this.room) this.room.events.emit("chat", msg); });
-    s.on("room:event", (ev) => { if (this.room) this.room.events.emit("event", ev); });
+    s.on("room:event", (ev) => { if (this.room) this.room._onEvent(ev); });
     s.on("room:closed", (ev) => { if (this.room) this.room._onClosed(ev && ev.reason); });
     s.on("notice", (n) => this.events.emit("notice", n));
     s.on("lobby:update", (u) => { if (this._watch) this._watch._onUpdate(u); });
     s.on("disconnect", (reason) => {
       this.events.emit("disconnect", reason);
-      if (this.room && !this._closed) this.room._onDisconnect(reason);
+      const room = this.room;
+      if (!room) return;
+      // socket.io-client reconnects by itself after a lost connection, but not after
+      // socket.disconnect() (client.close() calls it; so may the application) nor when the
+      // server ended the connection: then no rejoin will come, and the room ends here.
+      if (this._closed || !s.active || !this.opts.reconnection) room._close("disconnected");
+      else room._onDisconnect(reason);
     });
+    // With socketOptions.reconnectionAttempts, socket.io-client may give up.
+    s.io.on("reconnect_failed", () => { if (this.room) this.room._close("disconnected"); });
     s.on("connect", () => {
       if (this.room && this.room._reconnecting) this.room._rejoin();
       if (!this._closed) this.timeSync(3).catch(() => {});
@@ -96,8 +104,17 @@ export class Client {
    */
   request(event, payload = {}, onOk) {
     return new Promise((resolve, reject) => {
+      // Not connected and not reconnecting: socket.io-client would buffer the request until
+      // the timeout, for a connection that is not coming back.
+      if (this._closed || !this.socket.active) {
+        return reject(new TickroomError("DISCONNECTED", `${event}: the connection is closed`));
+      }
       this.socket.timeout(this.opts.requestTimeout).emit(event, payload, (err, res) => {
-        if (err) return reject(new TickroomError("TIMEOUT", `${event}: no answer within ${this.opts.requestTimeout} ms`));
+        if (err) {
+          // socket.io-client answers a request in flight when the connection drops.
+          if (!this.socket.connected) return reject(new TickroomError("DISCONNECTED", `${event}: the connection dropped before the answer`));
+          return reject(new TickroomError("TIMEOUT", `${event}: no answer within ${this.opts.requestTimeout} ms`));
+        }
         if (!res || typeof res !== "object") return reject(new TickroomError("INTERNAL", `${event}: malformed answer`));
         if (!res.ok) {
           const e = res.error || {};
@@ -145,11 +162,20 @@ export class Client {
     return w;
   }
 
-  /** create makes a room and seats this client in it as host. */
+  /**
+   * create makes a room and seats this client in it as host:
+   * {mode, name?, maxPlayers?, private?, password?, meta?, options?, playerMeta?}.
+   */
   create(opts) { return this._seat("room:create", opts); }
 
-  /** join takes a seat in a room by {roomId} or {code}, with an optional password. */
-  join(target) { return this._seat("room:join", target); }
+  /**
+   * join takes a seat in a room: {roomId} or {code}, with password? and playerMeta? in the same
+   * object. A second argument is refused: a password passed apart would be dropped silently.
+   */
+  join(target, ...rest) {
+    if (rest.some((a) => a !== undefined)) return Promise.reject(new TypeError("tickroom: join takes one object: {code or roomId, password?, playerMeta?}"));
+    return this._seat("room:join", target);
+  }
 
   /** joinByCode takes a seat in the room with that join code. */
   joinByCode(code, password) { return this._seat("room:join", password === undefined ? { code } : { code, password }); }
@@ -157,8 +183,15 @@ export class Client {
   /** joinById takes a seat in the room with that id. */
   joinById(roomId, password) { return this._seat("room:join", password === undefined ? { roomId } : { roomId, password }); }
 
-  /** quickjoin takes a seat in the fullest joinable room of the mode, or a new one. */
-  quickjoin(mode, meta) { return this._seat("room:quickjoin", meta === undefined ? { mode } : { mode, meta }); }
+  /**
+   * quickjoin takes a seat in the fullest joinable room of the mode whose meta matches, or makes
+   * one (with the create options, when given): quickjoin({mode, meta?, create?: {name?,
+   * maxPlayers?, options?}, playerMeta?}), or quickjoin(mode, meta?).
+   */
+  quickjoin(modeOrOpts, meta) {
+    if (typeof modeOrOpts === "string") return this._seat("room:quickjoin", meta === undefined ? { mode: modeOrOpts } : { mode: modeOrOpts, meta });
+    return this._seat("room:quickjoin", modeOrOpts);
+  }
 
   /** rejoin takes back a seat held in its grace period, on this connection. */
   rejoin(seatToken) { return this._seat("room:rejoin", { seatToken }); }
@@ -179,12 +212,33 @@ export class Client {
   /** on listens to client events: "disconnect" (reason), "notice" ({code, message}). */
   on(event, fn) { return this.events.on(event, fn); }
 
+  /** removeAllListeners drops every listener registered with on() (the room's are its own). */
+  removeAllListeners() { this.events.removeAll(); }
+
   get connected() { return this.socket.connected; }
 
-  /** close ends the connection; a seat, if any, is kept for the grace period. */
+  /**
+   * simulateConnectionLoss closes the transport under the connection, as a network failure
+   * would (for tests of a game's reconnection handling): the room emits "reconnecting",
+   * socket.io-client reconnects after reconnectionDelay, and the room rejoins its seat
+   * ("reconnected"). The server sees the connection go at once and holds the seat for its grace
+   * period.
+   */
+  simulateConnectionLoss() {
+    if (this.socket.io.engine) this.socket.io.engine.close();
+  }
+
+  /**
+   * close ends the connection for good. The room, if any, closes with reason "disconnected";
+   * the server keeps the seat for its grace period (client.rejoin(room.seatToken) on another
+   * connection takes it back).
+   */
   close() {
     this._closed = true;
     this.socket.disconnect();
+    // Already disconnected (reconnecting): no disconnect event comes to close the room.
+    if (this.room) this.room._close("disconnected");
+    if (this._watch) this._watch = null;
   }
 }
 

@@ -1,11 +1,19 @@
 // Type definitions for @tickroom/client (hand-written; checked by `tsc --strict` in types-test/).
+// The typed state is in state.d.ts, the arena's types in arena.d.ts.
 import type { Socket } from "socket.io-client";
+import type {
+  AnyState, Entity, EntityWith, EventOf, EventType, FieldName, FieldType, FieldValue, GlobalsOf,
+  InputOf, ListenOptions, MeOf, MessageArgs, MessageReply, MessageType, State, StateOf,
+} from "./state.js";
 
-/** A contract error code, or a client-side one. */
+export * from "./state.js";
+export * from "./arena.js";
+
+/** A contract error code, or a client-side one (TIMEOUT, CONNECT_FAILED, DISCONNECTED). */
 export type ErrorCode =
   | "BAD_REQUEST" | "UNKNOWN_MODE" | "ROOM_NOT_FOUND" | "ROOM_FULL" | "ROOM_LOCKED" | "WRONG_PASSWORD"
   | "ALREADY_IN_ROOM" | "NOT_IN_ROOM" | "NOT_HOST" | "SEAT_EXPIRED" | "RATE_LIMITED" | "UNAUTHORIZED"
-  | "INTERNAL" | "TIMEOUT" | "CONNECT_FAILED";
+  | "INTERNAL" | "REFUSED" | "UNAVAILABLE" | "TIMEOUT" | "CONNECT_FAILED" | "DISCONNECTED";
 
 /** What every failed call rejects with. */
 export class TickroomError extends Error {
@@ -15,6 +23,8 @@ export class TickroomError extends Error {
 
 /** The contract's error codes. */
 export const ErrorCodes: readonly ErrorCode[];
+/** The client's own codes: TIMEOUT, CONNECT_FAILED, DISCONNECTED. */
+export const ClientErrorCodes: readonly ErrorCode[];
 
 export type MetaValue = string | number | boolean;
 export type Meta = Record<string, MetaValue>;
@@ -49,9 +59,17 @@ export interface FieldSchema {
   quantum?: number;
 }
 
+export interface InputSchema {
+  name: string;
+  type: "int" | "float" | "bool";
+  min?: number;
+  max?: number;
+}
+
 export interface Schema {
   kinds: { name: string; fields: FieldSchema[] }[];
   globals: FieldSchema[];
+  inputs?: InputSchema[];
 }
 
 export interface Joined {
@@ -61,16 +79,6 @@ export interface Joined {
   players: PlayerInfo[];
   /** The mode's schema; older servers leave it out (then ConnectOptions.schemas or a bundled one). */
   schema?: Schema;
-}
-
-/** A field value: numbers (quantized floats already scaled), int64 beyond 2^53 as bigint. */
-export type FieldValue = number | bigint | boolean | string;
-
-export interface Entity {
-  readonly id: number;
-  /** The kind's name from the schema, such as "player". */
-  readonly kind: string;
-  readonly fields: Record<string, FieldValue>;
 }
 
 export interface Snapshot {
@@ -112,17 +120,39 @@ export interface ListFilter {
   limit?: number;
 }
 
-export interface CreateOptions {
-  mode: string;
+/** What a room made for you is: room:create's options, and quickjoin's `create`. */
+export interface NewRoomOptions {
   name?: string;
   maxPlayers?: number;
-  private?: boolean;
-  password?: string;
-  meta?: Meta;
+  /** The mode's own options (its Configure reads them). */
   options?: Record<string, unknown>;
 }
 
-export type JoinTarget = ({ roomId: string } | { code: string }) & { password?: string };
+export interface CreateOptions<M extends string = string> extends NewRoomOptions {
+  mode: M;
+  private?: boolean;
+  password?: string;
+  /** The room's metadata, for list and quickjoin filters. */
+  meta?: Meta;
+  /** Your join metadata: the mode's CanJoin reads it (and may answer REFUSED). */
+  playerMeta?: Meta;
+}
+
+export type JoinTarget = ({ roomId: string; code?: undefined } | { code: string; roomId?: undefined }) & {
+  password?: string;
+  /** Your join metadata: the mode's CanJoin reads it (and may answer REFUSED). */
+  playerMeta?: Meta;
+};
+
+export interface QuickjoinOptions<M extends string = string> {
+  mode: M;
+  /** Only rooms whose meta has these entries; a room made here gets them. */
+  meta?: Meta;
+  /** The room to make when none fits. */
+  create?: NewRoomOptions;
+  /** Your join metadata: the mode's CanJoin reads it (and may answer REFUSED). */
+  playerMeta?: Meta;
+}
 
 export interface RoomChat { from: number; name: string; text: string; at: number }
 export interface RoomEvent { type: string; [key: string]: unknown }
@@ -130,26 +160,44 @@ export interface Notice { code: string; message: string }
 
 export function connect(url: string, opts?: ConnectOptions): Promise<Client>;
 
+/**
+ * A connection to a server. Seating calls resolve with a Room typed by the mode's state:
+ * create({mode: "arena"}) is a Room<ArenaState> (see Modes), create<MyState>(...) names one.
+ */
 export class Client {
+  constructor(url: string, opts?: ConnectOptions);
   readonly socket: Socket;
   /** The room this client sits in, or null. */
-  room: Room | null;
+  room: Room<any> | null;
   readonly clock: ClockSync;
   readonly connected: boolean;
   request<T = Record<string, unknown>>(event: string, payload?: object): Promise<T & { ok: true }>;
   list(filter?: ListFilter): Promise<RoomInfo[]>;
   watch(filter?: ListFilter): Promise<RoomWatch>;
-  create(opts: CreateOptions): Promise<Room>;
-  join(target: JoinTarget): Promise<Room>;
-  joinByCode(code: string, password?: string): Promise<Room>;
-  joinById(roomId: string, password?: string): Promise<Room>;
-  quickjoin(mode: string, meta?: Meta): Promise<Room>;
-  rejoin(seatToken: string): Promise<Room>;
+  create<M extends string>(opts: CreateOptions<M>): Promise<Room<StateOf<M>>>;
+  create<S extends State>(opts: CreateOptions): Promise<Room<S>>;
+  /** {roomId} or {code}, with password and playerMeta in the same object. */
+  join<S extends State = AnyState>(target: JoinTarget): Promise<Room<S>>;
+  joinByCode<S extends State = AnyState>(code: string, password?: string): Promise<Room<S>>;
+  joinById<S extends State = AnyState>(roomId: string, password?: string): Promise<Room<S>>;
+  /** Join the fullest room of the mode whose meta matches, or make one: join-or-create. */
+  quickjoin<M extends string>(opts: QuickjoinOptions<M>): Promise<Room<StateOf<M>>>;
+  quickjoin<S extends State>(opts: QuickjoinOptions): Promise<Room<S>>;
+  quickjoin<M extends string>(mode: M, meta?: Meta): Promise<Room<StateOf<M>>>;
+  quickjoin<S extends State>(mode: string, meta?: Meta): Promise<Room<S>>;
+  rejoin<S extends State = AnyState>(seatToken: string): Promise<Room<S>>;
   timeSync(samples?: number): Promise<{ offset: number; rtt: number }>;
   /** The server's current time in ms by the clock estimate. */
   serverNow(now?: number): number;
   on(event: "disconnect", fn: (reason: string) => void): () => void;
   on(event: "notice", fn: (notice: Notice) => void): () => void;
+  removeAllListeners(): void;
+  /**
+   * Closes the transport as a network failure would, for tests: the room emits "reconnecting",
+   * then "reconnected" once socket.io-client is back and the seat rejoined.
+   */
+  simulateConnectionLoss(): void;
+  /** Ends the connection; the room closes with reason "disconnected". */
   close(): void;
 }
 
@@ -173,7 +221,15 @@ export interface RoomStats {
 export type ApplyInput<S extends Record<string, unknown> = Record<string, FieldValue>> =
   (state: S, input: { seq: number } & Record<string, unknown>) => S;
 
-export class Room {
+/**
+ * A seat in a room, with the mirror of the state the server shows this player. S is the mode's
+ * state (see State): entities, globals, inputs, messages and events are typed by it.
+ *
+ * Closed reasons: the server's ("kicked", "ended", "shutdown", "rejoined", ...), "left" (leave()),
+ * "seatlost" (the rejoin failed), "disconnected" (the connection ended for good: client.close(),
+ * socket.disconnect(), the server closed it, or reconnection is off or gave up).
+ */
+export class Room<S extends State = AnyState> {
   readonly client: Client;
   readonly id: string;
   readonly code: string;
@@ -181,16 +237,16 @@ export class Room {
   readonly seatToken: string;
   readonly info: RoomInfo;
   readonly players: Map<number, PlayerInfo>;
-  readonly entities: Map<number, Entity>;
-  readonly globals: Record<string, FieldValue>;
+  readonly entities: ReadonlyMap<number, Entity<S>>;
+  readonly globals: GlobalsOf<S>;
   readonly stats: RoomStats;
   readonly tick: number;
   readonly ack: number;
   readonly closed: boolean;
   readonly interpolator: Interpolator;
-  readonly predictor: Predictor | null;
+  readonly predictor: Predictor<any> | null;
   /** The own entity (its pid field is playerId), when in view. */
-  readonly me: Entity | undefined;
+  readonly me: MeOf<S> | undefined;
   /** The predicted own state, or the mirrored one without prediction. */
   readonly predicted: Record<string, unknown> | null;
 
@@ -205,14 +261,27 @@ export class Room {
   on(event: "reconnected", fn: () => void): () => void;
   on(event: "seatlost", fn: (err: TickroomError) => void): () => void;
   on(event: "error", fn: (err: Error) => void): () => void;
-  onAdd(fn: (entity: Entity) => void): () => void;
-  onRemove(fn: (entity: Entity) => void): () => void;
-  onChange(fn: (entity: Entity, fields: string[]) => void): () => void;
-  onChange(field: string, fn: (entity: Entity, value: FieldValue) => void): () => void;
-  onGlobals(fn: (globals: Record<string, FieldValue>, names: string[]) => void): () => void;
+  /** For each entity entering the view; first, unless opts.immediate is false, for each in view now. */
+  onAdd(fn: (entity: Entity<S>) => void, opts?: ListenOptions): () => void;
+  onRemove(fn: (entity: Entity<S>) => void): () => void;
+  onChange(fn: (entity: Entity<S>, fields: string[]) => void): () => void;
+  onChange<N extends FieldName<S>>(field: N, fn: (entity: EntityWith<S, N>, value: FieldType<S, N>) => void): () => void;
+  /** When globals change; first, unless opts.immediate is false, with all of them once a state is held. */
+  onGlobals(fn: (globals: GlobalsOf<S>, names: Extract<keyof S["globals"], string>[]) => void, opts?: ListenOptions): () => void;
+  /** fn(value, previous) when the global changes; first, unless opts.immediate is false, with its current value. */
+  listen<N extends Extract<keyof S["globals"], string>>(field: N, fn: (value: S["globals"][N], previous: S["globals"][N] | undefined) => void, opts?: ListenOptions): () => void;
+  /** fn(event) for each room:event of the type ({type, ...fields}). */
+  onMessage<T extends EventType<S>>(type: T, fn: (event: EventOf<S, T>) => void): () => void;
+  /** Drops every listener: on(), the state callbacks, onMessage, and all listen(). */
+  removeAllListeners(): void;
 
   /** Emits input with the next seq; returns the seq, or null when not connected. */
-  sendInput(fields: Record<string, unknown>): number | null;
+  sendInput(fields: InputOf<S>): number | null;
+  /**
+   * room:message to the mode's handler; resolves with its reply. Rejects with TickroomError
+   * REFUSED, BAD_REQUEST (no handler for the type), NOT_IN_ROOM, RATE_LIMITED, TIMEOUT.
+   */
+  send<T extends MessageType<S>>(type: T, ...data: MessageArgs<S, T>): Promise<MessageReply<S, T>>;
   chat(text: string): Promise<void>;
   ready(ready?: boolean): Promise<void>;
   start(): Promise<void>;
@@ -220,13 +289,14 @@ export class Room {
   resync(): Promise<void>;
   leave(): Promise<void>;
   interpolated(now?: number): Map<number, Record<string, number>>;
-  predict<S extends Record<string, unknown>>(applyInput: ApplyInput<S>): Predictor<S>;
+  predict<P extends Record<string, unknown>>(applyInput: ApplyInput<P>): Predictor<P>;
 }
 
 export interface SectionChanges {
   added: Entity[];
   removed: Entity[];
-  changed: [Entity, string[]][];
+  /** Each changed entity with the names of its changed fields and their previous values. */
+  changed: [Entity, string[], Record<string, FieldValue>][];
   globals: string[];
 }
 
@@ -236,6 +306,8 @@ export class Mirror {
   constructor(schema: Schema);
   readonly entities: Map<number, Entity>;
   readonly globals: Record<string, FieldValue>;
+  /** Whether a full state was applied. */
+  readonly filled: boolean;
   /** Throws BadSectionError, leaving the mirror unchanged, for a malformed section. */
   apply(section: Uint8Array | ArrayBuffer, full: boolean): SectionChanges;
   hash(): number;
@@ -247,7 +319,7 @@ export class Interpolator {
   constructor(opts?: { delay?: number; fields?: string[]; maxStates?: number });
   delay: number;
   readonly fields: string[];
-  push(ts: number, entities: Iterable<{ id: number; fields: Record<string, unknown> }>): void;
+  push(ts: number, entities: Iterable<{ id: number; fields: Readonly<Record<string, unknown>> }>): void;
   clear(): void;
   at(renderTs: number): Map<number, Record<string, number>>;
 }
@@ -272,53 +344,6 @@ export class Predictor<S extends Record<string, unknown> = Record<string, unknow
   input(input: { seq: number } & Record<string, unknown>): void;
   reconcile(authoritative: S | null, acked: number): S | null;
 }
-
-/** The own circle's state as arenaStep reads and returns it (a mirrored player entity's fields). */
-export interface ArenaState extends Record<string, unknown> {
-  x: number;
-  y: number;
-  /** Radius; the world clamps the center to [-1000 + r, 1000 - r]. */
-  r: number;
-  /** Boosting now. */
-  boost?: boolean;
-  /** Ticks of boost left (client-side; not on the wire). */
-  boostLeft?: number;
-  /** Ticks until a boost may start again (client-side; not on the wire). */
-  cooldownLeft?: number;
-}
-
-/**
- * An arena input: a direction (longer vectors are scaled to length 1) and an optional boost.
- * arenaStep takes any record, as room.sendInput does: fields of other types are what the server
- * drops as malformed.
- */
-export interface ArenaInput {
-  x?: number | null;
-  y?: number | null;
-  boost?: boolean | null;
-}
-
-/**
- * The arena's movement of the own circle for one input, bit for bit as the server moves it in one
- * tick; for room.predict(arenaStep). Assumes one input per tick (send one every 50 ms); see README.
- */
-export function arenaStep(
-  state: ArenaState,
-  input: ArenaInput | Record<string, unknown>,
-): ArenaState & { boost: boolean; boostLeft: number; cooldownLeft: number };
-
-/** The server's reading of an arena input: direction in 1/4096, or null when it is malformed. */
-export function arenaInput(input: Record<string, unknown>): { dx: number; dy: number; boost: boolean } | null;
-
-/** The arena's movement constants. */
-export const arenaRules: Readonly<{
-  tickRate: number;
-  worldSize: number;
-  speed: number;
-  boostFactor: number;
-  boostTicks: number;
-  cooldownTicks: number;
-}>;
 
 /** Schemas of the bundled modes (arena). */
 export const bundledSchemas: Record<string, Schema>;

@@ -1,7 +1,7 @@
 // @tickroom/client: the JS client for tickroom game servers.
 export { connect, Client, RoomWatch } from "./client.js";
 export { Room } from "./room.js";
-export { TickroomError, ErrorCodes } from "./errors.js";
+export { TickroomError, ErrorCodes, ClientErrorCodes } from "./errors.js";
 export { Mirror, BadSectionError, compileSchema } from "./mirror.js";
 export { Interpolator, ClockSync } from "./interpolation.js";
 export { Predictor } from "./prediction.js";

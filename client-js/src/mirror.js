@@ -1,6 +1,8 @@
 // The state mirror: reads the snapshot entity section (`e`) and computes the view hash (`h`),
 // byte for byte as docs/snapshot-format.md defines them and game.Mirror does in Go.
 
+import { withListen } from "./listen.js";
+
 const CODEC_VARINT = 0; // int, and float with a quantum: zigzag varint of an int64
 const CODEC_F64 = 1; // float without a quantum: 8 bytes little endian (bits kept)
 const CODEC_BOOL = 2; // 1 byte, 0 or 1
@@ -208,11 +210,15 @@ export class Mirror {
     this.globalWire = this.schema.globals.map(zeroWire);
     this.globals = {};
     this.schema.globals.forEach((f, i) => { this.globals[f.name] = shown(f, this.globalWire[i]); });
+    /** Whether a full state was applied: before it, the globals are placeholders. */
+    this.filled = false;
   }
 
   /**
    * Applies a section. full means the snapshot's b is 0. Returns the changes
-   * {added: Entity[], removed: Entity[], changed: [Entity, string[]][], globals: string[]}.
+   * {added: Entity[], removed: Entity[], changed: [Entity, string[], previous][], globals: string[]},
+   * where previous holds the changed fields' earlier values by name. The first full state reports
+   * every global: the zero values before it were no state.
    * Throws BadSectionError, leaving the mirror as it was, when the section is malformed.
    */
   apply(section, full) {
@@ -325,15 +331,17 @@ export class Mirror {
         if (o && o.kind === c.kind) {
           old.delete(c.id);
           const names = [];
+          const previous = {};
           const fields = kinds[c.kind].fields;
           fields.forEach((f, i) => {
             if (!sameWire(f, o.wire[i], c.wire[i])) {
               o.wire[i] = c.wire[i];
+              previous[f.name] = o.entity.fields[f.name];
               o.entity.fields[f.name] = shown(f, c.wire[i]);
               names.push(f.name);
             }
           });
-          if (names.length) changes.changed.push([o.entity, names]);
+          if (names.length) changes.changed.push([o.entity, names, previous]);
           next.push(o);
         } else {
           next.push(this.make(c));
@@ -355,12 +363,15 @@ export class Mirror {
         const e = this.list[u.pos];
         const fields = kinds[e.kind].fields;
         const names = [];
+        const previous = {};
         u.bits.forEach((b, j) => {
+          const name = fields[b].name;
           e.wire[b] = u.vals[j];
-          e.entity.fields[fields[b].name] = shown(fields[b], u.vals[j]);
-          names.push(fields[b].name);
+          previous[name] = e.entity.fields[name];
+          e.entity.fields[name] = shown(fields[b], u.vals[j]);
+          names.push(name);
         });
-        changes.changed.push([e.entity, names]);
+        changes.changed.push([e.entity, names, previous]);
       }
       if (st.removed.length) {
         const drop = new Set(st.removed);
@@ -390,11 +401,12 @@ export class Mirror {
     }
     for (const [g, w] of st.gvals) {
       const f = globals[g];
-      if (full && sameWire(f, this.globalWire[g], w)) continue;
+      if (full && this.filled && sameWire(f, this.globalWire[g], w)) continue;
       this.globalWire[g] = w;
       this.globals[f.name] = shown(f, w);
       changes.globals.push(f.name);
     }
+    if (full) this.filled = true;
     return changes;
   }
 
@@ -402,7 +414,7 @@ export class Mirror {
     const k = this.schema.kinds[c.kind];
     const fields = {};
     k.fields.forEach((f, i) => { fields[f.name] = shown(f, c.wire[i]); });
-    return { id: c.id, kind: c.kind, wire: c.wire, entity: { id: c.id, kind: k.name, fields } };
+    return { id: c.id, kind: c.kind, wire: c.wire, entity: withListen({ id: c.id, kind: k.name, fields }) };
   }
 
   /** hash returns the 32-bit FNV-1a view hash over the mirror's wire values. */

@@ -30,11 +30,23 @@ export async function waitFor(cond, ms = 5000, what = "condition") {
   }
 }
 
-/** next resolves with the arguments of the next `event` on an object with on() returning off(). */
+/**
+ * next resolves with the arguments of the next `event` on an object with on() returning off();
+ * on() may call back at once, during the registration (as onMessage does with held events).
+ */
 export function next(target, event, ms = 5000) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error(`timed out waiting for ${event}`)); }, ms);
-    const off = target.on(event, (...args) => { clearTimeout(timer); off(); resolve(args); });
+    let done = false;
+    let off = null;
+    const timer = setTimeout(() => { done = true; off(); reject(new Error(`timed out waiting for ${event}`)); }, ms);
+    off = target.on(event, (...args) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (off) off();
+      resolve(args);
+    });
+    if (done) off();
   });
 }
 

@@ -1,19 +1,19 @@
 // INTERNAL through the JS client: the Go test serves a rooms.Host with a short RequestTimeout and
-// a "stuck" mode whose join never returns (client-js/stuckserver_test.go); room:create of that
+// a "stuck" mode whose join never returns (client-js/testhost_test.go); room:create of that
 // mode answers INTERNAL once the timeout passes. Over the transports of TICKROOM_TRANSPORTS.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { connect, TickroomError } from "../src/index.js";
 import { skipUnless, waitFor, rejectsWith, TRANSPORTS, TRANSPORT } from "./helpers.mjs";
 
-const STUCK_URL = process.env.TICKROOM_STUCK_URL || "";
+const HOST_URL = process.env.TICKROOM_HOST_URL || "";
 const TIMEOUT_MS = Number(process.env.TICKROOM_STUCK_TIMEOUT_MS || 0);
 
 const clients = [];
 after(() => { for (const c of clients) c.close(); });
 
-test(`INTERNAL (${TRANSPORT}): a room that does not answer in time`, { skip: skipUnless("TICKROOM_STUCK_URL", "TICKROOM_STUCK_TIMEOUT_MS") }, async () => {
-  const c = await connect(STUCK_URL, { name: "patient", transports: TRANSPORTS, requestTimeout: 5000 });
+test(`INTERNAL (${TRANSPORT}): a room that does not answer in time`, { skip: skipUnless("TICKROOM_HOST_URL", "TICKROOM_STUCK_TIMEOUT_MS") }, async () => {
+  const c = await connect(HOST_URL, { name: "patient", transports: TRANSPORTS, requestTimeout: 5000 });
   clients.push(c);
   const start = Date.now();
   await rejectsWith(assert, c.create({ mode: "stuck" }), "INTERNAL", TickroomError);

@@ -3,25 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Mirror, BadSectionError } from "../src/mirror.js";
-
-export const arenaSchema = {
-  kinds: [
-    { name: "player", fields: [
-      { name: "x", type: "float", quantum: 0.125 }, { name: "y", type: "float", quantum: 0.125 },
-      { name: "r", type: "float", quantum: 0.125 }, { name: "score", type: "int" },
-      { name: "boost", type: "bool" }, { name: "pid", type: "int" }, { name: "name", type: "string" },
-    ] },
-    { name: "orb", fields: [
-      { name: "x", type: "float", quantum: 0.125 }, { name: "y", type: "float", quantum: 0.125 },
-      { name: "v", type: "int" },
-    ] },
-  ],
-  globals: [{ name: "phase", type: "int" }, { name: "endTick", type: "int" }],
-};
-
-const hex = (s) => Uint8Array.from(s.replace(/\s+/g, "").match(/../g).map((b) => parseInt(b, 16)));
-const tick1 = hex("0c 02 01 00 a801 33 c002 00 00 0e 03616e6e 01 01 bf0c a206 04 03 02 e25d");
-const tick2 = hex("07 01 01 01 00 19 c802 04 01 01 03 01 8032 00 02");
+import { arenaSchema, hex, tick1, tick2 } from "./fixtures.mjs";
 
 test("worked example: full state then delta, with hashes", () => {
   const m = new Mirror(arenaSchema);

@@ -1,5 +1,5 @@
 // A consumer of @tickroom/client, compiled with `tsc --strict` to check the type definitions.
-import { connect, TickroomError, Mirror, Interpolator, arenaStep, arenaRules, type ArenaState, type Room, type Entity, type RoomInfo } from "@tickroom/client";
+import { connect, TickroomError, Mirror, Interpolator, arenaStep, arenaRules, type ArenaStepState, type Room, type Entity, type RoomInfo } from "@tickroom/client";
 
 interface Me extends Record<string, unknown> { x: number; y: number }
 
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const st: Me | null = pred.state;
   for (const [id, pos] of room.interpolated()) console.log(id, pos.x, st?.y);
   const arena = room.predict(arenaStep);
-  const next: ArenaState | null = arena.state;
+  const next: ArenaStepState | null = arena.state;
   const after = arenaStep({ x: 0, y: 0, r: 20 }, { x: 1, y: 0, boost: true });
   const left: number = after.boostLeft + arenaRules.boostTicks;
   console.log(next?.x, next?.boostLeft, after.x, left);

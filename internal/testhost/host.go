@@ -2,6 +2,7 @@ package testhost
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -22,6 +23,13 @@ const ShutdownTimeout = 10 * time.Second
 // before that shutdown (such as releasing a mode that blocks).
 func Start(tb testing.TB, cfg *lobby.Config, modes ...game.Mode) (*lobby.Host, string) {
 	tb.Helper()
+	return StartWith(tb, cfg, nil, modes...)
+}
+
+// StartWith is Start with other routes beside Socket.IO's /socket.io/: other (when not nil)
+// serves every other path.
+func StartWith(tb testing.TB, cfg *lobby.Config, other http.Handler, modes ...game.Mode) (*lobby.Host, string) {
+	tb.Helper()
 	if cfg == nil {
 		c := lobby.DefaultConfig()
 		cfg = &c
@@ -40,7 +48,14 @@ func Start(tb testing.TB, cfg *lobby.Config, modes ...game.Mode) (*lobby.Host, s
 		tb.Fatalf("testhost: %v", err)
 	}
 	host.Attach(sio.Of("/"))
-	hs := httptest.NewServer(sio)
+	var handler http.Handler = sio
+	if other != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/socket.io/", sio)
+		mux.Handle("/", other)
+		handler = mux
+	}
+	hs := httptest.NewServer(handler)
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer cancel()

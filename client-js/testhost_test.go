@@ -3,6 +3,7 @@ package clientjs
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
@@ -38,17 +39,23 @@ type stuckGame struct {
 // Join blocks the room goroutine until the test ends.
 func (g *stuckGame) Join(game.Player) { <-g.release }
 
-// startStuckServer serves, in this process on 127.0.0.1, a lobby.Host with the arena and the
-// stuck mode and a RequestTimeout of stuckRequestTimeout, and returns its URL. When the test
-// ends the stuck joins are released, and the host must then shut down cleanly.
-func startStuckServer(t *testing.T) string {
+// startTestHost serves, in this process on 127.0.0.1, a lobby.Host with the arena, the stuck
+// mode and the shop (shopmode_test.go) and a RequestTimeout of stuckRequestTimeout, and returns
+// its URL; static, when not nil, serves every path outside /socket.io/ (pages that connect to
+// their own origin). When the test ends the stuck joins are released, and the host must then
+// shut down cleanly.
+func startTestHost(t *testing.T, static http.Handler) string {
 	t.Helper()
 	release := make(chan struct{})
 	hc := lobby.DefaultConfig()
 	hc.RequestTimeout = stuckRequestTimeout
+	// No room is disposed while the tests run: disposal closes an empty room within
+	// RequestTimeout or gives up, and a stuck room it gave up on (its Join blocked) would
+	// run on unlisted after the release, where Shutdown no longer finds it.
+	hc.EmptyTimeout = time.Hour
 	hc.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // "request failed" is expected
 	hc.Room.Logger = hc.Logger
-	_, url := testhost.Start(t, &hc, arena.Mode{}, stuckMode{release: release})
+	_, url := testhost.StartWith(t, &hc, static, arena.Mode{}, stuckMode{release: release}, shopMode{})
 	t.Cleanup(func() { close(release) }) // runs before the host's shutdown, which must then be clean
 	return url
 }
