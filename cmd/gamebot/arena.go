@@ -32,25 +32,17 @@ type arenaSeek struct {
 // {x, y, pid}, orb {x, y}, and the inputs x and y.
 func newArenaSeek(s *game.Schema) (strategy, error) {
 	a := &arenaSeek{}
-	var errs []error
-	must := func(i int, err error) int {
-		errs = append(errs, err)
-		return i
-	}
-	a.player = must(kindIndex(s, "player"))
-	a.orb = must(kindIndex(s, "orb"))
-	if a.player >= 0 {
-		a.playerX = must(fieldIndex(s, a.player, "x", game.KindFloat))
-		a.playerY = must(fieldIndex(s, a.player, "y", game.KindFloat))
-		a.pid = must(fieldIndex(s, a.player, "pid", game.KindInt))
-	}
-	if a.orb >= 0 {
-		a.orbX = must(fieldIndex(s, a.orb, "x", game.KindFloat))
-		a.orbY = must(fieldIndex(s, a.orb, "y", game.KindFloat))
-	}
-	a.inX = must(inputIndex(s, "x", game.KindFloat))
-	a.inY = must(inputIndex(s, "y", game.KindFloat))
-	if err := errors.Join(errs...); err != nil {
+	var errs [9]error
+	a.player, errs[0] = kindIndex(s, "player")
+	a.orb, errs[1] = kindIndex(s, "orb")
+	a.playerX, errs[2] = fieldIndex(s, a.player, "x", game.KindFloat)
+	a.playerY, errs[3] = fieldIndex(s, a.player, "y", game.KindFloat)
+	a.pid, errs[4] = fieldIndex(s, a.player, "pid", game.KindInt)
+	a.orbX, errs[5] = fieldIndex(s, a.orb, "x", game.KindFloat)
+	a.orbY, errs[6] = fieldIndex(s, a.orb, "y", game.KindFloat)
+	a.inX, errs[7] = inputIndex(s, "x", game.KindFloat)
+	a.inY, errs[8] = inputIndex(s, "y", game.KindFloat)
+	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("the arena strategy: %w", err)
 	}
 	return a, nil

@@ -50,21 +50,23 @@ type bot struct {
 	stopping atomic.Bool   // set before the bot closes its own connection
 	lost     chan struct{} // closed on an unexpected disconnect
 	lostOnce sync.Once
-	ended    chan struct{} // cap 1: the room closed at the end of its match
+	ended    chan struct{} // cap 1: the seat's match ended (matchOver)
 	settled  bool          // a private room joiner told its group it is done joining
 
 	mu sync.Mutex
 	// The seat, set by each Joined (seat).
-	seated   bool
-	seatedAt time.Time
-	mirror   *game.Mirror
-	strat    strategy
-	in       *input
-	pid      int64
-	phase    string // the room's phase, from the Joined and room:info
-	changed  bool   // the mirror changed since the strategy last ran
-	seatSnap int    // snapshots applied in this seat
-	seatIn   int    // inputs made in this seat
+	seated    bool
+	matchOver bool // the seat's room reached phase ended, or closed for it
+	refused   bool // the bot refused its Joined (BAD_SCHEMA, STRATEGY) and stops
+	seatedAt  time.Time
+	mirror    *game.Mirror
+	strat     strategy
+	in        *input
+	pid       int64
+	phase     string // the room's phase, from the Joined and room:info
+	changed   bool   // the mirror changed since the strategy last ran
+	seatSnap  int    // snapshots applied in this seat
+	seatIn    int    // inputs made in this seat
 	// Snapshot and input measurements; per seat where a new seat resets them.
 	got        bool
 	lastT      uint64
@@ -107,8 +109,16 @@ func (b *bot) run(ctx context.Context) {
 	st.connected.Add(1)
 	defer st.connected.Add(-1)
 	defer b.close()
-	for {
-		if op, err := b.join(ctx); err != nil {
+	for reseat := false; ; reseat = true {
+		op, err := b.join(ctx)
+		if reseat && isCode(err, "ALREADY_IN_ROOM") {
+			// The lobby may free the seat of a closed room a moment after its room:closed.
+			st.reseatRetries.Add(1)
+			if sleep(ctx, time.Second) {
+				op, err = b.join(ctx)
+			}
+		}
+		if err != nil {
 			if ctx.Err() == nil && !errors.Is(err, errLost) {
 				st.addFailure(failureOf(op, err))
 			}
@@ -120,6 +130,25 @@ func (b *bot) run(ctx context.Context) {
 		if !ended || b.r.cfg.Rooms != RoomsQuickjoin || ctx.Err() != nil {
 			return
 		}
+		// A player would leave the room at its results rather than wait for it to close.
+		if _, err := b.request(ctx, "room:leave", map[string]any{}, false); err != nil && !isCode(err, "NOT_IN_ROOM") {
+			if ctx.Err() == nil {
+				st.addFailure(failureOf("leave", err))
+			}
+			return
+		}
+	}
+}
+
+// sleep waits d or until ctx is done, and reports whether it waited d.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -151,6 +180,9 @@ func (b *bot) connect(ctx context.Context) error {
 		if args.Decode(0, &v) == nil {
 			b.mu.Lock()
 			b.phase = v.Phase
+			if v.Phase == "ended" {
+				b.endMatch()
+			}
 			b.mu.Unlock()
 		}
 	})
@@ -161,15 +193,11 @@ func (b *bot) connect(ctx context.Context) error {
 		_ = args.Decode(0, &v)
 		switch {
 		case b.stopping.Load():
-		case v.Reason == "ended": // the end of a match, not of the bot
-			st.matchesEnded.Add(1)
+		case v.Reason == "ended": // the end of a match (or an empty room's), not of the bot
 			b.mu.Lock()
-			b.seated, b.phase = false, "ended"
+			b.phase = "ended"
+			b.endMatch()
 			b.mu.Unlock()
-			select {
-			case b.ended <- struct{}{}:
-			default:
-			}
 		default:
 			st.addDisconnect("room:closed " + v.Reason)
 			b.markLost()
@@ -187,6 +215,19 @@ func (b *bot) connect(ctx context.Context) error {
 		}
 	})
 	return nil
+}
+
+// endMatch ends the seat's match, once, under mu: the input loop hears of it on ended.
+func (b *bot) endMatch() {
+	if !b.seated || b.matchOver {
+		return
+	}
+	b.matchOver = true
+	b.r.stats.matchesEnded.Add(1)
+	select {
+	case b.ended <- struct{}{}:
+	default:
+	}
 }
 
 func (b *bot) markLost() { b.lostOnce.Do(func() { close(b.lost) }) }
@@ -208,7 +249,7 @@ func (b *bot) close() {
 	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.seated && b.phase != "ended" && !b.isLost() {
+	if b.seated && !b.matchOver && !b.isLost() {
 		st := &b.r.stats
 		switch {
 		case b.got:
@@ -260,7 +301,9 @@ func (b *bot) onSnapshot(raw []byte) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.mirror == nil {
-		b.badSnapshot(codeNotJoined, "a snapshot before the Joined")
+		if !b.refused {
+			b.badSnapshot(codeNotJoined, "a snapshot before the Joined")
+		}
 		return
 	}
 	full := s.B == 0

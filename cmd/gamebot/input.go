@@ -102,8 +102,12 @@ func inputIndex(s *game.Schema, name string, want game.FieldKind) (int, error) {
 }
 
 // fieldIndex returns the index of field name of entity kind kind in s, which must be of kind
-// want.
+// want. A kind out of range (kindIndex's -1) is an error too, so that a strategy may look up
+// its fields right after its kinds and join the errors.
 func fieldIndex(s *game.Schema, kind int, name string, want game.FieldKind) (int, error) {
+	if kind < 0 || kind >= len(s.Kinds) {
+		return -1, fmt.Errorf("no kind %d for field %q", kind, name)
+	}
 	f := s.FieldIndex(kind, name)
 	if f < 0 {
 		return -1, fmt.Errorf("kind %q has no field %q", s.Kinds[kind].Name, name)

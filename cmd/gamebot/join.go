@@ -181,16 +181,12 @@ func decodeAck(args client.Args) (ack, error) {
 // seat takes a Joined: a mirror of the schema it carries, the strategy for that schema, and
 // fresh per-seat measurements. It runs on the connection's reader.
 func (b *bot) seat(a *ack) error {
-	if a.Schema == nil {
-		return fail(codeBadSchema, "the Joined carries no schema")
-	}
-	s, err := a.Schema.Schema()
+	s, strat, err := b.r.seatOf(a)
 	if err != nil {
-		return fail(codeBadSchema, "%v", err)
-	}
-	strat, err := b.r.newStrategy(s)
-	if err != nil {
-		return fail(codeStrategy, "%v", err)
+		b.mu.Lock()
+		b.refused, b.mirror = true, nil // the snapshots that follow are not the bot's to take
+		b.mu.Unlock()
+		return err
 	}
 	select {
 	case <-b.ended: // a signal of the last seat's end, not of this one
@@ -199,9 +195,25 @@ func (b *bot) seat(a *ack) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.endSeat()
-	b.seated, b.seatedAt, b.phase = true, time.Now(), a.Room.Phase
+	b.seated, b.matchOver, b.refused, b.seatedAt, b.phase = true, false, false, time.Now(), a.Room.Phase
 	b.mirror, b.strat, b.in, b.pid = game.NewMirror(s), strat, newInput(s.Inputs), a.You.PlayerID
 	b.changed, b.seatSnap, b.seatIn = false, 0, 0
 	b.lastAcked = b.lastSent // inputs sent to another room are acked by none
 	return nil
+}
+
+// seatOf reads the schema of a Joined and makes the seat's strategy for it.
+func (r *runner) seatOf(a *ack) (*game.Schema, strategy, error) {
+	if a.Schema == nil {
+		return nil, nil, fail(codeBadSchema, "the Joined carries no schema")
+	}
+	s, err := a.Schema.Schema()
+	if err != nil {
+		return nil, nil, fail(codeBadSchema, "%v", err)
+	}
+	strat, err := r.newStrategy(s)
+	if err != nil {
+		return nil, nil, fail(codeStrategy, "%v", err)
+	}
+	return s, strat, nil
 }

@@ -60,7 +60,7 @@ type Report struct {
 	// LongestGapMs is the longest a seated bot went without a snapshot: the longest
 	// inter-arrival time, or at the end of the run the time since a bot's last snapshot.
 	LongestGapMs float64       `json:"longest_snapshot_gap_ms"`
-	MatchesEnded uint64        `json:"matches_ended"` // room:closed "ended" heard by the bots
+	MatchesEnded uint64        `json:"matches_ended"` // seats whose match ended (phase ended, or room:closed "ended")
 	Errors       []ErrorCount  `json:"errors"`
 	Disconnects  []ReasonCount `json:"disconnects"`
 	ErrorsTotal  int           `json:"errors_total"` // errors plus unexpected disconnects
@@ -139,6 +139,10 @@ func (r *runner) report(start time.Time, elapsed time.Duration, started int) *Re
 			"the server rejected %d inputs as malformed: if they were the bots', the mode accepts other inputs than its schema declares",
 			sv.InputsMalformed))
 	}
+	if n := st.reseatRetries.Load(); n > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+			"%d seat requests after the end of a match were answered ALREADY_IN_ROOM, and tried again a second later", n))
+	}
 	if rep.MatchesEnded > 0 && r.cfg.Rooms == RoomsPrivate {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
 			"%d bots' matches ended before the run did, and their bots stopped: private rooms are made once", rep.MatchesEnded))
@@ -192,8 +196,12 @@ func (rep *Report) writeJSON(w io.Writer) error {
 func (rep *Report) writeTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	c := rep.Config
-	fmt.Fprintf(tw, "gamebot: %d bots, %s, %s rooms of %d, %s (%s), %d inputs/s, %s/%s, %.0f s (ran %.1f s)\n",
-		c.Bots, c.Mode, c.Rooms, c.RoomSize, c.Behaviour, c.Strategy, c.InputRate, c.Transport, c.Parser, c.DurationS, rep.ElapsedS)
+	rooms := c.Rooms + " rooms"
+	if c.Rooms == string(RoomsPrivate) {
+		rooms += fmt.Sprintf(" of %d", c.RoomSize)
+	}
+	fmt.Fprintf(tw, "gamebot: %d bots, %s, %s, %s (%s), %d inputs/s, %s/%s, %.0f s (ran %.1f s)\n",
+		c.Bots, c.Mode, rooms, c.Behaviour, c.Strategy, c.InputRate, c.Transport, c.Parser, c.DurationS, rep.ElapsedS)
 	fmt.Fprintln(tw, "metric\tcount\tmean\tp50\tp90\tp99\tmax")
 	row := func(name string, s summary) {
 		fmt.Fprintf(tw, "%s\t%d\t%.2f ms\t%.2f ms\t%.2f ms\t%.2f ms\t%.2f ms\n", name, s.Count, s.Mean, s.P50, s.P90, s.P99, s.Max)

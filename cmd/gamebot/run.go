@@ -21,7 +21,8 @@ type stats struct {
 	inputsSent, wireUp             atomic.Uint64
 	hashed, desyncs, badSnapshots  atomic.Uint64
 	iaSum, iaSumSq                 atomic.Uint64 // inter-arrival µs and µs²
-	matchesEnded                   atomic.Uint64 // room:closed "ended" heard by a bot
+	matchesEnded                   atomic.Uint64 // seats whose match ended
+	reseatRetries                  atomic.Uint64 // re-seats answered ALREADY_IN_ROOM, tried again
 	endGapMax                      atomic.Int64  // ns: the longest time since a seated bot's last snapshot at its stop
 
 	// Per-bot spans, added when a bot stops: rates are intervals / span.
