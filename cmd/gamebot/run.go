@@ -32,12 +32,14 @@ type stats struct {
 	latency, latencyNow, interArrival, connectTime, joinTime histogram
 
 	mu          sync.Mutex
-	errors      map[failure]int // guarded by mu
-	disconnects map[string]int  // guarded by mu
+	errors      map[failure]int    // guarded by mu
+	opCodes     map[[2]string]bool // guarded by mu: the ops and codes in errors
+	disconnects map[string]int     // guarded by mu
 }
 
-// maxReasons bounds the distinct errors (and disconnect reasons) kept: an error beyond it is
-// counted under its op and code with the message otherMessages, a reason under "other".
+// maxReasons bounds the distinct errors (and disconnect reasons) kept. Beyond it an error
+// whose op and code are there already is counted under them with the message otherMessages
+// (a new op and code keeps its message: there are few), a reason under "other".
 const maxReasons = 50
 
 const otherMessages = "(other messages)"
@@ -51,10 +53,12 @@ func count(m map[string]int, reason string) {
 
 func (s *stats) addFailure(f failure) {
 	s.mu.Lock()
-	if _, ok := s.errors[f]; !ok && len(s.errors) >= maxReasons {
-		f.Message = otherMessages // bounded too: ops times codes
+	oc := [2]string{f.Op, f.Code}
+	if _, ok := s.errors[f]; !ok && len(s.errors) >= maxReasons && s.opCodes[oc] {
+		f.Message = otherMessages
 	}
 	s.errors[f]++
+	s.opCodes[oc] = true
 	s.mu.Unlock()
 }
 
@@ -110,7 +114,7 @@ type runner struct {
 func newRunner(cfg Config) (*runner, error) {
 	r := &runner{cfg: cfg, groups: map[int]*group{}}
 	r.newStrategy, r.strategyName = cfg.strategyFor()
-	r.stats.errors = map[failure]int{}
+	r.stats.errors, r.stats.opCodes = map[failure]int{}, map[[2]string]bool{}
 	r.stats.disconnects = map[string]int{}
 	// The packet around an event: {type, data, nsp}. The data array is
 	// counted by the caller; a snapshot's is ["snapshot", arg].
