@@ -256,7 +256,7 @@ func (b *bot) close() {
 			st.endGap(now.Sub(b.lastAt))
 		case now.Sub(b.seatedAt) > silentSeat:
 			st.addFailure(failure{Op: "snapshot", Code: codeNoSnapshots,
-				Message: fmt.Sprintf("no snapshot in the %.1f s the bot was seated", now.Sub(b.seatedAt).Seconds())})
+				Message: fmt.Sprintf("no snapshot in a seat taken over %v before the end", silentSeat)})
 			st.endGap(now.Sub(b.seatedAt))
 		}
 	}
@@ -351,13 +351,8 @@ func (b *bot) onSnapshot(raw []byte) {
 func (b *bot) play(ctx context.Context) (ended bool) {
 	rate := b.r.cfg.InputRate
 	if rate == 0 {
-		select {
-		case <-ctx.Done():
-		case <-b.lost:
-		case <-b.ended:
-			return true
-		}
-		return false
+		_, ended := b.await(ctx, nil)
+		return ended
 	}
 	// A random phase: the join's ack leaves the room on a tick, so a ticker started on it
 	// would send every input just after the room's tick, the worst moment, and every bot of
@@ -365,29 +360,31 @@ func (b *bot) play(ctx context.Context) (ended bool) {
 	interval := time.Second / time.Duration(rate)
 	phase := time.NewTimer(time.Duration(b.rng.Int64N(int64(interval))))
 	defer phase.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-b.lost:
-		return false
-	case <-b.ended:
-		return true
-	case <-phase.C:
+	if came, ended := b.await(ctx, phase.C); !came {
+		return ended
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-b.lost:
-			return false
-		case <-b.ended:
-			return true
-		case <-tick.C:
+		if came, ended := b.await(ctx, tick.C); !came {
+			return ended
 		}
 		b.send()
 	}
+}
+
+// await waits for c (nil: for ever) and reports whether it came; when it did not, ended says
+// whether the match ended, else ctx is done or the connection lost.
+func (b *bot) await(ctx context.Context, c <-chan time.Time) (came, ended bool) {
+	select {
+	case <-ctx.Done():
+	case <-b.lost:
+	case <-b.ended:
+		return false, true
+	case <-c:
+		return true, false
+	}
+	return false, false
 }
 
 // send makes the next input with the seat's strategy, emits it and remembers when.

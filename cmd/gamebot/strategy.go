@@ -18,7 +18,8 @@ type strategy interface {
 // newStrategy makes the strategy of one seat from the schema its Joined carried. It looks up
 // the kinds, fields and inputs it reads and writes by name, once, and fails when the schema
 // lacks one: a strategy written for another schema then fails the bot at its join, with the
-// reason in the report, instead of steering by the wrong fields.
+// reason in the report, instead of steering by the wrong fields. Many bots' connections call
+// it at once; each strategy it returns serves one seat.
 type newStrategy func(s *game.Schema) (strategy, error)
 
 // botView is what a strategy sees of its bot.
