@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tickroom/tickroom/game"
-	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netio/client"
+	"github.com/tickroom/tickroom/netio/sioparser"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -27,103 +25,49 @@ type snapshot struct {
 	H  *uint32 `msgpack:"h"`
 }
 
-// input is the arena's input event.
-type input struct {
-	Seq   uint64  `msgpack:"seq"`
-	X     float64 `msgpack:"x"`
-	Y     float64 `msgpack:"y"`
-	Boost bool    `msgpack:"boost,omitempty"`
-}
-
-// dataSize is the length of ["input", in] as the client encodes it (canonical msgpack, as
-// notepack writes it): counting it costs nothing, encoding it twice cost 7 % of a bot's CPU.
-func (in input) dataSize() int {
-	n := 1 + 6 + 1 + 4 + uintSize(in.Seq) + 2 + numberSize(in.X) + 2 + numberSize(in.Y)
-	if in.Boost {
-		n += 6 + 1
-	}
-	return n
-}
-
-// uintSize is the msgpack length of a non-negative integer, smallest form.
-func uintSize(u uint64) int {
-	switch {
-	case u < 128:
-		return 1
-	case u < 1<<8:
-		return 2
-	case u < 1<<16:
-		return 3
-	case u < 1<<32:
-		return 5
-	}
-	return 9
-}
-
-// numberSize is the msgpack length of a number as notepack writes it: an integral value in
-// the int64 range as the smallest integer, anything else as a float64.
-func numberSize(f float64) int {
-	if f != math.Trunc(f) || math.IsInf(f, 0) || f < -(1<<63) || f >= 1<<63 {
-		return 9
-	}
-	i := int64(f)
-	switch {
-	case i >= 0:
-		return uintSize(uint64(i))
-	case i >= -32:
-		return 1
-	case i >= -1<<7:
-		return 2
-	case i >= -1<<15:
-		return 3
-	case i >= -1<<31:
-		return 5
-	}
-	return 9
-}
-
-// ackHead is the head of every request's ack, and joined the part of a
-// Joined result a bot needs.
-type ackHead struct {
-	OK    bool `msgpack:"ok"`
-	Error *struct {
-		Code    string `msgpack:"code"`
-		Message string `msgpack:"message"`
-	} `msgpack:"error"`
-	Room struct {
-		Code string `msgpack:"code"`
-	} `msgpack:"room"`
-	You struct {
-		PlayerID int64 `msgpack:"playerId"`
-	} `msgpack:"you"`
-}
-
 // pendingInputs is how many unacknowledged inputs a bot remembers the send
 // time of: at 20/s, 6.4 s. Older ones are not measured.
 const pendingInputs = 128
 
-// bot is one player connection. The snapshot handler (the connection's
-// reader goroutine) and the input loop (the bot's goroutine) share the
-// fields under mu; the rest are owned by the bot's goroutine.
+// silentSeat is how long a seated bot may go without its first snapshot before that counts as
+// an error (NO_SNAPSHOTS): a room sends at least one snapshot a second (game.Settings).
+const silentSeat = 2 * time.Second
+
+// errLost ends a join whose connection was lost: the disconnect is counted already.
+var errLost = errors.New("gamebot: connection lost")
+
+// bot is one player connection. The connection's reader goroutine (snapshot and event
+// handlers, and the seat requests' ack callbacks) and the bot's goroutine (join, input loop)
+// share the fields under mu; the rest are owned by the bot's goroutine.
 type bot struct {
 	r     *runner
 	index int
 	name  string
-	rng   *rand.Rand // owned by the input loop
+	rng   *rand.Rand // owned by the bot's goroutine
+	buf   []byte     // the input's encoding, owned by the bot's goroutine
 
 	s        *client.Socket
 	stopping atomic.Bool   // set before the bot closes its own connection
 	lost     chan struct{} // closed on an unexpected disconnect
 	lostOnce sync.Once
+	ended    chan struct{} // cap 1: the seat's match ended (matchOver)
+	settled  bool          // a private room joiner told its group it is done joining
 
-	mu         sync.Mutex
-	mirror     *game.Mirror
-	pid        int64
-	dirty      bool          // the mirror changed since the seek direction was computed
-	self       game.EntityID // the bot's own circle, 0 until seen
-	target     game.EntityID // the orb a seeking bot steers to, 0 for none
-	scannedAt  int           // b.snaps at the last full scan for the nearest orb
-	tx, ty     float64
+	mu sync.Mutex
+	// The seat, set by each Joined (seat).
+	seated    bool
+	matchOver bool // the seat's room reached phase ended, or closed for it
+	refused   bool // the bot refused its Joined (BAD_SCHEMA, STRATEGY) and stops
+	seatedAt  time.Time
+	mirror    *game.Mirror
+	strat     strategy
+	in        *input
+	pid       int64
+	phase     string // the room's phase, from the Joined and room:info
+	changed   bool   // the mirror changed since the strategy last ran
+	seatSnap  int    // snapshots applied in this seat
+	seatIn    int    // inputs made in this seat
+	// Snapshot and input measurements; per seat where a new seat resets them.
 	got        bool
 	lastT      uint64
 	lastAt     time.Time
@@ -139,39 +83,73 @@ type bot struct {
 
 func newBot(r *runner, i int) *bot {
 	return &bot{
-		r:      r,
-		index:  i,
-		name:   fmt.Sprintf("%s%d", r.cfg.NamePrefix, i),
-		rng:    rand.New(rand.NewPCG(r.cfg.Seed, uint64(i))),
-		lost:   make(chan struct{}),
-		mirror: game.NewMirror(arena.Mode{}.Schema()),
+		r:     r,
+		index: i,
+		name:  fmt.Sprintf("%s%d", r.cfg.NamePrefix, i),
+		rng:   rand.New(rand.NewPCG(r.cfg.Seed, uint64(i))),
+		lost:  make(chan struct{}),
+		ended: make(chan struct{}, 1),
 	}
 }
 
-// run plays until ctx is done or the connection is lost.
+// run plays until ctx is done or the connection is lost; a quickjoin bot whose match ended
+// takes a seat again.
 func (b *bot) run(ctx context.Context) {
 	st := &b.r.stats
+	defer b.settle() // whatever happened, a joiner's host must not wait for it
 	if err := b.connect(ctx); err != nil {
-		if b.r.cfg.Rooms == RoomsPrivate && b.index%b.r.cfg.RoomSize == 0 {
+		if b.isHost() {
 			b.r.group(b.index).fail() // the others of the group need not wait
 		}
 		if ctx.Err() == nil {
-			st.addError("connect: " + reasonOf(err))
+			st.addFailure(failureOf("connect", err))
 		}
 		return
 	}
 	st.connected.Add(1)
 	defer st.connected.Add(-1)
 	defer b.close()
-	if err := b.join(ctx); err != nil {
-		if ctx.Err() == nil {
-			st.addError("join: " + reasonOf(err))
+	for reseat := false; ; reseat = true {
+		op, err := b.join(ctx)
+		if reseat && isCode(err, "ALREADY_IN_ROOM") {
+			// The lobby may free the seat of a closed room a moment after its room:closed.
+			st.reseatRetries.Add(1)
+			if sleep(ctx, time.Second) {
+				op, err = b.join(ctx)
+			}
 		}
-		return
+		if err != nil {
+			if ctx.Err() == nil && !errors.Is(err, errLost) {
+				st.addFailure(failureOf(op, err))
+			}
+			return
+		}
+		st.inRoom.Add(1)
+		ended := b.play(ctx)
+		st.inRoom.Add(-1)
+		if !ended || b.r.cfg.Rooms != RoomsQuickjoin || ctx.Err() != nil {
+			return
+		}
+		// A player would leave the room at its results rather than wait for it to close.
+		if _, err := b.request(ctx, "room:leave", map[string]any{}, false); err != nil && !isCode(err, "NOT_IN_ROOM") {
+			if ctx.Err() == nil {
+				st.addFailure(failureOf("leave", err))
+			}
+			return
+		}
 	}
-	st.inRoom.Add(1)
-	defer st.inRoom.Add(-1)
-	b.play(ctx)
+}
+
+// sleep waits d or until ctx is done, and reports whether it waited d.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 func (b *bot) connect(ctx context.Context) error {
@@ -193,33 +171,101 @@ func (b *bot) connect(ctx context.Context) error {
 	}
 	b.r.stats.connectTime.record(time.Since(start))
 	b.s = s
+	st := &b.r.stats
 	s.On("snapshot", func(args client.Args, _ client.Ack) { b.onSnapshot(args.Raw(0)) })
+	s.On("room:info", func(args client.Args, _ client.Ack) {
+		var v struct {
+			Phase string `msgpack:"phase"`
+		}
+		if args.Decode(0, &v) == nil {
+			b.mu.Lock()
+			b.phase = v.Phase
+			if v.Phase == "ended" {
+				b.endMatch()
+			}
+			b.mu.Unlock()
+		}
+	})
 	s.On("room:closed", func(args client.Args, _ client.Ack) {
 		var v struct {
 			Reason string `msgpack:"reason"`
 		}
 		_ = args.Decode(0, &v)
-		if !b.stopping.Load() {
-			b.r.stats.addDisconnect("room:closed " + v.Reason)
+		switch {
+		case b.stopping.Load():
+		case v.Reason == "ended": // the end of a match (or an empty room's), not of the bot
+			b.mu.Lock()
+			b.phase = "ended"
+			b.endMatch()
+			b.mu.Unlock()
+		default:
+			st.addDisconnect("room:closed " + v.Reason)
 			b.markLost()
 		}
 	})
+	s.On("notice", func(args client.Args, _ client.Ack) {
+		var v requestError
+		_ = args.Decode(0, &v)
+		st.addFailure(failure{Op: "notice", Code: v.Code, Message: clip(v.Message)})
+	})
 	s.OnDisconnect(func(reason string) {
 		if !b.stopping.Load() {
-			b.r.stats.addDisconnect(reason)
+			st.addDisconnect(reason)
 			b.markLost()
 		}
 	})
 	return nil
 }
 
+// endMatch ends the seat's match, once, under mu: the input loop hears of it on ended.
+func (b *bot) endMatch() {
+	if !b.seated || b.matchOver {
+		return
+	}
+	b.matchOver = true
+	b.r.stats.matchesEnded.Add(1)
+	select {
+	case b.ended <- struct{}{}:
+	default:
+	}
+}
+
 func (b *bot) markLost() { b.lostOnce.Do(func() { close(b.lost) }) }
 
+func (b *bot) isLost() bool {
+	select {
+	case <-b.lost:
+		return true
+	default:
+		return false
+	}
+}
+
+// close closes the connection, checks that a seated bot's snapshots had not stopped, and adds
+// the seat's spans to the run's.
 func (b *bot) close() {
 	b.stopping.Store(true)
 	_ = b.s.Manager().Close()
+	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.seated && !b.matchOver && !b.isLost() {
+		st := &b.r.stats
+		switch {
+		case b.got:
+			st.endGap(now.Sub(b.lastAt))
+		case now.Sub(b.seatedAt) > silentSeat:
+			st.addFailure(failure{Op: "snapshot", Code: codeNoSnapshots,
+				Message: fmt.Sprintf("no snapshot in a seat taken over %v before the end", silentSeat)})
+			st.endGap(now.Sub(b.seatedAt))
+		}
+	}
+	b.endSeat()
+}
+
+// endSeat adds the seat's snapshot and input spans to the run's, under mu: rates are
+// intervals over spans, and the time between two seats is no interval.
+func (b *bot) endSeat() {
 	st := &b.r.stats
 	if b.snaps > 1 {
 		st.snapIntervals.Add(uint64(b.snaps - 1))
@@ -229,75 +275,14 @@ func (b *bot) close() {
 		st.inputIntervals.Add(uint64(b.inputs - 1))
 		st.inputSpan.Add(int64(b.lastInput.Sub(b.firstInput)))
 	}
+	b.snaps, b.inputs, b.got = 0, 0, false
 }
 
-// join seats the bot: quickjoin, or create / join by code for private rooms.
-func (b *bot) join(ctx context.Context) error {
-	cfg := &b.r.cfg
-	start := time.Now()
-	var head ackHead
-	var err error
-	switch {
-	case cfg.Rooms == RoomsQuickjoin:
-		head, err = b.request(ctx, "room:quickjoin", map[string]any{"mode": cfg.Mode})
-	case b.index%cfg.RoomSize == 0:
-		g := b.r.group(b.index)
-		head, err = b.request(ctx, "room:create", map[string]any{"mode": cfg.Mode, "private": true,
-			"maxPlayers": cfg.RoomSize, "name": b.name})
-		if err == nil {
-			_, err = b.request(ctx, "room:start", map[string]any{})
-		}
-		if err != nil {
-			g.fail()
-			return err
-		}
-		g.code = head.Room.Code
-		close(g.ready)
-	default:
-		g := b.r.group(b.index)
-		select {
-		case <-g.ready:
-		case <-g.failed:
-			return errors.New("the group's host failed")
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		start = time.Now()
-		head, err = b.request(ctx, "room:join", map[string]any{"code": g.code})
-	}
-	if err != nil {
-		return err
-	}
-	b.r.stats.joinTime.record(time.Since(start))
-	b.mu.Lock()
-	b.pid = head.You.PlayerID
-	b.mu.Unlock()
-	return nil
-}
-
-// request sends a request and returns its ack, an {ok: false} as an error.
-func (b *bot) request(ctx context.Context, event string, payload any) (ackHead, error) {
-	ctx, cancel := context.WithTimeout(ctx, b.r.cfg.JoinTimeout)
-	defer cancel()
-	var head ackHead
-	args, err := b.s.EmitWithAckContext(ctx, event, payload)
-	if err != nil {
-		return head, err
-	}
-	if args.Len() != 1 {
-		return head, fmt.Errorf("%s: ack with %d arguments", event, args.Len())
-	}
-	if err := msgpack.Unmarshal(args.Raw(0), &head); err != nil {
-		return head, fmt.Errorf("%s: ack does not decode: %w", event, err)
-	}
-	if !head.OK {
-		code := "no code"
-		if head.Error != nil {
-			code = head.Error.Code
-		}
-		return head, errors.New(code)
-	}
-	return head, nil
+// badSnapshot counts a snapshot the bot could not take.
+func (b *bot) badSnapshot(code, format string, args ...any) {
+	st := &b.r.stats
+	st.badSnapshots.Add(1)
+	st.addFailure(failure{Op: "snapshot", Code: code, Message: clip(fmt.Sprintf(format, args...))})
 }
 
 // onSnapshot applies one snapshot and measures it; it runs on the
@@ -310,29 +295,36 @@ func (b *bot) onSnapshot(raw []byte) {
 	st.wireDown.Add(uint64(len(raw) + b.r.snapOverhead + wsHeader(len(raw)+b.r.snapOverhead, false)))
 	var s snapshot
 	if err := msgpack.Unmarshal(raw, &s); err != nil {
-		st.addError("snapshot: does not decode")
+		b.badSnapshot(codeBadSnapshot, "does not decode: %v", err)
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.mirror == nil {
+		if !b.refused {
+			b.badSnapshot(codeNotJoined, "a snapshot before the Joined")
+		}
+		return
+	}
 	full := s.B == 0
 	switch {
 	case !b.got && !full:
-		st.addError("snapshot: first is not full")
+		b.badSnapshot(codeOutOfOrder, "the first snapshot of a seat is not full (b = %d)", s.B)
 	case b.got && s.T <= b.lastT:
-		st.addError("snapshot: t not rising")
+		b.badSnapshot(codeOutOfOrder, "t %d after t %d", s.T, b.lastT)
 	case b.got && !full && s.B != b.lastT:
-		st.addError("snapshot: baseline is not the last tick")
+		b.badSnapshot(codeOutOfOrder, "baseline %d is not the last tick %d", s.B, b.lastT)
 	}
 	if err := b.mirror.Apply(s.E, full); err != nil {
-		st.addError("snapshot: does not apply")
+		b.badSnapshot(codeApply, "%v", err)
 	} else if s.H != nil {
 		st.hashed.Add(1)
 		if b.mirror.Hash() != *s.H {
 			st.desyncs.Add(1)
 		}
 	}
-	b.dirty = true
+	b.changed = true
+	b.seatSnap++
 	if b.got {
 		d := now.Sub(b.lastAt)
 		st.interArrival.record(d)
@@ -354,60 +346,55 @@ func (b *bot) onSnapshot(raw []byte) {
 	b.lastAcked = max(b.lastAcked, min(s.A, b.lastSent))
 }
 
-// play sends input at the configured rate until ctx is done or the
-// connection is lost.
-func (b *bot) play(ctx context.Context) {
+// play sends input at the configured rate until ctx is done, the
+// connection is lost or the match ended; it reports the last.
+func (b *bot) play(ctx context.Context) (ended bool) {
 	rate := b.r.cfg.InputRate
 	if rate == 0 {
-		select {
-		case <-ctx.Done():
-		case <-b.lost:
-		}
-		return
+		_, ended := b.await(ctx, nil)
+		return ended
 	}
 	// A random phase: the join's ack leaves the room on a tick, so a ticker started on it
 	// would send every input just after the room's tick, the worst moment, and every bot of
 	// the room at once. Players' clients send at no particular phase of the server's tick.
 	interval := time.Second / time.Duration(rate)
 	phase := time.NewTimer(time.Duration(b.rng.Int64N(int64(interval))))
-	select {
-	case <-ctx.Done():
-		phase.Stop()
-		return
-	case <-b.lost:
-		phase.Stop()
-		return
-	case <-phase.C:
+	defer phase.Stop()
+	if came, ended := b.await(ctx, phase.C); !came {
+		return ended
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	var wx, wy float64
-	for i := 0; ; i++ {
-		select {
-		case <-ctx.Done():
-			return
-		case <-b.lost:
-			return
-		case <-tick.C:
+	for {
+		if came, ended := b.await(ctx, tick.C); !came {
+			return ended
 		}
-		var x, y float64
-		switch b.r.cfg.Behaviour {
-		case BehaviourWander:
-			if i%rate == 0 {
-				a := b.rng.Float64() * 2 * math.Pi
-				wx, wy = math.Cos(a), math.Sin(a)
-			}
-			x, y = wx, wy
-		case BehaviourSeek:
-			x, y = b.seek()
-		}
-		b.send(x, y)
+		b.send()
 	}
 }
 
-// send emits one input and remembers when.
-func (b *bot) send(x, y float64) {
+// await waits for c (nil: for ever) and reports whether it came; when it did not, ended says
+// whether the match ended, else ctx is done or the connection lost.
+func (b *bot) await(ctx context.Context, c <-chan time.Time) (came, ended bool) {
+	select {
+	case <-ctx.Done():
+	case <-b.lost:
+	case <-b.ended:
+		return false, true
+	case <-c:
+		return true, false
+	}
+	return false, false
+}
+
+// send makes the next input with the seat's strategy, emits it and remembers when.
+func (b *bot) send() {
 	b.mu.Lock()
+	v := botView{mirror: b.mirror, player: b.pid, changed: b.changed, snaps: b.seatSnap, n: b.seatIn,
+		rate: b.r.cfg.InputRate, rng: b.rng}
+	b.strat.next(&v, b.in)
+	b.changed = false
+	b.seatIn++
 	seq := b.lastSent + 1
 	now := time.Now()
 	b.lastSent = seq
@@ -417,71 +404,19 @@ func (b *bot) send(x, y float64) {
 	}
 	b.lastInput = now
 	b.inputs++
+	b.in.seq = seq
+	b.buf = b.in.appendMsgpack(b.buf[:0])
 	b.mu.Unlock()
-	in := input{Seq: seq, X: x, Y: y}
 	st := &b.r.stats
-	if err := b.s.Emit("input", in); err != nil {
-		st.addError("input: " + reasonOf(err))
+	// Canonical: encoded once, copied as is into the event (sioparser.EncodeArgs copies it, so
+	// the buffer is free again when Emit returns).
+	if err := b.s.Emit("input", sioparser.Canonical(b.buf)); err != nil {
+		st.addFailure(failureOf("input", err))
 		return
 	}
 	st.inputsSent.Add(1)
-	n := in.dataSize() + b.r.packetOverhead
+	n := inputEventOverhead + len(b.buf) + b.r.packetOverhead
 	st.wireUp.Add(uint64(n + wsHeader(n, true)))
-}
-
-// rescanEvery is how many snapshots a seeking bot keeps its target orb
-// before it looks for the nearest one again (a full scan of its mirror);
-// between scans it steers to the same orb from where it is now.
-const rescanEvery = 10
-
-// seek returns the unit direction from the bot's own circle to the nearest
-// orb in its mirror, (0, 0) when it sees none. It works only after a
-// snapshot changed the mirror, and scans the whole mirror only every
-// rescanEvery snapshots or when its target is gone.
-func (b *bot) seek() (float64, float64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.dirty {
-		return b.tx, b.ty
-	}
-	b.dirty = false
-	m := b.mirror
-	if b.self == 0 || m.Kind(b.self) != arena.KindPlayer || m.Int(b.self, arena.PlayerPID) != b.pid {
-		b.self, b.target = 0, 0
-		for e := range m.All() {
-			if e.Kind() == arena.KindPlayer && e.Int(arena.PlayerPID) == b.pid {
-				b.self = e.ID()
-				break
-			}
-		}
-		if b.self == 0 {
-			b.tx, b.ty = 0, 0
-			return 0, 0
-		}
-	}
-	ox, oy := m.Float(b.self, arena.PlayerX), m.Float(b.self, arena.PlayerY)
-	if b.target == 0 || m.Kind(b.target) != arena.KindOrb || b.snaps >= b.scannedAt+rescanEvery {
-		b.scannedAt = b.snaps
-		b.target = 0
-		best := math.Inf(1)
-		for e := range m.All() {
-			if e.Kind() != arena.KindOrb {
-				continue
-			}
-			dx, dy := e.Float(arena.OrbX)-ox, e.Float(arena.OrbY)-oy
-			if d := dx*dx + dy*dy; d < best {
-				best, b.target = d, e.ID()
-			}
-		}
-	}
-	b.tx, b.ty = 0, 0
-	if b.target != 0 {
-		b.tx, b.ty = m.Float(b.target, arena.OrbX)-ox, m.Float(b.target, arena.OrbY)-oy
-		if n := math.Hypot(b.tx, b.ty); n > 0 {
-			b.tx, b.ty = b.tx/n, b.ty/n
-		}
-	}
-	return b.tx, b.ty
 }
 
 // wsHeader is the size of a WebSocket frame header for a payload of n
@@ -498,34 +433,4 @@ func wsHeader(n int, masked bool) int {
 		h += 4
 	}
 	return h
-}
-
-// reasonOf turns an error into a short, low-cardinality reason.
-func reasonOf(err error) string {
-	var ce *client.ConnectError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, client.ErrAckTimeout):
-		return "ack timeout"
-	case errors.Is(err, client.ErrDisconnected):
-		return "disconnected"
-	case errors.Is(err, client.ErrQueueFull):
-		return "queue full"
-	case errors.As(err, &ce):
-		return "refused"
-	}
-	s := err.Error()
-	switch {
-	case strings.Contains(s, "connection refused"):
-		return "connection refused"
-	case strings.Contains(s, "connection reset"):
-		return "connection reset"
-	case strings.Contains(s, "too many open files"):
-		return "too many open files"
-	}
-	if len(s) > 60 {
-		s = s[:60]
-	}
-	return s
 }

@@ -15,7 +15,7 @@ import (
 
 // Exit codes.
 const (
-	exitOK     = 0
+	exitOK     = 0 // every threshold met: no error, bad snapshot or desync by default
 	exitBroken = 1 // a threshold was broken, or no bot joined
 	exitUsage  = 2
 )

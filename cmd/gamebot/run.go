@@ -19,8 +19,11 @@ type stats struct {
 
 	snapshots, snapBytes, wireDown atomic.Uint64
 	inputsSent, wireUp             atomic.Uint64
-	hashed, desyncs                atomic.Uint64
+	hashed, desyncs, badSnapshots  atomic.Uint64
 	iaSum, iaSumSq                 atomic.Uint64 // inter-arrival µs and µs²
+	matchesEnded                   atomic.Uint64 // seats whose match ended
+	reseatRetries                  atomic.Uint64 // re-seats answered ALREADY_IN_ROOM, tried again
+	endGapMax                      atomic.Int64  // ns: the longest time since a seated bot's last snapshot at its stop
 
 	// Per-bot spans, added when a bot stops: rates are intervals / span.
 	snapIntervals, inputIntervals atomic.Uint64
@@ -29,12 +32,17 @@ type stats struct {
 	latency, latencyNow, interArrival, connectTime, joinTime histogram
 
 	mu          sync.Mutex
-	errors      map[string]int // guarded by mu
-	disconnects map[string]int // guarded by mu
+	errors      map[failure]int    // guarded by mu
+	opCodes     map[[2]string]bool // guarded by mu: the ops and codes in errors
+	disconnects map[string]int     // guarded by mu
 }
 
-// maxReasons bounds the distinct reasons kept; more go to "other".
+// maxReasons bounds the distinct errors (and disconnect reasons) kept. Beyond it an error
+// whose op and code are there already is counted under them with the message otherMessages
+// (a new op and code keeps its message: there are few), a reason under "other".
 const maxReasons = 50
+
+const otherMessages = "(other messages)"
 
 func count(m map[string]int, reason string) {
 	if _, ok := m[reason]; !ok && len(m) >= maxReasons {
@@ -43,10 +51,25 @@ func count(m map[string]int, reason string) {
 	m[reason]++
 }
 
-func (s *stats) addError(reason string) {
+func (s *stats) addFailure(f failure) {
 	s.mu.Lock()
-	count(s.errors, reason)
+	oc := [2]string{f.Op, f.Code}
+	if _, ok := s.errors[f]; !ok && len(s.errors) >= maxReasons && s.opCodes[oc] {
+		f.Message = otherMessages
+	}
+	s.errors[f]++
+	s.opCodes[oc] = true
 	s.mu.Unlock()
+}
+
+// endGap records the time since a seated bot's last snapshot when it stopped.
+func (s *stats) endGap(d time.Duration) {
+	for {
+		old := s.endGapMax.Load()
+		if int64(d) <= old || s.endGapMax.CompareAndSwap(old, int64(d)) {
+			return
+		}
+	}
 }
 
 func (s *stats) addDisconnect(reason string) {
@@ -68,16 +91,6 @@ func (s *stats) totals() (errs, discs int) {
 	return errs, discs
 }
 
-// group is one private room's rendezvous: its first bot creates the room
-// and closes ready (code set) or failed.
-type group struct {
-	ready, failed chan struct{}
-	code          string // written before ready is closed
-	failOnce      sync.Once
-}
-
-func (g *group) fail() { g.failOnce.Do(func() { close(g.failed) }) }
-
 // runner is one run of cfg.
 type runner struct {
 	cfg            Config
@@ -93,11 +106,15 @@ type runner struct {
 	groups map[int]*group // guarded by gmu
 
 	server *ServerCounts // the server's counters over the run, when it has /stats
+
+	newStrategy  newStrategy // the strategy of every seat
+	strategyName string
 }
 
 func newRunner(cfg Config) (*runner, error) {
 	r := &runner{cfg: cfg, groups: map[int]*group{}}
-	r.stats.errors = map[string]int{}
+	r.newStrategy, r.strategyName = cfg.strategyFor()
+	r.stats.errors, r.stats.opCodes = map[failure]int{}, map[[2]string]bool{}
 	r.stats.disconnects = map[string]int{}
 	// The packet around an event: {type, data, nsp}. The data array is
 	// counted by the caller; a snapshot's is ["snapshot", arg].
@@ -120,7 +137,7 @@ func (r *runner) group(i int) *group {
 	k := i / r.cfg.RoomSize
 	g := r.groups[k]
 	if g == nil {
-		g = &group{ready: make(chan struct{}), failed: make(chan struct{})}
+		g = newGroup(min(r.cfg.RoomSize, r.cfg.Bots-k*r.cfg.RoomSize) - 1)
 		r.groups[k] = g
 	}
 	return g
@@ -197,9 +214,9 @@ func (r *runner) statusLoop(start time.Time, stop <-chan struct{}, w io.Writer) 
 			last, lastAt = n, now
 			lat := r.stats.latencyNow.summarize(true)
 			errs, discs := r.stats.totals()
-			fmt.Fprintf(w, "gamebot %4.0fs  connected %d/%d  in rooms %d  snapshots/s %.0f  p99 %.1f ms  desyncs %d  errors %d  disconnects %d\n",
+			fmt.Fprintf(w, "gamebot %4.0fs  connected %d/%d  in rooms %d  snapshots/s %.0f  p99 %.1f ms  desyncs %d  bad snapshots %d  errors %d  disconnects %d\n",
 				now.Sub(start).Seconds(), r.stats.connected.Load(), r.cfg.Bots, r.stats.inRoom.Load(), rate,
-				lat.P99, r.stats.desyncs.Load(), errs, discs)
+				lat.P99, r.stats.desyncs.Load(), r.stats.badSnapshots.Load(), errs, discs)
 		}
 	}
 }
@@ -214,6 +231,27 @@ func sortedCounts(m map[string]int) []ReasonCount {
 			return out[i].Count > out[j].Count
 		}
 		return out[i].Reason < out[j].Reason
+	})
+	return out
+}
+
+func sortedErrors(m map[failure]int) []ErrorCount {
+	out := make([]ErrorCount, 0, len(m))
+	for f, n := range m {
+		out = append(out, ErrorCount{Op: f.Op, Code: f.Code, Message: f.Message, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		if a.Op != b.Op {
+			return a.Op < b.Op
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		return a.Message < b.Message
 	})
 	return out
 }

@@ -18,16 +18,19 @@ type ServerCounts struct {
 	InputsApplied     uint64 `json:"inputsApplied"`
 	InputsQueueFull   uint64 `json:"inputsQueueFull"`
 	InputsRateLimited uint64 `json:"inputsRateLimited"`
-	SnapshotsOffered  uint64 `json:"snapshotsOffered"`
-	SnapshotsWritten  uint64 `json:"snapshotsWritten"`
+	// InputsMalformed counts inputs the mode's DecodeInput rejected: for gamebot's own, a
+	// mode whose declared inputs (the schema's) are not what it accepts.
+	InputsMalformed  uint64 `json:"inputsMalformed"`
+	SnapshotsOffered uint64 `json:"snapshotsOffered"`
+	SnapshotsWritten uint64 `json:"snapshotsWritten"`
 }
 
 func (c ServerCounts) sub(o ServerCounts) ServerCounts {
 	return ServerCounts{
 		Ticks: c.Ticks - o.Ticks, CatchUpSteps: c.CatchUpSteps - o.CatchUpSteps, Overruns: c.Overruns - o.Overruns,
 		InputsApplied: c.InputsApplied - o.InputsApplied, InputsQueueFull: c.InputsQueueFull - o.InputsQueueFull,
-		InputsRateLimited: c.InputsRateLimited - o.InputsRateLimited,
-		SnapshotsOffered:  c.SnapshotsOffered - o.SnapshotsOffered, SnapshotsWritten: c.SnapshotsWritten - o.SnapshotsWritten,
+		InputsRateLimited: c.InputsRateLimited - o.InputsRateLimited, InputsMalformed: c.InputsMalformed - o.InputsMalformed,
+		SnapshotsOffered: c.SnapshotsOffered - o.SnapshotsOffered, SnapshotsWritten: c.SnapshotsWritten - o.SnapshotsWritten,
 	}
 }
 
