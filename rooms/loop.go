@@ -96,6 +96,9 @@ func (r *Room) failed(perr *PanicError) error {
 // closeAll tells every connection the room is gone and ends every seat.
 func (r *Room) closeAll(reason CloseReason) {
 	r.phase.Store(uint32(PhaseEnded))
+	if r.opts.OnClose != nil {
+		r.opts.OnClose(reason)
+	}
 	r.broadcast(NewEvent(EventClosed, Closed{Reason: reason}))
 	for _, st := range r.seats {
 		st.seat.left.Store(true)

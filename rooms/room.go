@@ -92,6 +92,12 @@ type Options struct {
 	// first tick runs (Phases spreads a host's rooms over the period); zero
 	// (or a time outside that period) means one period after Run starts.
 	FirstTick time.Time
+	// OnClose, when not nil, is called on the room goroutine when the room
+	// closes for good, just before room:closed {reason} goes to its
+	// players: an owner lets the connections go there, so a client that
+	// acts on room:closed finds itself out of the room. It must return at
+	// once.
+	OnClose func(reason CloseReason)
 	// OnEnd, when not nil, is called on the room goroutine when the match
 	// ends, after the final snapshot and room:event {type: "results"} went
 	// out, with the results. It must return at once and never wait for the

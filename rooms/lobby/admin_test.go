@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms"
 )
@@ -69,5 +70,68 @@ func TestOperatorView(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no room:closed after CloseRoom")
+	}
+}
+
+// slowByeMode is shopMode whose games take their time to let go when
+// their room closes (Dispose), so the room's goroutine lingers after its
+// players were told room:closed.
+type slowByeMode struct{ shopMode }
+
+func (slowByeMode) Name() string { return "slowbye" }
+func (m slowByeMode) New(c *game.Context) game.Game {
+	return slowByeGame{m.shopMode.New(c).(*shopGame)}
+}
+
+type slowByeGame struct{ *shopGame }
+
+func (slowByeGame) Dispose(string) { time.Sleep(300 * time.Millisecond) }
+
+// TestOutOfTheRoomOnClosed: a client that asks for a seat as soon as it
+// hears room:closed is in no room any more (the lobby lets it go before the
+// event goes out, not when the room's goroutine has ended), whether the
+// room was closed or the match ended.
+func TestOutOfTheRoomOnClosed(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Room.EndedLinger = 50 * time.Millisecond
+	if err := cfg.Modes.Register(slowByeMode{}); err != nil {
+		t.Fatal(err)
+	}
+	h, url := serveHost(t, &cfg)
+	red := map[string]any{"team": "red"}
+	for _, how := range []string{"closed by an operator", "match ended"} {
+		a, b := dial(t, url), dial(t, url)
+		again := make(chan reply, 1)
+		a.On("room:closed", func(client.Args, client.Ack) {
+			// On the client's reader: ask at once, answer later.
+			_ = a.EmitWithAck("room:create", func(args client.Args, err error) {
+				var r reply
+				if err == nil {
+					_ = args.Decode(0, &r)
+				}
+				again <- r
+			}, map[string]any{"mode": "slowbye", "playerMeta": red})
+		})
+		// A quickjoin room starts when its second player comes; its match lasts 10 ticks.
+		q := map[string]any{"mode": "slowbye", "meta": map[string]any{"case": how}, "playerMeta": red}
+		r := askReply(t, a, "room:quickjoin", q)
+		if !r.OK {
+			t.Fatalf("%s: quickjoin: %+v", how, r)
+		}
+		if how == "closed by an operator" {
+			if err := h.CloseRoom(t.Context(), r.Room.ID, rooms.CloseShutdown); err != nil {
+				t.Fatal(err)
+			}
+		} else if j := askReply(t, b, "room:quickjoin", q); !j.OK {
+			t.Fatalf("%s: second quickjoin: %+v", how, j)
+		}
+		select {
+		case r := <-again:
+			if !r.OK {
+				t.Fatalf("%s: a create sent on room:closed: %+v", how, r)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: no room:closed", how)
+		}
 	}
 }

@@ -86,6 +86,7 @@ func (h *Host) launch(mode game.Mode, settings game.Settings, spec roomSpec) (*h
 	opts := &rooms.Options{
 		FirstTick: h.phases.Next(time.Now(), time.Second/time.Duration(settings.TickRate)),
 		OnEnd:     func(results map[string]any) { h.matchEnded(hr, results) }, // on the room goroutine
+		OnClose:   func(rooms.CloseReason) { hr.letGo() },                       // likewise
 	}
 	r, err := rooms.NewRoom(hr.id, mode, settings, newSeed(), &h.cfg.Room, opts)
 	if err != nil {
@@ -151,6 +152,17 @@ func (hr *hostedRoom) publish() *RoomInfo {
 	return info
 }
 
+// letGo frees every connection of the room from its seat: the room is
+// closing, and a client that acts on its room:closed must find itself in
+// no room. On the room goroutine.
+func (hr *hostedRoom) letGo() {
+	for _, ref := range hr.players {
+		if ref.conn != nil {
+			ref.conn.seat.CompareAndSwap(ref, nil)
+		}
+	}
+}
+
 // reserve promises the caller a seat: false when the room is full or being
 // disposed (see load).
 func (hr *hostedRoom) reserve() bool {
@@ -181,17 +193,15 @@ func (h *Host) release(hr *hostedRoom) {
 }
 
 // dispose closes a room that stayed empty for EmptyTimeout. It leaves the
-// lobby at once, so no join can reach it while it closes.
+// lobby's store at once, so no join can find it while it closes (its load
+// is -1 already: no seat can be reserved in it either); it stays in the
+// host's table until it has stopped (forget), so a Shutdown that comes
+// meanwhile still closes it. A room too busy to take the close within
+// RequestTimeout (a mode stuck in its code) gets it when it can: the wait
+// ends with the host.
 func (h *Host) dispose(hr *hostedRoom) {
-	h.mu.Lock()
-	if h.rooms[hr.id] == hr {
-		delete(h.rooms, hr.id)
-	}
-	h.mu.Unlock()
 	hr.listing.Remove()
-	ctx, cancel := h.reqCtx()
-	defer cancel()
-	_ = hr.room.Close(ctx, rooms.CloseEnded)
+	_ = hr.room.Close(h.ctx, rooms.CloseEnded)
 }
 
 // forget drops a stopped room and its seats, and keeps its counters in the

@@ -194,7 +194,7 @@ func (h *Host) refuse(r Refusal, c *conn) { // c is nil for a request from anoth
 	}
 	addr := "another node" // a remote request
 	if c != nil {
-		addr = c.s.Handshake().Address
+		addr = c.s.Handshake().ClientAddr.String()
 	}
 	h.cfg.Logger.Warn("lobby: request refused", "reason", r.String(), "addr", addr,
 		"similar_since_last_line", rf.skipped[r].Swap(0))

@@ -182,18 +182,22 @@ func (h *Host) rejoinSeat(c *conn, ref *seatRef, tok string) (any, func(), error
 		if hr.players[ref.id] != ref || ref.token != tok {
 			return errSeatGone // given up, or rejoined by another request, meanwhile
 		}
+		old := ref.conn
+		if old != nil && old != c {
+			old.seat.CompareAndSwap(ref, nil) // before the room tells it room:closed {reason: "rejoined"}
+		}
 		if err := tx.Return(ref.id, peer); err != nil {
+			if old != nil {
+				old.seat.CompareAndSwap(nil, ref)
+			}
 			return errSeatGone
 		}
 		if ref.grace != nil {
 			ref.grace.Stop()
 			ref.grace = nil
 		}
-		old := ref.conn
 		if old == nil {
 			hr.connected.Add(1)
-		} else if old != c {
-			old.seat.CompareAndSwap(ref, nil) // the room told it room:closed {reason: "rejoined"}
 		}
 		ref.conn, ref.peer = c, peer
 		h.newToken(ref)
