@@ -42,6 +42,10 @@ type Config struct {
 	// the page plays the arena mode only, so a server of other modes has no
 	// use for it.
 	Demo bool
+	// HTTP bounds what a client may make the public listener hold (Serve
+	// and ListenAndServe; a Handler in your own http.Server is yours to
+	// bound). Its zero fields mean the contract's defaults.
+	HTTP HTTPLimits
 	// ShutdownTimeout bounds the graceful shutdown that follows the end of
 	// Serve's context: closing the rooms, then the connections, then the
 	// listener. Zero means 10 s.
@@ -51,10 +55,27 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// HTTPLimits are the public listener's HTTP limits (docs/operations.md,
+// "Running it in public").
+type HTTPLimits struct {
+	// ReadHeaderTimeout bounds how long a request's headers may take. Zero
+	// means 10 s.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that sends no request for
+	// that long. Zero means 120 s.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's headers. Zero means 16 KB.
+	MaxHeaderBytes int
+}
+
 // The defaults of Config's fields.
 const (
 	defaultAddr            = "localhost:8080"
 	defaultShutdownTimeout = 10 * time.Second
+
+	defaultReadHeaderTimeout = 10 * time.Second
+	defaultIdleTimeout       = 120 * time.Second
+	defaultMaxHeaderBytes    = 16 << 10
 )
 
 // DefaultConfig returns the defaults with no modes: the lobby's and
@@ -78,6 +99,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: Lobby.Modes is set: put the modes in Modes", ErrBadConfig)
 	case c.ShutdownTimeout < 0:
 		return fmt.Errorf("%w: ShutdownTimeout %v < 0", ErrBadConfig, c.ShutdownTimeout)
+	case c.HTTP.ReadHeaderTimeout < 0 || c.HTTP.IdleTimeout < 0 || c.HTTP.MaxHeaderBytes < 0:
+		return fmt.Errorf("%w: HTTP limits must not be negative", ErrBadConfig)
 	}
 	lc := c.Lobby
 	lc.Modes = game.NewRegistry() // the lobby requires one; its content was checked above
@@ -118,6 +141,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = defaultShutdownTimeout
+	}
+	if c.HTTP.ReadHeaderTimeout == 0 {
+		c.HTTP.ReadHeaderTimeout = defaultReadHeaderTimeout
+	}
+	if c.HTTP.IdleTimeout == 0 {
+		c.HTTP.IdleTimeout = defaultIdleTimeout
+	}
+	if c.HTTP.MaxHeaderBytes == 0 {
+		c.HTTP.MaxHeaderBytes = defaultMaxHeaderBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

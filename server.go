@@ -9,15 +9,10 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/tickroom/tickroom/netio/socketio"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
-
-// readHeaderTimeout bounds a request's headers on the public listener, so a
-// client that opens connections and sends nothing cannot hold them.
-const readHeaderTimeout = 10 * time.Second
 
 // Server is one tickroom server: a Socket.IO server whose "/" namespace the
 // lobby's Host serves, behind the public HTTP routes. It runs once: New,
@@ -144,7 +139,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.served = true
 	s.addr = ln.Addr()
-	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: readHeaderTimeout}
+	// The HTTP limits keep a client that opens connections and sends nothing,
+	// or trickles its headers, from holding them.
+	hs := &http.Server{
+		Handler: s.handler, ReadHeaderTimeout: s.cfg.HTTP.ReadHeaderTimeout,
+		IdleTimeout: s.cfg.HTTP.IdleTimeout, MaxHeaderBytes: s.cfg.HTTP.MaxHeaderBytes,
+	}
 	s.hs = hs
 	s.mu.Unlock()
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -19,6 +20,8 @@ import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/game/tag"
+	"github.com/tickroom/tickroom/netio/engineio"
+	"github.com/tickroom/tickroom/netio/socketio"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
@@ -42,6 +45,12 @@ type config struct {
 	// Limits bound what one client may ask of the lobby (zero fields: the
 	// contract's defaults; negative: off).
 	Limits lobby.Limits
+	// SocketIO is the Socket.IO server's configuration: its path, heartbeat,
+	// payload size, and the transport limits (connections per address and in
+	// all, trusted proxies, origins, outbox bytes, auth size).
+	SocketIO socketio.Config
+	// HTTP bounds the public listener's requests and keep-alive connections.
+	HTTP tickroom.HTTPLimits
 }
 
 // minTokenSecret is the shortest TICKROOM_TOKEN_SECRET accepted.
@@ -50,7 +59,7 @@ const minTokenSecret = 32
 // defaultConfig is the server's defaults (tickroom.DefaultConfig).
 func defaultConfig() config {
 	d := tickroom.DefaultConfig()
-	return config{Addr: d.Addr, ShutdownTimeout: d.ShutdownTimeout, LogLevel: slog.LevelInfo, SeatGrace: d.Lobby.Grace}
+	return config{Addr: d.Addr, ShutdownTimeout: d.ShutdownTimeout, LogLevel: slog.LevelInfo, SeatGrace: d.Lobby.Grace, SocketIO: *d.SocketIO}
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -73,6 +82,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&l.MaxPayload, "max-payload", dl.MaxPayload, "largest request payload in bytes; larger ones are BAD_REQUEST (negative: no limit)")
 	fs.Float64Var(&l.ChatRate, "chat-rate", dl.ChatRate, "chat messages a second per connection (negative: no limit)")
 	fs.Float64Var(&l.ChatBurst, "chat-burst", dl.ChatBurst, "burst of chat messages per connection")
+	socketIOFlags(fs, &c.SocketIO)
+	h := &c.HTTP
+	fs.DurationVar(&h.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a request's headers may take")
+	fs.DurationVar(&h.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept")
+	fs.IntVar(&h.MaxHeaderBytes, "max-header-bytes", 16<<10, "largest request headers in bytes")
 	// Every flag can also come from the environment, as TICKROOM_ and its
 	// name in upper case with _ for - (TICKROOM_MAX_ROOMS); a flag given on
 	// the command line wins.
@@ -108,6 +122,45 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return c, errors.New("gameserver: -shutdown-timeout must be positive")
 	}
 	return c, nil
+}
+
+// socketIOFlags binds the Socket.IO server's options a user of the Node
+// server sets, and the transport limits, to flags.
+func socketIOFlags(fs *flag.FlagSet, c *socketio.Config) {
+	e := &c.Engine
+	fs.StringVar(&e.Path, "path", e.Path, "the Socket.IO endpoint's path (the client's `path` option)")
+	fs.DurationVar(&e.PingInterval, "ping-interval", e.PingInterval, "time between the server's pings")
+	fs.DurationVar(&e.PingTimeout, "ping-timeout", e.PingTimeout, "how long a client has to answer a ping (also the polling POST deadline)")
+	fs.Int64Var(&e.MaxHTTPBufferSize, "max-http-buffer-size", e.MaxHTTPBufferSize, "largest message and polling body in bytes (maxHttpBufferSize)")
+	fs.IntVar(&e.MaxConnsPerIP, "max-conns-per-ip", engineio.DefaultMaxConnsPerIP, "connections one client address may hold; beyond: HTTP 429; loopback is exempt (negative: no limit)")
+	fs.IntVar(&e.MaxConns, "max-conns", engineio.DefaultMaxConns, "connections this server holds; beyond: HTTP 503 (negative: no limit)")
+	fs.Func("trusted-proxies", "comma-separated networks (CIDR) of reverse proxies whose X-Forwarded-For names the client", func(v string) error {
+		e.TrustedProxies = nil
+		for _, p := range splitList(v) {
+			pfx, err := netip.ParsePrefix(p)
+			if err != nil {
+				return err
+			}
+			e.TrustedProxies = append(e.TrustedProxies, pfx)
+		}
+		return nil
+	})
+	fs.Func("origins", "comma-separated origins (scheme://host[:port]) allowed to connect; others get 403 (default: any)", func(v string) error {
+		e.Origins = splitList(v)
+		return nil
+	})
+	fs.IntVar(&e.MaxOutboxBytes, "outbox-bytes", engineio.DefaultMaxOutboxBytes, "bytes queued for one connection before it is closed as a slow client (negative: no limit)")
+	fs.IntVar(&c.MaxAuthBytes, "max-auth-bytes", socketio.DefaultMaxAuthBytes, "largest handshake auth in bytes; larger: CONNECT_ERROR bad auth (negative: no limit)")
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // envName is the environment variable of a flag: TICKROOM_ and the flag's
@@ -179,6 +232,9 @@ func serverConfig(cfg config, log *slog.Logger) *tickroom.Config {
 	sc.Lobby.Room.HashEvery = cfg.HashEvery
 	sc.Lobby.Grace = cfg.SeatGrace
 	sc.Lobby.Limits = cfg.Limits
+	sio := cfg.SocketIO
+	sc.SocketIO = &sio
+	sc.HTTP = cfg.HTTP
 	if cfg.TokenSecret != "" {
 		sc.Lobby.Verifier = lobby.NewHMACVerifier([]byte(cfg.TokenSecret))
 	}

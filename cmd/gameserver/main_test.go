@@ -190,3 +190,38 @@ func serve(t *testing.T, cfg config) string {
 		return ""
 	}
 }
+
+// TestLimitFlags: the transport and HTTP limits and the Socket.IO options come from flags and
+// from TICKROOM_ variables, and reach the server: a 20 KB header gets 431.
+func TestLimitFlags(t *testing.T) {
+	env := map[string]string{"TICKROOM_MAX_CONNS_PER_IP": "7", "TICKROOM_ORIGINS": "https://a.example, https://b.example"}
+	c, err := parseConfig([]string{"-trusted-proxies", "10.0.0.0/8,192.168.1.1/32", "-ping-interval", "5s", "-path", "/game/",
+		"-max-header-bytes", "8192", "-outbox-bytes", "-1"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.SocketIO.Engine
+	if e.MaxConnsPerIP != 7 || len(e.Origins) != 2 || e.Origins[1] != "https://b.example" || len(e.TrustedProxies) != 2 ||
+		e.TrustedProxies[1].String() != "192.168.1.1/32" || e.PingInterval != 5*time.Second || e.Path != "/game/" ||
+		c.HTTP.MaxHeaderBytes != 8192 || e.MaxOutboxBytes != -1 {
+		t.Fatalf("flags: %+v %+v", e, c.HTTP)
+	}
+	if _, err := parseConfig([]string{"-trusted-proxies", "10.0.0.1"}, func(string) string { return "" }); err == nil {
+		t.Fatal("a trusted proxy that is not a CIDR accepted")
+	}
+	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, cfg)
+	req, _ := http.NewRequest("GET", url+"/healthz", nil)
+	req.Header.Set("X-Big", strings.Repeat("x", 20<<10))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("a 20 KB header: %d, want 431", res.StatusCode)
+	}
+}
