@@ -503,6 +503,22 @@ func (e MirrorEntity) Float(f int) float64 {
 	return wireFloat(fd, v.n)
 }
 
+// Bool returns bool field f (false when not a bool field of the entity's
+// kind).
+func (e MirrorEntity) Bool(f int) bool {
+	v, _ := e.m.field(e.e, f, KindBool)
+	return v != nil && v.n != 0
+}
+
+// String returns string field f ("" when not a string field of the
+// entity's kind).
+func (e MirrorEntity) String(f int) string {
+	if v, _ := e.m.field(e.e, f, KindString); v != nil {
+		return v.s
+	}
+	return ""
+}
+
 // Int returns int field f of id (0 when absent or not an int).
 func (m *Mirror) Int(id EntityID, f int) int64 {
 	if v, _ := m.val(id, f, KindInt); v != nil {
@@ -592,3 +608,20 @@ func (m *Mirror) Hash() uint32 {
 	h.globals(m.c.globals, m.globals)
 	return uint32(h)
 }
+
+// Snapshot is the `snapshot` event's argument as a client decodes it
+// (docs/protocol.md, "The snapshot event"): unmarshal the argument's
+// msgpack into it, then Mirror.Apply(s.E, s.Full()) and, when HasHash,
+// compare Mirror.Hash with H.
+type Snapshot struct {
+	T  uint64 `msgpack:"t"`  // the tick this state belongs to
+	B  uint64 `msgpack:"b"`  // the baseline tick of the delta; 0: a full state
+	A  uint64 `msgpack:"a"`  // the player's highest input seq applied at or before T
+	TS int64  `msgpack:"ts"` // the server's Unix time in ms of tick T
+	E  []byte `msgpack:"e"`  // the entity section
+	// H is the view hash after applying, present on every Nth snapshot.
+	H *uint32 `msgpack:"h,omitempty"`
+}
+
+// Full reports whether the snapshot is a full state (clear the mirror).
+func (s *Snapshot) Full() bool { return s.B == 0 }

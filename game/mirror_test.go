@@ -3,6 +3,8 @@ package game
 import (
 	"slices"
 	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // TestMirrorAll: All yields every held entity ascending by id with the values the lookups
@@ -51,5 +53,61 @@ func TestMirrorAll(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("break after 2 entities: %d", n)
+	}
+}
+
+// TestMirrorEntityAccessors: an entity read through All gives every field
+// kind, and the zero value for a field of another kind.
+func TestMirrorEntityAccessors(t *testing.T) {
+	schema := &Schema{Kinds: []EntityKind{{Name: "k", Fields: []Field{
+		{Name: "i", Kind: KindInt}, {Name: "f", Kind: KindFloat, Quantum: 0.5}, {Name: "b", Kind: KindBool}, {Name: "s", Kind: KindString},
+	}}}}
+	w := NewWorld(schema)
+	w.BeginTick(1)
+	e := w.Spawn(0)
+	w.SetInt(e, 0, -7)
+	w.SetFloat(e, 1, 2.5)
+	w.SetBool(e, 2, true)
+	w.SetString(e, 3, "tag")
+	view := w.NormalizeView([]EntityID{e})
+	m := NewMirror(schema)
+	if err := m.Apply(w.AppendDelta(nil, 0, nil, view), true); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for me := range m.All() {
+		n++
+		if me.Int(0) != -7 || me.Float(1) != 2.5 || !me.Bool(2) || me.String(3) != "tag" {
+			t.Fatalf("fields: %d %v %v %q", me.Int(0), me.Float(1), me.Bool(2), me.String(3))
+		}
+		if me.Bool(0) || me.String(2) != "" || me.Int(3) != 0 {
+			t.Fatal("a field read as another kind is not its zero value")
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d entities", n)
+	}
+}
+
+// TestSnapshotDecode: the snapshot map the runtime writes decodes into
+// Snapshot, with and without its hash.
+func TestSnapshotDecode(t *testing.T) {
+	for _, c := range []struct {
+		raw  []byte
+		hash bool
+	}{
+		{[]byte("\x85\xa1t\x05\xa1b\x00\xa1a\x03\xa2ts\xcd\x01\x00\xa1e\xc4\x01\x00"), false},
+		{[]byte("\x86\xa1t\x05\xa1b\x04\xa1a\x03\xa2ts\xcd\x01\x00\xa1e\xc4\x01\x00\xa1h\xce\x01\x02\x03\x04"), true},
+	} {
+		var s Snapshot
+		if err := msgpack.Unmarshal(c.raw, &s); err != nil {
+			t.Fatal(err)
+		}
+		if s.T != 5 || s.A != 3 || s.TS != 256 || len(s.E) != 1 || (s.H != nil) != c.hash || s.Full() == c.hash {
+			t.Fatalf("%+v", s)
+		}
+		if c.hash && *s.H != 0x01020304 {
+			t.Fatalf("h %x", *s.H)
+		}
 	}
 }

@@ -62,25 +62,10 @@ func (in *input) appendMsgpack(dst []byte) []byte {
 				dst = append(dst, 0xc2)
 			}
 		default:
-			dst = appendNumber(dst, in.vals[i])
+			dst = mpwire.AppendNumber(dst, in.vals[i])
 		}
 	}
 	return dst
-}
-
-// appendNumber writes f as notepack writes a JavaScript number, the canonical form: a whole
-// finite value in [-2^63, 2^64) as the smallest integer, anything else as a float64.
-func appendNumber(dst []byte, f float64) []byte {
-	const two63, two64 = 1 << 63, 1 << 64
-	if f == math.Trunc(f) && !math.IsInf(f, 0) {
-		switch {
-		case f >= 0 && f < two64:
-			return mpwire.AppendUint(dst, uint64(f))
-		case f < 0 && f >= -two63:
-			return mpwire.AppendInt(dst, int64(f))
-		}
-	}
-	return mpwire.AppendFloat64(dst, f)
 }
 
 // inputEventOverhead is what ["input", <map>] adds to the map in msgpack: the array header

@@ -170,4 +170,4 @@ func (h *Host) reqCtx() (context.Context, context.CancelFunc) {
 }
 
 // schemaOf is what Joined.schema carries for a mode.
-func schemaOf(m game.Mode) any { return m.Schema().Describe() }
+func schemaOf(m game.Mode) *game.SchemaDescription { return m.Schema().Describe() }

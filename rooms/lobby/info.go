@@ -50,7 +50,7 @@ type Joined struct {
 	// Schema is an addition to the contract's Joined: the mode's schema,
 	// without which a client cannot read the snapshot's entity section
 	// (docs/snapshot-format.md).
-	Schema any `msgpack:"schema"`
+	Schema *game.SchemaDescription `msgpack:"schema"`
 	// URL, in a cluster, is the origin of the node that holds the seat,
 	// when it is not the node that answered: the client connects there and
 	// sends room:rejoin with You.SeatToken. Empty: the seat is here.
