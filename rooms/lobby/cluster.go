@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tickroom/tickroom/game"
 )
 
 // Cluster is how a host reaches the other nodes of a deployment
@@ -140,23 +142,13 @@ func (h *Host) serveRemote(req *RemoteRequest) (*Joined, error) {
 		}
 		return h.renew(ref, req.Token)
 	case RemoteQuickjoin:
-		mode, known := h.cfg.Modes.Lookup(req.Mode)
-		if !known {
-			return nil, reqErr(CodeUnknownMode, "no mode "+req.Mode)
-		}
-		create := newRoomReq{name: req.RoomName, maxPlayers: req.MaxPlayers, options: req.Options}
-		settings, err := create.configure(mode)
+		mode, settings, err := h.remoteRoom(req)
 		if err != nil {
 			return nil, err
 		}
 		return h.placeQuickjoin(who, mode, settings, req.Meta, req.RoomName, nil)
 	case RemoteCreate:
-		mode, known := h.cfg.Modes.Lookup(req.Mode)
-		if !known {
-			return nil, reqErr(CodeUnknownMode, "no mode "+req.Mode)
-		}
-		create := newRoomReq{name: req.RoomName, maxPlayers: req.MaxPlayers, options: req.Options}
-		settings, err := create.configure(mode)
+		mode, settings, err := h.remoteRoom(req)
 		if err != nil {
 			return nil, err
 		}
@@ -171,6 +163,17 @@ func (h *Host) serveRemote(req *RemoteRequest) (*Joined, error) {
 		return h.seatFor(who, hr)
 	}
 	return nil, reqErr(CodeBadRequest, "unknown remote op "+string(req.Op))
+}
+
+// remoteRoom is the mode and settings of a room a remote request may make.
+func (h *Host) remoteRoom(req *RemoteRequest) (game.Mode, game.Settings, error) {
+	mode, known := h.cfg.Modes.Lookup(req.Mode)
+	if !known {
+		return nil, game.Settings{}, reqErr(CodeUnknownMode, "no mode "+req.Mode)
+	}
+	create := newRoomReq{name: req.RoomName, maxPlayers: req.MaxPlayers, options: req.Options}
+	settings, err := create.configure(mode)
+	return mode, settings, err
 }
 
 // doneRequests remembers recent remote answers by request id, so that a
