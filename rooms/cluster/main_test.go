@@ -125,14 +125,19 @@ func (c *changes) count(id string) int {
 type fakeHost struct {
 	mu       sync.Mutex
 	reqs     []*lobby.RemoteRequest
-	fn       func(n int, req *lobby.RemoteRequest) (*lobby.Joined, error)
+	fn       func(try int, req *lobby.RemoteRequest) (*lobby.Joined, error)
 	draining bool
 }
 
 func (f *fakeHost) Remote(_ context.Context, req *lobby.RemoteRequest) (*lobby.Joined, error) {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, req)
-	n := len(f.reqs)
+	n := 0 // tries of this request so far, this one included
+	for _, r := range f.reqs {
+		if r.ID == req.ID {
+			n++
+		}
+	}
 	f.mu.Unlock()
 	return f.fn(n, req)
 }

@@ -15,6 +15,7 @@ import (
 // all its rooms back, so whatever the bus lost or missed meanwhile heals.
 type session struct {
 	gen                 uint64 // static: which session this is (from 1)
+	reconnects          uint64 // static: the connection's reconnects when it was made
 	nodes, rooms, codes jetstream.KeyValue
 	watches             []jetstream.KeyWatcher
 	end                 context.CancelFunc
@@ -47,7 +48,10 @@ func (n *Node) sessionLoop() {
 		case <-n.ctx.Done():
 			return
 		case <-n.resetup:
-			need = true
+			// The first connect may be signalled twice (by New and by the
+			// connect handler): one session per connection.
+			s := n.sess.Load()
+			need = need || s == nil || s.reconnects != n.nc.Stats().Reconnects
 		case <-n.beatNow:
 			lastBeat = time.Time{}
 		case <-tick.C:
@@ -93,7 +97,7 @@ func (n *Node) setup() error {
 			Storage: storage, Replicas: n.cfg.Replicas,
 		})
 	}
-	s := &session{gen: n.gens.Add(1)}
+	s := &session{gen: n.gens.Add(1), reconnects: n.nc.Stats().Reconnects}
 	if s.nodes, err = bucket(bucketNodes, n.cfg.NodeTTL, 0); err != nil {
 		return fmt.Errorf("nodes bucket: %w", err)
 	}
