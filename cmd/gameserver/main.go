@@ -18,6 +18,7 @@ import (
 	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/rooms/cluster"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
@@ -41,6 +42,10 @@ type config struct {
 	// Limits bound what one client may ask of the lobby (zero fields: the
 	// contract's defaults; negative: off).
 	Limits lobby.Limits
+	// NATS, when set, makes this server a node of a cluster over that NATS
+	// bus (docs/cluster.md); PublicURL is the origin its players reach it
+	// at, by default http:// and the address it listens on.
+	NATS, PublicURL string
 }
 
 // minTokenSecret is the shortest TICKROOM_TOKEN_SECRET accepted.
@@ -63,6 +68,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&c.HashEvery, "hash-every", c.HashEvery, "put the view hash in every Nth snapshot (0: never)")
 	fs.DurationVar(&c.SeatGrace, "seat-grace", c.SeatGrace, "how long a dropped player's seat is kept for room:rejoin")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.StringVar(&c.NATS, "nats", "", "NATS server(s) of the cluster bus, e.g. nats://127.0.0.1:4222 (empty: run alone)")
+	fs.StringVar(&c.PublicURL, "public-url", "", "with -nats: the origin players reach this node at, e.g. https://eu1.example.com (default http://<listen address>)")
 	l, dl := &c.Limits, lobby.DefaultLimits()
 	fs.IntVar(&l.MaxRooms, "max-rooms", dl.MaxRooms, "most rooms this server runs; room:create beyond answers UNAVAILABLE (negative: no limit)")
 	fs.Float64Var(&l.SeatRate, "seat-rate", dl.SeatRate, "seat requests (create, join, quickjoin, rejoin) a second per connection (negative: no limit)")
@@ -106,6 +113,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if c.ShutdownTimeout <= 0 {
 		return c, errors.New("gameserver: -shutdown-timeout must be positive")
 	}
+	if c.PublicURL != "" && c.NATS == "" {
+		return c, errors.New("gameserver: -public-url needs -nats")
+	}
 	return c, nil
 }
 
@@ -144,16 +154,26 @@ func main() {
 // run serves until ctx is done, then shuts down within cfg.ShutdownTimeout.
 // ready, when not nil, receives the bound address once listening.
 func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, ready chan<- net.Addr) error {
-	srv, err := tickroom.New(serverConfig(cfg, log))
+	// Listen first: a cluster node's default public URL is the address it
+	// listens on, port 0 included.
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		return err
+	}
+	sc := serverConfig(cfg, log)
+	if sc.Cluster != nil && sc.Cluster.PublicURL == "" {
+		sc.Cluster.PublicURL = "http://" + ln.Addr().String()
+	}
+	srv, err := tickroom.New(sc)
+	if err != nil {
+		ln.Close()
 		return err
 	}
 	if cfg.TokenSecret != "" {
 		log.Info("gameserver: token verifier on: connections need auth.token")
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return errors.Join(err, srv.Shutdown(ctx))
+	if node := srv.Cluster(); node != nil {
+		log.Info("gameserver: cluster node", "node", node.ID(), "public-url", node.PublicURL(), "nats", cfg.NATS)
 	}
 	url := "http://" + ln.Addr().String() + "/"
 	log.Info("gameserver listening", "addr", url)
@@ -180,6 +200,11 @@ func serverConfig(cfg config, log *slog.Logger) *tickroom.Config {
 	sc.Lobby.Limits = cfg.Limits
 	if cfg.TokenSecret != "" {
 		sc.Lobby.Verifier = lobby.NewHMACVerifier([]byte(cfg.TokenSecret))
+	}
+	if cfg.NATS != "" {
+		cc := cluster.DefaultConfig()
+		cc.URL, cc.PublicURL, cc.Logger = cfg.NATS, cfg.PublicURL, log
+		sc.Cluster = &cc
 	}
 	return &sc
 }
