@@ -28,7 +28,7 @@ func TestConfigValidate(t *testing.T) {
 		"prefix dot":      func(c *Config) { c.Prefix = "a.b" },
 		"negative":        func(c *Config) { c.OpTimeout = -time.Second },
 		"replicas":        func(c *Config) { c.Replicas = 6 },
-		"ttl < 3 beats":   func(c *Config) { c.Heartbeat, c.NodeTTL = time.Second, 2 * time.Second },
+		"ttl < 3 beats":   func(c *Config) { c.Heartbeat, c.NodeTTL = time.Second, 2*time.Second },
 		"default ttl low": func(c *Config) { c.Heartbeat, c.NodeTTL = 4*time.Second, 0 },
 	} {
 		c := ok

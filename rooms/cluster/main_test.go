@@ -3,6 +3,8 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -49,11 +51,14 @@ func testConfig(url string) *Config {
 	c.URL, c.PublicURL = url, "http://127.0.0.1:1"
 	c.Heartbeat, c.NodeTTL = 200*time.Millisecond, time.Second
 	c.AttemptTimeout, c.RequestTimeout, c.OpTimeout = 300*time.Millisecond, 2*time.Second, time.Second
+	if !testing.Verbose() {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	return &c
 }
 
 // startNode starts a node on the bus at url, closed at the end of the test.
-func startNode(t *testing.T, url string, edit ...func(*Config)) *Node {
+func startNode(t testing.TB, url string, edit ...func(*Config)) *Node {
 	t.Helper()
 	cfg := testConfig(url)
 	for _, e := range edit {

@@ -162,6 +162,10 @@ func (n *Node) Serve(h Host) error {
 		return fmt.Errorf("cluster: %w", err)
 	}
 	n.sub = sub
+	// Once Serve returns, the bus knows the subscription: a request sent
+	// then by another node finds it (a failed flush means the bus is down,
+	// and the subscription goes out when it is back).
+	_ = n.nc.FlushTimeout(n.cfg.OpTimeout)
 	return nil
 }
 

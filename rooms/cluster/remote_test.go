@@ -3,10 +3,13 @@ package cluster
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/tickroom/tickroom/rooms/lobby"
+	"github.com/tickroom/tickroom/tests/cluster/clusterproc"
 )
 
 func joinedFor(req *lobby.RemoteRequest) *lobby.Joined {
@@ -152,4 +155,32 @@ func TestPlacement(t *testing.T) {
 	host.draining = true
 	host.mu.Unlock()
 	eventually(t, 2*time.Second, "the host's drain seen by the others", func() bool { return placer(nodes[0], "arena", meta) != winner || nodes[0] == w })
+}
+
+// BenchmarkSend: one remote request's round trip over the bus, node to
+// node, with a host that answers at once: what a cross-node seat request
+// adds to the owner's own work.
+func BenchmarkSend(b *testing.B) {
+	bus := clusterproc.StartNATS(b, natsBin, b.TempDir(), false)
+	a, c := startNode(b, bus.URL), startNode(b, bus.URL)
+	host := &fakeHost{fn: func(_ int, req *lobby.RemoteRequest) (*lobby.Joined, error) { return joinedFor(req), nil }}
+	if err := c.Serve(host); err != nil {
+		b.Fatal(err)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	i := 0
+	for b.Loop() {
+		i++
+		start := time.Now()
+		if _, err := a.Send(b.Context(), c.ID(), &lobby.RemoteRequest{ID: strconv.Itoa(i), Op: lobby.RemoteJoin, Mode: "arena", Name: "p"}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+		host.mu.Lock()
+		host.reqs = host.reqs[:0]
+		host.mu.Unlock()
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }

@@ -141,3 +141,22 @@ func TestNodeDeath(t *testing.T) {
 		t.Fatalf("a new node holds %d rooms of a dead node", n)
 	}
 }
+
+// BenchmarkList: the store's part of lobby:list with 10,000 rooms of 3
+// other nodes in the cache (the lobby then filters and sorts them).
+func BenchmarkList(b *testing.B) {
+	c := newCache("self", time.Minute)
+	for i := range 10000 {
+		node := []string{"n1", "n2", "n3"}[i%3]
+		c.applyNode(node, &nodeValue{URL: "http://" + node}, time.Now())
+		info := newInfo("arena", i%11)
+		info.Code = newCode()
+		c.applyRoom(info.ID, &roomValue{Node: node, Info: info}, uint64(i+1))
+	}
+	dst := make([]lobby.Entry, 0, 10000)
+	for b.Loop() {
+		if n := len(c.list(dst[:0])); n != 10000 {
+			b.Fatal(n)
+		}
+	}
+}

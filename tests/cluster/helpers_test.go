@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,7 +39,7 @@ func TestMain(m *testing.M) {
 }
 
 // build compiles nats-server, cmd/gameserver and testnode once.
-func build(t *testing.T) {
+func build(t testing.TB) {
 	t.Helper()
 	root := testproc.RepoRoot(t)
 	buildOnce.Do(func() {
@@ -70,27 +71,18 @@ type fixture struct {
 // startCluster starts a NATS server and n gameserver nodes (testnode for
 // the indexes in hooks, cmd/gameserver for the others) and waits until
 // every node is ready and lists a probe room of every other node.
-func startCluster(t *testing.T, n int, hooks ...int) *fixture {
+func startCluster(t testing.TB, n int, hooks ...int) *fixture {
+	t.Helper()
+	return startClusterArgs(t, n, nil, hooks...)
+}
+
+// startClusterArgs is startCluster with more flags for every node.
+func startClusterArgs(t testing.TB, n int, args []string, hooks ...int) *fixture {
 	t.Helper()
 	build(t)
 	f := &fixture{run: fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano())}
 	f.bus = clusterproc.StartNATS(t, bins.nats, filepath.Join(t.TempDir(), "nats"), false)
-	for i := range n {
-		bin, args := bins.gameserver, []string{"-addr", "127.0.0.1:0", "-nats", f.bus.URL}
-		for _, h := range hooks {
-			if h == i {
-				bin, args = bins.testnode, []string{"-addr", "127.0.0.1:0", "-nats", f.bus.URL}
-			}
-		}
-		p, line := clusterproc.Start(t, fmt.Sprintf("node%d", i), 60*time.Second, func(l string) bool {
-			return strings.HasPrefix(l, testproc.ListenPrefix)
-		}, bin, args...)
-		url := strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, testproc.ListenPrefix)), "/")
-		f.nodes = append(f.nodes, &node{Proc: p, URL: url})
-	}
-	for _, nd := range f.nodes {
-		waitFor(t, 20*time.Second, nd.URL+" ready", func() bool { return readyz(nd.URL) == http.StatusOK })
-	}
+	startNodes(t, f, n, args, hooks...)
 	// Every node lists a room of every other: the nodes see each other.
 	probe := map[string]any{"probe": f.run}
 	for _, nd := range f.nodes {
@@ -108,6 +100,26 @@ func startCluster(t *testing.T, n int, hooks ...int) *fixture {
 	return f
 }
 
+// startNodes starts n nodes on f's bus, with args added to their flags,
+// and waits until each is ready.
+func startNodes(t testing.TB, f *fixture, n int, args []string, hooks ...int) {
+	t.Helper()
+	for i := range n {
+		bin := bins.gameserver
+		if slices.Contains(hooks, i) {
+			bin = bins.testnode
+		}
+		p, line := clusterproc.Start(t, fmt.Sprintf("node%d", i), 60*time.Second, func(l string) bool {
+			return strings.HasPrefix(l, testproc.ListenPrefix)
+		}, bin, append([]string{"-addr", "127.0.0.1:0", "-nats", f.bus.URL}, args...)...)
+		url := strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, testproc.ListenPrefix)), "/")
+		f.nodes = append(f.nodes, &node{Proc: p, URL: url})
+	}
+	for _, nd := range f.nodes {
+		waitFor(t, 20*time.Second, nd.URL+" ready", func() bool { return readyz(nd.URL) == http.StatusOK })
+	}
+}
+
 // readyz is a node's /readyz status (0 when it does not answer).
 func readyz(url string) int {
 	c := http.Client{Timeout: 2 * time.Second}
@@ -120,7 +132,7 @@ func readyz(url string) int {
 }
 
 // waitFor fails the test unless cond holds within d.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for !cond() {
@@ -142,7 +154,7 @@ type peer struct {
 	updates []lobby.LobbyUpdate
 }
 
-func dialPeer(t *testing.T, url, name string) *peer {
+func dialPeer(t testing.TB, url, name string) *peer {
 	t.Helper()
 	p, err := dial(url, name)
 	if err != nil {
@@ -209,7 +221,7 @@ func (p *peer) ask(event string, payload any) (*answer, error) {
 	return &a, nil
 }
 
-func (p *peer) mustAsk(t *testing.T, event string, payload any) *answer {
+func (p *peer) mustAsk(t testing.TB, event string, payload any) *answer {
 	t.Helper()
 	a, err := p.ask(event, payload)
 	if err != nil {
@@ -219,7 +231,7 @@ func (p *peer) mustAsk(t *testing.T, event string, payload any) *answer {
 }
 
 // mustJoin sends a seat request that must succeed.
-func (p *peer) mustJoin(t *testing.T, event string, payload any) *answer {
+func (p *peer) mustJoin(t testing.TB, event string, payload any) *answer {
 	t.Helper()
 	a := p.mustAsk(t, event, payload)
 	if !a.OK {
@@ -229,7 +241,7 @@ func (p *peer) mustJoin(t *testing.T, event string, payload any) *answer {
 }
 
 // mustFail sends a request that must fail with code.
-func (p *peer) mustFail(t *testing.T, event string, payload any, code string) {
+func (p *peer) mustFail(t testing.TB, event string, payload any, code string) {
 	t.Helper()
 	a := p.mustAsk(t, event, payload)
 	if a.OK || a.Error == nil || a.Error.Code != code {
@@ -238,7 +250,7 @@ func (p *peer) mustFail(t *testing.T, event string, payload any, code string) {
 }
 
 // list is lobby:list's rooms.
-func (p *peer) list(t *testing.T, payload map[string]any) []*lobby.RoomInfo {
+func (p *peer) list(t testing.TB, payload map[string]any) []*lobby.RoomInfo {
 	t.Helper()
 	a := p.mustAsk(t, "lobby:list", payload)
 	if !a.OK {
