@@ -34,4 +34,14 @@ func TestClusterFlags(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "PublicURL") {
 		t.Fatalf("bad public URL: %v", err)
 	}
+	// Listening on every interface, the address is no URL for players.
+	c, _ = parseConfig([]string{"-addr", ":0", "-nats", "nats://127.0.0.1:1"}, func(string) string { return "" })
+	err = run(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "-public-url") {
+		t.Fatalf("no public URL on every interface: %v", err)
+	}
+	c, _ = parseConfig([]string{"-nats", "nats://127.0.0.1:1", "-nats-replicas", "3"}, func(string) string { return "" })
+	if r := serverConfig(c, slog.Default()).Cluster.Replicas; r != 3 {
+		t.Fatalf("replicas %d", r)
+	}
 }

@@ -44,8 +44,12 @@ type config struct {
 	Limits lobby.Limits
 	// NATS, when set, makes this server a node of a cluster over that NATS
 	// bus (docs/cluster.md); PublicURL is the origin its players reach it
-	// at, by default http:// and the address it listens on.
+	// at, by default http:// and the address it listens on (which must then
+	// name one interface).
 	NATS, PublicURL string
+	// NATSReplicas is the number of copies of the cluster's buckets (3 on
+	// a three-server NATS cluster).
+	NATSReplicas int
 }
 
 // minTokenSecret is the shortest TICKROOM_TOKEN_SECRET accepted.
@@ -70,6 +74,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&c.NATS, "nats", "", "NATS server(s) of the cluster bus, e.g. nats://127.0.0.1:4222 (empty: run alone)")
 	fs.StringVar(&c.PublicURL, "public-url", "", "with -nats: the origin players reach this node at, e.g. https://eu1.example.com (default http://<listen address>)")
+	fs.IntVar(&c.NATSReplicas, "nats-replicas", 1, "with -nats: copies of the cluster's KV buckets on the NATS servers (1 to 5)")
 	l, dl := &c.Limits, lobby.DefaultLimits()
 	fs.IntVar(&l.MaxRooms, "max-rooms", dl.MaxRooms, "most rooms this server runs; room:create beyond answers UNAVAILABLE (negative: no limit)")
 	fs.Float64Var(&l.SeatRate, "seat-rate", dl.SeatRate, "seat requests (create, join, quickjoin, rejoin) a second per connection (negative: no limit)")
@@ -162,6 +167,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 	}
 	sc := serverConfig(cfg, log)
 	if sc.Cluster != nil && sc.Cluster.PublicURL == "" {
+		a, _ := ln.Addr().(*net.TCPAddr)
+		if a == nil || a.IP.IsUnspecified() {
+			ln.Close()
+			return errors.New("gameserver: -public-url is required with -nats when listening on every interface")
+		}
 		sc.Cluster.PublicURL = "http://" + ln.Addr().String()
 	}
 	srv, err := tickroom.New(sc)
@@ -203,7 +213,7 @@ func serverConfig(cfg config, log *slog.Logger) *tickroom.Config {
 	}
 	if cfg.NATS != "" {
 		cc := cluster.DefaultConfig()
-		cc.URL, cc.PublicURL, cc.Logger = cfg.NATS, cfg.PublicURL, log
+		cc.URL, cc.PublicURL, cc.Replicas, cc.Logger = cfg.NATS, cfg.PublicURL, cfg.NATSReplicas, log
 		sc.Cluster = &cc
 	}
 	return &sc
