@@ -85,6 +85,15 @@ func (n *Node) purge(node string, rooms []deadRoom) {
 		return // alive after all (its key is back), or the bus did not answer
 	}
 	n.log.Info("cluster: withdrawing a dead node's rooms", "dead", node, "rooms", len(rooms))
+	n.deleteRooms(s, rooms)
+}
+
+// deleteRooms deletes rooms (each at the revision given) and their codes
+// from the buckets.
+func (n *Node) deleteRooms(s *session, rooms []deadRoom) {
+	if s == nil {
+		return
+	}
 	sem := make(chan struct{}, publishers)
 	var wg sync.WaitGroup
 	for _, r := range rooms {

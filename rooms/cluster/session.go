@@ -147,7 +147,7 @@ func (n *Node) watch(ctx, wctx context.Context, s *session) error {
 		return fmt.Errorf("watching rooms: %w", err)
 	}
 	s.watches = append(s.watches, rooms)
-	go n.watchRooms(wctx, rooms, synced)
+	go n.watchRooms(wctx, s, rooms, synced)
 	if err := waitSynced(ctx, synced); err != nil {
 		return fmt.Errorf("rooms snapshot: %w", err)
 	}
@@ -217,8 +217,9 @@ func (n *Node) watchNodes(ctx context.Context, w jetstream.KeyWatcher, synced ch
 // watchRooms feeds the cache with the rooms bucket: a snapshot first, then
 // every put and delete. A delete of one of this node's live rooms (a
 // janitor that took this node for dead) is answered by putting it back.
-func (n *Node) watchRooms(ctx context.Context, w jetstream.KeyWatcher, synced chan<- struct{}) {
+func (n *Node) watchRooms(ctx context.Context, s *session, w jetstream.KeyWatcher, synced chan<- struct{}) {
 	snap := map[string]*roomRev{}
+	var leftovers []deadRoom // rooms of this node's id that it does not run
 	for {
 		var e jetstream.KeyValueEntry
 		select {
@@ -234,6 +235,10 @@ func (n *Node) watchRooms(ctx context.Context, w jetstream.KeyWatcher, synced ch
 			n.cache.replaceRooms(snap)
 			snap = nil
 			synced <- struct{}{}
+			if len(leftovers) > 0 {
+				rooms := leftovers
+				n.startJob("leftovers", func() { n.deleteRooms(s, rooms) })
+			}
 			continue
 		}
 		var v *roomValue
@@ -251,7 +256,12 @@ func (n *Node) watchRooms(ctx context.Context, w jetstream.KeyWatcher, synced ch
 			continue
 		}
 		if v != nil && v.Node == n.id {
-			continue // the echo of a room this node has removed since
+			// The echo of a room this node has removed since, or in a
+			// snapshot, a room of an earlier process with this node's id.
+			if snap != nil {
+				leftovers = append(leftovers, deadRoom{id: e.Key(), code: v.Info.Code, rev: e.Revision()})
+			}
+			continue
 		}
 		if snap != nil {
 			if v != nil {

@@ -160,3 +160,30 @@ func BenchmarkList(b *testing.B) {
 		}
 	}
 }
+
+// TestSameIDRestart: a node that starts under the id of one that crashed
+// (a fixed NodeID) withdraws the rooms the crashed process left: it does
+// not run them, and the other nodes would list them while the id is alive.
+func TestSameIDRestart(t *testing.T) {
+	bus := startBus(t)
+	other := startNode(t, bus.URL)
+	fixed := func(c *Config) { c.NodeID = "fixed1" }
+	first := startNode(t, bus.URL, fixed)
+	for range 3 {
+		if _, err := first.Add(newInfo("arena", 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, time.Second, "the rooms on the other node", func() bool { return len(other.List(nil)) == 3 })
+	crash(first)
+	again := startNode(t, bus.URL, fixed)
+	eventually(t, 2*time.Second, "the crashed process's rooms withdrawn", func() bool { return len(other.List(nil)) == 0 })
+	info := newInfo("arena", 1)
+	if _, err := again.Add(info); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Second, "the new process's room listed", func() bool {
+		_, ok := other.Get(info.ID)
+		return ok && len(other.List(nil)) == 1
+	})
+}
