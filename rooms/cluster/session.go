@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -19,13 +20,44 @@ type session struct {
 	nodes, rooms, codes jetstream.KeyValue
 	watches             []jetstream.KeyWatcher
 	end                 context.CancelFunc
+
+	// applyMu is held while a watch applies an update to the cache, so that
+	// once stop returns no update of this session lands: a new session's
+	// snapshot is never overwritten by an older session's backlog.
+	applyMu sync.Mutex
+	stopped bool // guarded by applyMu
 }
 
 func (s *session) stop() {
-	s.end()
+	s.applyMu.Lock()
+	s.stopped = true
+	s.applyMu.Unlock()
+	if s.end != nil {
+		s.end()
+	}
 	for _, w := range s.watches {
 		_ = w.Stop()
 	}
+}
+
+// next waits for a watch's next update: ok false once the watch or the
+// session has ended. On ok, applyMu is held: the caller unlocks it once
+// it has applied e.
+func (s *session) next(ctx context.Context, w jetstream.KeyWatcher) (e jetstream.KeyValueEntry, ok bool) {
+	select {
+	case <-ctx.Done():
+		return nil, false
+	case e, ok = <-w.Updates():
+		if !ok {
+			return nil, false
+		}
+	}
+	s.applyMu.Lock()
+	if s.stopped {
+		s.applyMu.Unlock()
+		return nil, false
+	}
+	return e, true
 }
 
 // Bucket names, after the prefix.
@@ -97,6 +129,9 @@ func (n *Node) setup() error {
 			Storage: storage, Replicas: n.cfg.Replicas,
 		})
 	}
+	if old := n.sess.Load(); old != nil {
+		old.stop() // its watches' backlog must not land on the new snapshot
+	}
 	s := &session{gen: n.gens.Add(1), reconnects: n.nc.Stats().Reconnects}
 	if s.nodes, err = bucket(bucketNodes, n.cfg.NodeTTL, 0); err != nil {
 		return fmt.Errorf("nodes bucket: %w", err)
@@ -138,7 +173,7 @@ func (n *Node) watch(ctx, wctx context.Context, s *session) error {
 	}
 	s.watches = append(s.watches, nodes)
 	synced := make(chan struct{}, 2)
-	go n.watchNodes(wctx, nodes, synced)
+	go n.watchNodes(wctx, s, nodes, synced)
 	if err := waitSynced(ctx, synced); err != nil {
 		return fmt.Errorf("nodes snapshot: %w", err)
 	}
@@ -165,110 +200,118 @@ func waitSynced(ctx context.Context, synced <-chan struct{}) error {
 
 // watchNodes feeds the cache with the nodes bucket: a snapshot first, then
 // every put (a heartbeat), delete (a node that left) or expiry.
-func (n *Node) watchNodes(ctx context.Context, w jetstream.KeyWatcher, synced chan<- struct{}) {
+func (n *Node) watchNodes(ctx context.Context, s *session, w jetstream.KeyWatcher, synced chan<- struct{}) {
 	snap := map[string]*nodeHeard{}
 	for {
-		var e jetstream.KeyValueEntry
-		select {
-		case <-ctx.Done():
+		e, ok := s.next(ctx, w)
+		if !ok {
 			return
-		case u, ok := <-w.Updates():
-			if !ok {
-				return
+		}
+		snap = n.nodeUpdate(e, snap, synced)
+		s.applyMu.Unlock()
+	}
+}
+
+// nodeUpdate applies one update of the nodes watch: into snap while the
+// snapshot comes, to the cache after it. It returns snap, nil once the
+// snapshot is complete.
+func (n *Node) nodeUpdate(e jetstream.KeyValueEntry, snap map[string]*nodeHeard, synced chan<- struct{}) map[string]*nodeHeard {
+	if e == nil { // the snapshot is complete
+		n.cache.replaceNodes(snap)
+		synced <- struct{}{}
+		return nil
+	}
+	var v *nodeValue
+	if e.Operation() == jetstream.KeyValuePut {
+		v = new(nodeValue)
+		if err := msgpack.Unmarshal(e.Value(), v); err != nil {
+			n.log.Warn("cluster: bad node key", "key", e.Key(), "err", err)
+			return snap
+		}
+	}
+	switch {
+	case e.Key() == n.id:
+		if v == nil { // this node's key expired or went: put it back now
+			n.signal(n.beatNow)
+		}
+	case snap != nil:
+		if v != nil {
+			// A snapshot's key is as old as its last put (by the bus's
+			// clock, which may differ a little from this one's).
+			heard := e.Created()
+			if now := time.Now(); heard.After(now) {
+				heard = now
 			}
-			e = u
+			snap[e.Key()] = &nodeHeard{v: v, heard: heard}
 		}
-		if e == nil { // the snapshot is complete
-			n.cache.replaceNodes(snap)
-			snap = nil
-			synced <- struct{}{}
-			continue
-		}
-		var v *nodeValue
-		if e.Operation() == jetstream.KeyValuePut {
-			v = new(nodeValue)
-			if err := msgpack.Unmarshal(e.Value(), v); err != nil {
-				n.log.Warn("cluster: bad node key", "key", e.Key(), "err", err)
-				continue
-			}
-		}
-		if e.Key() == n.id {
-			if v == nil { // this node's key expired or went: put it back now
-				n.signal(n.beatNow)
-			}
-			continue
-		}
-		if snap != nil {
-			if v != nil {
-				// A snapshot's key is as old as its last put (by the bus's
-				// clock, which may differ a little from this one's).
-				heard := e.Created()
-				if now := time.Now(); heard.After(now) {
-					heard = now
-				}
-				snap[e.Key()] = &nodeHeard{v: v, heard: heard}
-			}
-			continue
-		}
+	default:
 		n.cache.applyNode(e.Key(), v, time.Now())
 	}
+	return snap
+}
+
+// roomsWatch is the state of a rooms watch: the snapshot while it comes
+// (nil after), and the rooms of this node's id that it does not run, left
+// by an earlier process with the same id.
+type roomsWatch struct {
+	s         *session
+	snap      map[string]*roomRev
+	leftovers []deadRoom
+	synced    chan<- struct{}
 }
 
 // watchRooms feeds the cache with the rooms bucket: a snapshot first, then
 // every put and delete. A delete of one of this node's live rooms (a
 // janitor that took this node for dead) is answered by putting it back.
 func (n *Node) watchRooms(ctx context.Context, s *session, w jetstream.KeyWatcher, synced chan<- struct{}) {
-	snap := map[string]*roomRev{}
-	var leftovers []deadRoom // rooms of this node's id that it does not run
+	rw := &roomsWatch{s: s, snap: map[string]*roomRev{}, synced: synced}
 	for {
-		var e jetstream.KeyValueEntry
-		select {
-		case <-ctx.Done():
+		e, ok := s.next(ctx, w)
+		if !ok {
 			return
-		case u, ok := <-w.Updates():
-			if !ok {
-				return
-			}
-			e = u
 		}
-		if e == nil {
-			n.cache.replaceRooms(snap)
-			snap = nil
-			synced <- struct{}{}
-			if len(leftovers) > 0 {
-				rooms := leftovers
-				n.startJob("leftovers", func() { n.deleteRooms(s, rooms) })
-			}
-			continue
+		n.roomUpdate(rw, e)
+		s.applyMu.Unlock()
+	}
+}
+
+// roomUpdate applies one update of the rooms watch.
+func (n *Node) roomUpdate(rw *roomsWatch, e jetstream.KeyValueEntry) {
+	if e == nil { // the snapshot is complete
+		n.cache.replaceRooms(rw.snap)
+		rw.snap = nil
+		rw.synced <- struct{}{}
+		if rooms := rw.leftovers; len(rooms) > 0 {
+			n.startJob("leftovers", func() { n.deleteRooms(rw.s, rooms) })
 		}
-		var v *roomValue
-		if e.Operation() == jetstream.KeyValuePut {
-			var err error
-			if v, err = decodeRoom(e.Value()); err != nil {
-				n.log.Warn("cluster: bad room key", "key", e.Key(), "err", err)
-				continue
-			}
+		return
+	}
+	var v *roomValue
+	if e.Operation() == jetstream.KeyValuePut {
+		var err error
+		if v, err = decodeRoom(e.Value()); err != nil {
+			n.log.Warn("cluster: bad room key", "key", e.Key(), "err", err)
+			return
 		}
-		if l := n.cache.ownListing(e.Key()); l != nil {
-			if v == nil && !l.removed.Load() {
-				n.pub.mark(l)
-			}
-			continue
+	}
+	if l := n.cache.ownListing(e.Key()); l != nil {
+		if v == nil && !l.removed.Load() {
+			n.pub.mark(l)
 		}
-		if v != nil && v.Node == n.id {
-			// The echo of a room this node has removed since, or in a
-			// snapshot, a room of an earlier process with this node's id.
-			if snap != nil {
-				leftovers = append(leftovers, deadRoom{id: e.Key(), code: v.Info.Code, rev: e.Revision()})
-			}
-			continue
+		return
+	}
+	switch {
+	case v != nil && v.Node == n.id:
+		// The echo of a room this node has removed since, or in a
+		// snapshot, a room of an earlier process with this node's id.
+		if rw.snap != nil {
+			rw.leftovers = append(rw.leftovers, deadRoom{id: e.Key(), code: v.Info.Code, rev: e.Revision()})
 		}
-		if snap != nil {
-			if v != nil {
-				snap[e.Key()] = &roomRev{v: v, rev: e.Revision()}
-			}
-			continue
+	case rw.snap != nil:
+		if v != nil {
+			rw.snap[e.Key()] = &roomRev{v: v, rev: e.Revision()}
 		}
+	default:
 		n.cache.applyRoom(e.Key(), v, e.Revision())
 	}
 }
