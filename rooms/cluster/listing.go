@@ -41,12 +41,13 @@ func (n *Node) Add(info *lobby.RoomInfo) (lobby.Listing, error) {
 		if l.code == "" {
 			l.code = newCode()
 		}
+		// Nobody sees info before addOwn succeeds: it may still change.
+		info.Code = l.code
+		l.info.Store(info)
 		if n.cache.addOwn(l) {
 			break
 		}
 	}
-	info.Code = l.code
-	l.info.Store(info)
 	n.pub.mark(l)
 	n.cache.notify(l.id)
 	n.pool.kick()
