@@ -396,8 +396,9 @@ func (c *cache) dead(now time.Time, after time.Duration) map[string][]deadRoom {
 			continue
 		}
 		for id := range p.rooms {
-			r := c.rooms[id]
-			out[node] = append(out[node], deadRoom{id: id, code: r.info.Code, rev: r.rev})
+			if r := c.rooms[id]; r != nil && r.own == nil {
+				out[node] = append(out[node], deadRoom{id: id, code: r.info.Code, rev: r.rev})
+			}
 		}
 	}
 	return out
