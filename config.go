@@ -8,6 +8,7 @@ import (
 
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/tickroom/tickroom/rooms/cluster"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
@@ -46,6 +47,12 @@ type Config struct {
 	// and ListenAndServe; a Handler in your own http.Server is yours to
 	// bound). Its zero fields mean the contract's defaults.
 	HTTP HTTPLimits
+	// Cluster, when not nil, makes this server one node of a cluster over
+	// a NATS bus (rooms/cluster, docs/cluster.md): one lobby across every
+	// node, seats routed to the room's node. Its URL and PublicURL are
+	// required. Nil: the server runs alone. It replaces Lobby.Store and
+	// Lobby.Cluster, which must then be nil.
+	Cluster *cluster.Config
 	// ShutdownTimeout bounds the graceful shutdown that follows the end of
 	// Serve's context: closing the rooms, then the connections, then the
 	// listener. Zero means 10 s.
@@ -106,6 +113,9 @@ func (c *Config) Validate() error {
 	lc.Modes = game.NewRegistry() // the lobby requires one; its content was checked above
 	if err := lc.Validate(); err != nil {
 		return fmt.Errorf("%w: Lobby: %w", ErrBadConfig, err)
+	}
+	if err := c.validateCluster(); err != nil {
+		return err
 	}
 	if c.SocketIO != nil {
 		if err := c.SocketIO.Validate(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/tickroom/tickroom/rooms/cluster"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
@@ -23,6 +24,7 @@ type Server struct {
 	log     *slog.Logger     // static
 	sio     *socketio.Server // static
 	host    *lobby.Host      // static
+	node    *cluster.Node    // static: nil for a server alone
 	handler http.Handler     // static: the public routes
 
 	mu     sync.Mutex
@@ -55,13 +57,24 @@ func New(cfg *Config) (*Server, error) {
 	}
 	lc := c.Lobby
 	lc.Modes = reg
-	host, err := lobby.NewHost(&lc)
+	node, err := joinCluster(&c, &lc)
 	if err != nil {
 		sio.Close()
 		return nil, err
 	}
+	host, err := lobby.NewHost(&lc)
+	if err == nil && node != nil {
+		err = node.Serve(host)
+	}
+	if err != nil {
+		sio.Close()
+		if node != nil {
+			_ = node.Close(context.Background())
+		}
+		return nil, err
+	}
 	host.Attach(sio.Of("/"))
-	s := &Server{cfg: c, log: c.Logger, sio: sio, host: host}
+	s := &Server{cfg: c, log: c.Logger, sio: sio, host: host, node: node}
 	s.handler = s.publicRoutes()
 	return s, nil
 }
@@ -83,6 +96,7 @@ func (s *Server) publicRoutes() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(s.host.Stats())
 	})
+	s.clusterRoutes(mux)
 	if s.cfg.Demo {
 		mux.Handle("/", demoHandler())
 	}
@@ -195,6 +209,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 	if err := s.host.Shutdown(ctx); err != nil {
 		s.log.Warn("tickroom: rooms did not all close in time", "err", err)
 	}
+	s.leaveCluster(ctx)
 	s.sio.Close()
 	if hs == nil {
 		return nil

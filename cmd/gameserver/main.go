@@ -22,6 +22,7 @@ import (
 	"github.com/tickroom/tickroom/game/tag"
 	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/socketio"
+	"github.com/tickroom/tickroom/rooms/cluster"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
 
@@ -51,6 +52,14 @@ type config struct {
 	SocketIO socketio.Config
 	// HTTP bounds the public listener's requests and keep-alive connections.
 	HTTP tickroom.HTTPLimits
+	// NATS, when set, makes this server a node of a cluster over that NATS
+	// bus (docs/cluster.md); PublicURL is the origin its players reach it
+	// at, by default http:// and the address it listens on (which must then
+	// name one interface).
+	NATS, PublicURL string
+	// NATSReplicas is the number of copies of the cluster's buckets (3 on
+	// a three-server NATS cluster).
+	NATSReplicas int
 }
 
 // minTokenSecret is the shortest TICKROOM_TOKEN_SECRET accepted.
@@ -73,6 +82,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.IntVar(&c.HashEvery, "hash-every", c.HashEvery, "put the view hash in every Nth snapshot (0: never)")
 	fs.DurationVar(&c.SeatGrace, "seat-grace", c.SeatGrace, "how long a dropped player's seat is kept for room:rejoin")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.StringVar(&c.NATS, "nats", "", "NATS server(s) of the cluster bus, e.g. nats://127.0.0.1:4222 (empty: run alone)")
+	fs.StringVar(&c.PublicURL, "public-url", "", "with -nats: the origin players reach this node at, e.g. https://eu1.example.com (default http://<listen address>)")
+	fs.IntVar(&c.NATSReplicas, "nats-replicas", 1, "with -nats: copies of the cluster's KV buckets on the NATS servers (1 to 5)")
 	l, dl := &c.Limits, lobby.DefaultLimits()
 	fs.IntVar(&l.MaxRooms, "max-rooms", dl.MaxRooms, "most rooms this server runs; room:create beyond answers UNAVAILABLE (negative: no limit)")
 	fs.Float64Var(&l.SeatRate, "seat-rate", dl.SeatRate, "seat requests (create, join, quickjoin, rejoin) a second per connection (negative: no limit)")
@@ -120,6 +132,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return c, errors.New("gameserver: -shutdown-timeout must be positive")
+	}
+	if c.PublicURL != "" && c.NATS == "" {
+		return c, errors.New("gameserver: -public-url needs -nats")
 	}
 	return c, nil
 }
@@ -198,16 +213,31 @@ func main() {
 // run serves until ctx is done, then shuts down within cfg.ShutdownTimeout.
 // ready, when not nil, receives the bound address once listening.
 func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, ready chan<- net.Addr) error {
-	srv, err := tickroom.New(serverConfig(cfg, log))
+	// Listen first: a cluster node's default public URL is the address it
+	// listens on, port 0 included.
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		return err
+	}
+	sc := serverConfig(cfg, log)
+	if sc.Cluster != nil && sc.Cluster.PublicURL == "" {
+		a, _ := ln.Addr().(*net.TCPAddr)
+		if a == nil || a.IP.IsUnspecified() {
+			ln.Close()
+			return errors.New("gameserver: -public-url is required with -nats when listening on every interface")
+		}
+		sc.Cluster.PublicURL = "http://" + ln.Addr().String()
+	}
+	srv, err := tickroom.New(sc)
+	if err != nil {
+		ln.Close()
 		return err
 	}
 	if cfg.TokenSecret != "" {
 		log.Info("gameserver: token verifier on: connections need auth.token")
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return errors.Join(err, srv.Shutdown(ctx))
+	if node := srv.Cluster(); node != nil {
+		log.Info("gameserver: cluster node", "node", node.ID(), "public-url", node.PublicURL(), "nats", cfg.NATS)
 	}
 	url := "http://" + ln.Addr().String() + "/"
 	log.Info("gameserver listening", "addr", url)
@@ -237,6 +267,11 @@ func serverConfig(cfg config, log *slog.Logger) *tickroom.Config {
 	sc.HTTP = cfg.HTTP
 	if cfg.TokenSecret != "" {
 		sc.Lobby.Verifier = lobby.NewHMACVerifier([]byte(cfg.TokenSecret))
+	}
+	if cfg.NATS != "" {
+		cc := cluster.DefaultConfig()
+		cc.URL, cc.PublicURL, cc.Replicas, cc.Logger = cfg.NATS, cfg.PublicURL, cfg.NATSReplicas, log
+		sc.Cluster = &cc
 	}
 	return &sc
 }

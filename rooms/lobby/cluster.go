@@ -94,7 +94,7 @@ func (h *Host) local(e Entry) bool { return e.Node == "" || e.Node == h.cfg.Node
 // remote sends req to node and maps the cluster's answer to the client's:
 // gone is the code for a node that is not there.
 func (h *Host) remote(node string, req *RemoteRequest, gone *RequestError) (*Joined, error) {
-	ctx, cancel := h.reqCtx()
+	ctx, cancel := context.WithTimeout(h.ctx, h.cfg.RemoteTimeout)
 	defer cancel()
 	j, err := h.cfg.Cluster.Send(ctx, node, req)
 	switch {
@@ -112,14 +112,20 @@ func (h *Host) remote(node string, req *RemoteRequest, gone *RequestError) (*Joi
 // client gets, url set to this node's public URL. A retried request (same
 // ID) gets the first answer again.
 func (h *Host) Remote(ctx context.Context, req *RemoteRequest) (*Joined, error) {
-	if j, err, ok := h.done.get(req.ID); ok {
-		return j, err
+	a, first := h.done.start(req.ID)
+	if !first { // a retry: the first try's answer, when it has one
+		select {
+		case <-a.ready:
+			return a.j, a.err
+		case <-ctx.Done():
+			return nil, ErrUnavailable
+		}
 	}
 	j, err := h.serveRemote(req)
 	if j != nil {
 		j.URL = h.cfg.PublicURL
 	}
-	h.done.put(req.ID, j, err)
+	h.done.finish(a, j, err)
 	return j, err
 }
 
@@ -176,46 +182,56 @@ func (h *Host) remoteRoom(req *RemoteRequest) (game.Mode, game.Settings, error) 
 	return mode, settings, err
 }
 
-// doneRequests remembers recent remote answers by request id, so that a
-// retried request is answered the same (the only state a retry needs).
+// doneRequests remembers the remote requests served lately, by id, so that
+// a retry is answered with the first try's answer, even while that try
+// still runs (a retry never seats a player twice).
 type doneRequests struct {
 	mu   sync.Mutex
-	byID map[string]doneAnswer // guarded by mu
+	byID map[string]*doneAnswer // guarded by mu
 }
 
+// doneAnswer is one request's answer; ready is closed once j and err are
+// set.
 type doneAnswer struct {
-	j   *Joined
-	err error
-	at  time.Time
+	ready chan struct{}
+	j     *Joined
+	err   error
+	at    time.Time // when it was answered (zero while running)
 }
 
 // doneKeep is how long a remote answer is kept for a retry.
 const doneKeep = 2 * time.Minute
 
-func (d *doneRequests) get(id string) (*Joined, error, bool) {
+// start returns the answer of request id, and whether this is its first
+// try (the caller serves it and calls finish). An empty id is always a
+// first try of its own.
+func (d *doneRequests) start(id string) (*doneAnswer, bool) {
+	a := &doneAnswer{ready: make(chan struct{})}
 	if id == "" {
-		return nil, nil, false
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	a, ok := d.byID[id]
-	return a.j, a.err, ok
-}
-
-func (d *doneRequests) put(id string, j *Joined, err error) {
-	if id == "" {
-		return
+		return a, true
 	}
 	now := time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.byID == nil {
-		d.byID = map[string]doneAnswer{}
+		d.byID = map[string]*doneAnswer{}
 	}
-	for k, a := range d.byID { // few: one per remote request in the last two minutes
-		if now.Sub(a.at) > doneKeep {
+	if old, ok := d.byID[id]; ok {
+		return old, false
+	}
+	for k, o := range d.byID { // few: one per remote request in the last two minutes
+		if !o.at.IsZero() && now.Sub(o.at) > doneKeep {
 			delete(d.byID, k)
 		}
 	}
-	d.byID[id] = doneAnswer{j, err, now}
+	d.byID[id] = a
+	return a, true
+}
+
+// finish records a first try's answer.
+func (d *doneRequests) finish(a *doneAnswer, j *Joined, err error) {
+	d.mu.Lock()
+	a.j, a.err, a.at = j, err, time.Now()
+	d.mu.Unlock()
+	close(a.ready)
 }

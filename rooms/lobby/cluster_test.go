@@ -4,7 +4,9 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/netio/client"
 )
@@ -30,7 +32,7 @@ type nodeStore struct {
 
 func (s nodeStore) Add(info *RoomInfo) (Listing, error) {
 	s.r.mu.Lock()
-	info.Code = newCode()
+	info.Code = NewCode()
 	s.r.rooms[info.ID] = &sharedRoom{info, s.node}
 	s.r.codes[info.Code] = info.ID
 	s.r.mu.Unlock()
@@ -219,4 +221,59 @@ func askJoined(t *testing.T, s *client.Socket, event string, payload any) *Joine
 		t.Fatalf("%s: %v %+v", event, err, j)
 	}
 	return &j.Joined
+}
+
+// TestRemoteRetryWhileRunning: a retry that arrives while the first try of
+// the same request still runs waits for its answer: one seat, not two.
+func TestRemoteRetryWhileRunning(t *testing.T) {
+	cfg := DefaultConfig()
+	gate := make(chan struct{})
+	if err := cfg.Modes.Register(gateMode{gate}); err != nil {
+		t.Fatal(err)
+	}
+	h, url := serveHost(t, &cfg)
+	owner := askReply(t, dial(t, url), "room:create", map[string]any{"mode": "gated"})
+	if !owner.OK {
+		t.Fatalf("create: %+v", owner)
+	}
+	req := &RemoteRequest{ID: "slow-1", Op: RemoteJoin, RoomID: owner.Room.ID, Name: "late"}
+	answers := make(chan *Joined, 2)
+	for range 2 {
+		go func() {
+			j, err := h.Remote(t.Context(), req)
+			if err != nil {
+				t.Errorf("remote join: %v", err)
+			}
+			answers <- j
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // both tries in, the first stuck in the mode's Join
+	close(gate)
+	a, b := <-answers, <-answers
+	if a == nil || a != b || a.Room.Players != 2 {
+		t.Fatalf("two tries: %+v / %+v, want one answer with 2 players", a, b)
+	}
+}
+
+// gateMode's Join waits for its gate to close, after the first player.
+type gateMode struct{ gate chan struct{} }
+
+func (gateMode) Name() string         { return "gated" }
+func (gateMode) Schema() *game.Schema { return idleSchema }
+func (gateMode) Configure(game.Options) (game.Settings, error) {
+	return game.Settings{MinPlayers: 1, MaxPlayers: 4, MaxPlayersLimit: 4, TickRate: 20, SnapshotRate: 20}, nil
+}
+func (m gateMode) New(*game.Context) game.Game { return &gateGame{gate: m.gate} }
+
+type gateGame struct {
+	game.BaseGame
+	gate  chan struct{}
+	count int
+}
+
+func (g *gateGame) Join(game.Player) {
+	g.count++
+	if g.count > 1 {
+		<-g.gate
+	}
 }

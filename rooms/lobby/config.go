@@ -26,6 +26,9 @@ type Config struct {
 	// past it the request answers INTERNAL and has no effect. Zero means
 	// 5 s.
 	RequestTimeout time.Duration
+	// RemoteTimeout bounds how long a request waits for another node of a
+	// cluster; past it the request answers UNAVAILABLE. Zero means 10 s.
+	RemoteTimeout time.Duration
 	// EmptyTimeout is how long a room without any seat (seats in grace
 	// count) lives before it is disposed. Zero means 30 s.
 	EmptyTimeout time.Duration
@@ -76,6 +79,7 @@ type MatchEnd struct {
 const (
 	defaultGrace          = 20 * time.Second
 	defaultRequestTimeout = 5 * time.Second
+	defaultRemoteTimeout  = 10 * time.Second
 	defaultEmptyTimeout   = 30 * time.Second
 	defaultLobbyInterval  = 250 * time.Millisecond
 )
@@ -96,7 +100,7 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Modes == nil:
 		return fmt.Errorf("%w: Modes is nil", ErrBadConfig)
-	case c.Grace < 0 || c.RequestTimeout < 0 || c.EmptyTimeout < 0 || c.LobbyInterval < 0:
+	case c.Grace < 0 || c.RequestTimeout < 0 || c.RemoteTimeout < 0 || c.EmptyTimeout < 0 || c.LobbyInterval < 0:
 		return fmt.Errorf("%w: negative duration", ErrBadConfig)
 	}
 	return c.Room.Validate()
@@ -108,7 +112,7 @@ func (c Config) withDefaults() Config {
 		field *time.Duration
 		def   time.Duration
 	}{
-		{&c.Grace, defaultGrace}, {&c.RequestTimeout, defaultRequestTimeout},
+		{&c.Grace, defaultGrace}, {&c.RequestTimeout, defaultRequestTimeout}, {&c.RemoteTimeout, defaultRemoteTimeout},
 		{&c.EmptyTimeout, defaultEmptyTimeout}, {&c.LobbyInterval, defaultLobbyInterval},
 	} {
 		if *d.field == 0 {

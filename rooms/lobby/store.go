@@ -79,7 +79,7 @@ func (s *memStore) Add(info *RoomInfo) (Listing, error) {
 	l := &memListing{s: s, id: info.ID}
 	s.mu.Lock()
 	for {
-		info.Code = newCode()
+		info.Code = NewCode()
 		if _, taken := s.byCode[info.Code]; !taken {
 			break
 		}
@@ -160,8 +160,9 @@ func (s *memStore) notify(id string) {
 // L, O, 0, 1).
 const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
-// newCode returns a 6-character join code from crypto/rand.
-func newCode() string {
+// NewCode returns a 6-character join code from crypto/rand, in the code
+// alphabet (no look-alike characters). A Store that picks codes uses it.
+func NewCode() string {
 	var r [8]byte
 	_, _ = rand.Read(r[:]) // never fails (crypto/rand, Go 1.24+)
 	n := binary.LittleEndian.Uint64(r[:])

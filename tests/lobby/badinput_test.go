@@ -35,7 +35,7 @@ func TestBadShapes(t *testing.T) {
 	wrongTypes := map[string][]map[string]any{
 		"lobby:list":     {{"mode": 1}, {"meta": "x"}, {"includeFull": 1}, {"limit": "1"}, {"limit": 1.5}, {"limit": -1}, {"meta": map[string]any{"k": nil}}},
 		"lobby:watch":    {{"mode": true}, {"meta": []any{}}, {"includeFull": "x"}},
-		"room:create":    {{"mode": 1}, {"mode": "arena", "name": 5}, {"mode": "arena", "password": 5}, {"mode": "arena", "options": "x"}, {"mode": "arena", "maxPlayers": 0.5}},
+		"room:create":    {{"mode": 1}, {"mode": "arena", "private": "yes"}, {"mode": "arena", "password": 5}, {"mode": "arena", "options": "x"}, {"mode": "arena", "maxPlayers": 0.5}},
 		"room:join":      {{"roomId": 1}, {"code": []any{}}, {"roomId": "x", "password": true}},
 		"room:quickjoin": {{"mode": 1}, {"mode": "arena", "meta": map[string]any{"a": map[string]any{}}}},
 		"room:rejoin":    {{"seatToken": 1}, {}},
@@ -50,6 +50,11 @@ func TestBadShapes(t *testing.T) {
 				t.Errorf("%s %v: %+v, want BAD_REQUEST", ev, p, a)
 			}
 		}
+	}
+	// A room name that is not a string is ignored, as the name rules say (not BAD_REQUEST).
+	named := dialN(t, url, 1)[0]
+	if a := request(t, named, "room:create", map[string]any{"mode": "arena", "name": 5, "private": true}); !a.OK || a.Room.Name != "arena room" {
+		t.Errorf("room:create with name 5: %+v, want the default name", a)
 	}
 	// Without an ack: dropped and counted, nothing else happens.
 	before := host.DroppedRequests()

@@ -38,6 +38,7 @@ type ack struct {
 		ID         string `msgpack:"id"`
 		Players    int    `msgpack:"players"`
 		MaxPlayers int    `msgpack:"maxPlayers"`
+		Name       string `msgpack:"name"`
 	} `msgpack:"room"`
 }
 
