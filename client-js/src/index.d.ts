@@ -79,6 +79,17 @@ export interface Joined {
   players: PlayerInfo[];
   /** The mode's schema; older servers leave it out (then ConnectOptions.schemas or a bundled one). */
   schema?: Schema;
+  /**
+   * In a cluster, the origin of the node that holds the seat when it is not the one that
+   * answered; the client follows it by itself, so the Joined a Room is made from has none.
+   */
+  url?: string;
+}
+
+/** A move of the client's connection to the node that holds its seat (origins, no path). */
+export interface Moved {
+  from: string;
+  to: string;
 }
 
 export interface Snapshot {
@@ -166,7 +177,10 @@ export function connect(url: string, opts?: ConnectOptions): Promise<Client>;
  */
 export class Client {
   constructor(url: string, opts?: ConnectOptions);
+  /** The connection in use: a move to another node of a cluster replaces it. */
   readonly socket: Socket;
+  /** The server the connection goes to: connect()'s url, or the origin of the node it moved to. */
+  readonly url: string;
   /** The room this client sits in, or null. */
   room: Room<any> | null;
   readonly clock: ClockSync;
@@ -191,6 +205,8 @@ export class Client {
   serverNow(now?: number): number;
   on(event: "disconnect", fn: (reason: string) => void): () => void;
   on(event: "notice", fn: (notice: Notice) => void): () => void;
+  /** The connection moved to the node of a cluster that holds the seat. */
+  on(event: "moved", fn: (move: Moved) => void): () => void;
   removeAllListeners(): void;
   /**
    * Closes the transport as a network failure would, for tests: the room emits "reconnecting",
@@ -203,7 +219,10 @@ export class Client {
 
 export class RoomWatch {
   readonly rooms: Map<string, RoomInfo>;
+  readonly filter: ListFilter;
   on(event: "update", fn: (rooms: RoomInfo[], delta: { rooms: RoomInfo[]; removed: string[] }) => void): () => void;
+  /** The watch could not be renewed on the node the client moved to. */
+  on(event: "error", fn: (err: TickroomError) => void): () => void;
   unwatch(): Promise<void>;
 }
 
@@ -216,6 +235,8 @@ export interface RoomStats {
   skipped: number;
   resyncs: number;
   rejoins: number;
+  /** Moves of the seat's connection to the node that holds it (cluster). */
+  moves: number;
 }
 
 export type ApplyInput<S extends Record<string, unknown> = Record<string, FieldValue>> =
@@ -259,6 +280,8 @@ export class Room<S extends State = AnyState> {
   on(event: "desync", fn: (why: string) => void): () => void;
   on(event: "reconnecting", fn: (reason: string) => void): () => void;
   on(event: "reconnected", fn: () => void): () => void;
+  /** After a lost connection came back to a node that does not hold the seat: followed there, before "reconnected". */
+  on(event: "moved", fn: (move: Moved) => void): () => void;
   on(event: "seatlost", fn: (err: TickroomError) => void): () => void;
   on(event: "error", fn: (err: Error) => void): () => void;
   /** For each entity entering the view; first, unless opts.immediate is false, for each in view now. */
@@ -329,6 +352,8 @@ export class ClockSync {
   readonly rtt: number;
   readonly samples: number;
   add(t0: number, serverTime: number, t1: number): void;
+  /** Forgets every sample (another server's clock). */
+  reset(): void;
 }
 
 /**

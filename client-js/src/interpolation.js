@@ -75,7 +75,10 @@ function copy(ents) {
  * sample with the smallest round trip wins, its server time taken at the midpoint.
  */
 export class ClockSync {
-  constructor() {
+  constructor() { this.reset(); }
+
+  /** reset forgets every sample: for another server's clock (the client moved to another node). */
+  reset() {
     this.offset = 0;
     this.rtt = Infinity;
     this.samples = 0;

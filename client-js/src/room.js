@@ -1,7 +1,7 @@
 // The room a client sits in: players and info kept current, inputs with seq, messages with
 // replies and events by type, the state mirror fed by snapshots (with the hash check and
 // automatic resync) and its callbacks, interpolation, prediction, and the rejoin after a lost
-// connection.
+// connection, and the move to another node of a cluster when the rejoin says the seat is there.
 
 import { Emitter } from "./emitter.js";
 import { Mirror, BadSectionError } from "./mirror.js";
@@ -37,7 +37,7 @@ export class Room {
     this.interpolator = new Interpolator({ delay: client.opts.interpolationDelay, fields: client.opts.interpolationFields });
     /** @type {Predictor | null} */
     this.predictor = null;
-    this.stats = { snapshots: 0, bytes: 0, hashChecks: 0, desyncs: 0, badSections: 0, skipped: 0, resyncs: 0, rejoins: 0 };
+    this.stats = { snapshots: 0, bytes: 0, hashChecks: 0, desyncs: 0, badSections: 0, skipped: 0, resyncs: 0, rejoins: 0, moves: 0 };
     /** The tick of the state the mirror holds (0: none yet). */
     this.tick = 0;
     /** The highest input seq of this player the server applied (the snapshots' `a`). */
@@ -46,6 +46,7 @@ export class Room {
     this._awaitFull = true;
     this._resyncing = false;
     this._reconnecting = false;
+    this._moving = false; // following the seat to another node (Client._follow)
     this._globalsListened = false;
     /** @type {{resolve: () => void, reject: (e: Error) => void}[]} requests waiting for the rejoin */
     this._waiting = [];
@@ -340,6 +341,14 @@ export class Room {
     else if (this._holding && this._held.length < MAX_HELD) this._held.push(ev);
   }
 
+  // _rejoined takes the Joined of a rejoin into this room; the full state follows it.
+  _rejoined(joined) {
+    this._setJoined(joined);
+    this._reconnecting = false;
+    this._awaitFull = true;
+    this.stats.rejoins++;
+  }
+
   _onClosed(reason) { this._close(reason); }
 
   _close(reason) {
@@ -363,15 +372,14 @@ export class Room {
   }
 
   // _rejoin runs on the new connection: room:rejoin with the seat token. The Joined ack updates
-  // the seat synchronously, before the full snapshot that follows it is dispatched.
+  // the seat synchronously, before the full snapshot that follows it is dispatched. A Joined
+  // with url (the connection came back to another node of a cluster, say through a balancer)
+  // has the client follow the seat to its node; this room stays the seat's, "moved" first.
   _rejoin() {
     this.client.request("room:rejoin", { seatToken: this.seatToken }, (joined) => {
-      if (this.closed) return joined;
-      this._setJoined(joined);
-      this._reconnecting = false;
-      this.stats.rejoins++;
+      if (!this.closed && !joined.url) this._rejoined(joined);
       return joined;
-    }).then(
+    }).then((joined) => (joined.url && !this.closed ? this.client._follow(joined, this) : joined)).then(
       () => {
         if (this.closed) return;
         for (const w of this._waiting.splice(0)) w.resolve();

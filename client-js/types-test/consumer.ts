@@ -24,6 +24,10 @@ async function main(): Promise<void> {
   room.on("desync", (why) => console.log(why));
   room.on("seatlost", (err) => console.log(err.code));
   room.on("reconnected", () => console.log("back"));
+  room.on("moved", ({ from, to }) => console.log(from, to, room.stats.moves));
+  client.on("moved", (move) => console.log(move.from.length + move.to.length, client.url));
+  watch.on("error", (err) => console.log(err.code));
+  client.clock.reset();
   const seq: number | null = room.sendInput({ x: 1, y: 0 });
   console.log(seq, room.stats.desyncs, room.players.get(room.playerId)?.host);
   const pred = room.predict<Me>((s, input) => ({ ...s, x: s.x + Number(input.x) }));
