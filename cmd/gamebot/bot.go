@@ -46,9 +46,12 @@ type bot struct {
 	rng   *rand.Rand // owned by the bot's goroutine
 	buf   []byte     // the input's encoding, owned by the bot's goroutine
 
-	s        *client.Socket
-	stopping atomic.Bool   // set before the bot closes its own connection
-	lost     chan struct{} // closed on an unexpected disconnect
+	url      string                        // the server the bot connects to first
+	s        *client.Socket                // the connection in use
+	live     atomic.Pointer[client.Socket] // the connection whose events are the bot's: s, or nil while it moves
+	moved    bool                          // the bot followed a seat to another node
+	stopping atomic.Bool                   // set before the bot closes its own connection
+	lost     chan struct{}                 // closed on an unexpected disconnect
 	lostOnce sync.Once
 	ended    chan struct{} // cap 1: the seat's match ended (matchOver)
 	settled  bool          // a private room joiner told its group it is done joining
@@ -86,6 +89,7 @@ func newBot(r *runner, i int) *bot {
 		r:     r,
 		index: i,
 		name:  fmt.Sprintf("%s%d", r.cfg.NamePrefix, i),
+		url:   r.urls[i%len(r.urls)],
 		rng:   rand.New(rand.NewPCG(r.cfg.Seed, uint64(i))),
 		lost:  make(chan struct{}),
 		ended: make(chan struct{}, 1),
@@ -153,6 +157,20 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 func (b *bot) connect(ctx context.Context) error {
+	start := time.Now()
+	s, err := b.dial(ctx, b.url)
+	if err != nil {
+		return err
+	}
+	b.r.stats.connectTime.record(time.Since(start))
+	b.s = s
+	b.live.Store(s)
+	return nil
+}
+
+// dial opens a connection to url with the run's options and the bot's handlers. Every
+// connection has the same options: the first, and those to the nodes a seat moves to.
+func (b *bot) dial(ctx context.Context, url string) (*client.Socket, error) {
 	o := client.DefaultOptions()
 	o.Transport = b.r.cfg.Transport
 	o.Parser = b.r.cfg.Parser
@@ -164,16 +182,22 @@ func (b *bot) connect(ctx context.Context) error {
 	o.QueueSize = 64
 	cctx, cancel := context.WithTimeout(ctx, b.r.cfg.ConnectTimeout)
 	defer cancel()
-	start := time.Now()
-	s, err := client.Dial(cctx, b.r.cfg.URL, map[string]any{"name": b.name}, &o)
+	s, err := client.Dial(cctx, url, map[string]any{"name": b.name}, &o)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b.r.stats.connectTime.record(time.Since(start))
-	b.s = s
 	st := &b.r.stats
-	s.On("snapshot", func(args client.Args, _ client.Ack) { b.onSnapshot(args.Raw(0)) })
-	s.On("room:info", func(args client.Args, _ client.Ack) {
+	// Only the live connection's events are the bot's: one that answered with a seat on
+	// another node is in no room, and a real node sends it none.
+	on := func(event string, fn func(client.Args)) {
+		s.On(event, func(args client.Args, _ client.Ack) {
+			if b.live.Load() == s {
+				fn(args)
+			}
+		})
+	}
+	on("snapshot", func(args client.Args) { b.onSnapshot(args.Raw(0)) })
+	on("room:info", func(args client.Args) {
 		var v struct {
 			Phase string `msgpack:"phase"`
 		}
@@ -186,7 +210,7 @@ func (b *bot) connect(ctx context.Context) error {
 			b.mu.Unlock()
 		}
 	})
-	s.On("room:closed", func(args client.Args, _ client.Ack) {
+	on("room:closed", func(args client.Args) {
 		var v struct {
 			Reason string `msgpack:"reason"`
 		}
@@ -203,18 +227,19 @@ func (b *bot) connect(ctx context.Context) error {
 			b.markLost()
 		}
 	})
-	s.On("notice", func(args client.Args, _ client.Ack) {
+	on("notice", func(args client.Args) {
 		var v requestError
 		_ = args.Decode(0, &v)
 		st.addFailure(failure{Op: "notice", Code: v.Code, Message: clip(v.Message)})
 	})
 	s.OnDisconnect(func(reason string) {
-		if !b.stopping.Load() {
+		// The connection a move left (or one that never took over) ends without loss.
+		if !b.stopping.Load() && b.live.Load() == s {
 			st.addDisconnect(reason)
 			b.markLost()
 		}
 	})
-	return nil
+	return s, nil
 }
 
 // endMatch ends the seat's match, once, under mu: the input loop hears of it on ended.

@@ -55,7 +55,10 @@ const DefaultRoomSize = 10
 
 // Config is one run. Start from DefaultConfig.
 type Config struct {
-	URL        string        // server base URL
+	URL string // server base URL
+	// URLs, when set, are several servers (the nodes of a cluster) the bots are spread over:
+	// bot i connects to URLs[i % len(URLs)]. URL is then not used.
+	URLs       []string
 	Bots       int           // bots to run
 	Mode       string        // game mode
 	RoomSize   int           // players per private room; quickjoin rooms have the server's size
@@ -135,10 +138,12 @@ func (c *Config) Validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
 	}
-	u, err := url.Parse(c.URL)
+	for _, s := range c.urls() {
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("--url %q must be an http(s) URL with a host", s)
+		}
+	}
 	switch {
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return bad("--url %q must be an http(s) URL with a host", c.URL)
 	case c.Bots <= 0:
 		return bad("--bots must be positive")
 	case c.Mode == "":
@@ -170,6 +175,14 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// urls are the servers the bots connect to: URLs, or URL alone.
+func (c *Config) urls() []string {
+	if len(c.URLs) > 0 {
+		return c.URLs
+	}
+	return []string{c.URL}
+}
+
 // maxRoomSize bounds --room-size: a sanity limit; the mode's own limit is the server's to say.
 const maxRoomSize = 1000
 
@@ -179,6 +192,7 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("gamebot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.URL, "url", c.URL, "server base URL")
+	urls := fs.String("urls", "", "comma-separated server base URLs (a cluster's nodes) to spread the bots over, instead of --url")
 	fs.IntVar(&c.Bots, "bots", c.Bots, "number of bots")
 	fs.StringVar(&c.Mode, "mode", c.Mode, "game mode")
 	fs.IntVar(&c.RoomSize, "room-size", c.RoomSize, "players per room (with --rooms private); the host starts it when all have joined")
@@ -206,6 +220,16 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("%w: unexpected arguments %q", ErrConfig, fs.Args())
+	}
+	if *urls != "" {
+		set := false
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "url" })
+		if set {
+			return c, fmt.Errorf("%w: give --url or --urls, not both", ErrConfig)
+		}
+		for _, u := range strings.Split(*urls, ",") {
+			c.URLs = append(c.URLs, strings.TrimSpace(u))
+		}
 	}
 	c.Behaviour = Behaviour(*behaviour)
 	c.Rooms = RoomPolicy(*rooms)

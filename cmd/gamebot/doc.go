@@ -40,6 +40,19 @@
 // too small gets the server's BAD_REQUEST in the report. Private rooms are
 // made once: their bots stop when the match ends.
 //
+// # Clusters
+//
+// With --urls a,b,c the bots are spread over several servers, the nodes of
+// a cluster (docs/cluster.md): bot i connects to the i-th URL modulo their
+// number. A node that does not hold a seat answers the seat request with a
+// Joined carrying url, the owner's origin; the bot then does what a client
+// does: it connects there with the same options, makes that its one
+// connection (closing the first), and sends room:rejoin with the Joined's
+// token, whose ack seats it. The report counts the bots that moved and how
+// long each move took (from the Joined with url to the owner's); a move
+// that fails (the owner unreachable, its rejoin refused) is an error under
+// op "move". /stats is read from every URL and summed.
+//
 // # Measurements
 //
 // Per bot and aggregated over all bots:
@@ -56,8 +69,9 @@
 //     the server's code (BAD_REQUEST, UNKNOWN_MODE, ..., and notices) or
 //     gamebot's own for what the bot saw (APPLY, BAD_SCHEMA, TIMEOUT, ...,
 //     failure.go), and disconnects by reason;
-//   - connect and join times; when the server has /stats, its own counters
-//     over the run.
+//   - connect and join times (a join's time includes its move), the bots
+//     that moved to another node and the moves' times; when the server has
+//     /stats, its own counters over the run.
 //
 // # Exit status
 //
@@ -75,4 +89,5 @@
 //
 //	gamebot --url http://localhost:8080 --bots 500 --mode arena --duration 60s
 //	gamebot --url http://localhost:8080 --bots 40 --mode tag --rooms private --room-size 4 --behaviour wander
+//	gamebot --urls https://eu1.example.com,https://eu2.example.com,https://eu3.example.com --bots 300
 package main

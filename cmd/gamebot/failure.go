@@ -13,7 +13,7 @@ import (
 // a code, and the message. The code is the server's (the ack's error.code, such as
 // BAD_REQUEST, or a notice's) or, for what the bot saw itself, one of gamebot's own below.
 type failure struct {
-	Op      string // connect, quickjoin, create, start, join, snapshot, input, notice
+	Op      string // connect, quickjoin, create, start, join, move, snapshot, input, notice
 	Code    string
 	Message string
 }
@@ -35,6 +35,7 @@ const (
 	codeApply        = "APPLY"         // a section the mirror cannot apply
 	codeNoSnapshots  = "NO_SNAPSHOTS"  // a seated bot's snapshots stopped (or never came)
 	codeNotJoined    = "NOT_JOINED"    // a snapshot before the Joined
+	codeMoveLoop     = "MOVE_LOOP"     // a seat sent on from node to node more than maxMoves times
 	codeUnknown      = "ERROR"         // anything else
 )
 
@@ -49,8 +50,21 @@ type requestError struct {
 
 func (e *requestError) Error() string { return e.Code + ": " + e.Message }
 
+// moveError is a failure while the bot followed its seat to another node (follow): the
+// report counts it under op "move", whatever request was answered with the url.
+type moveError struct {
+	url string // the node the seat is on
+	err error
+}
+
+func (e *moveError) Error() string { return "to " + e.url + ": " + e.err.Error() }
+func (e *moveError) Unwrap() error { return e.err }
+
 // failureOf classifies err, which happened while the bot did op.
 func failureOf(op string, err error) failure {
+	if me := (*moveError)(nil); errors.As(err, &me) {
+		op = "move"
+	}
 	f := failure{Op: op, Code: codeUnknown, Message: err.Error()}
 	var re *requestError
 	var ce *client.ConnectError
@@ -71,7 +85,7 @@ func failureOf(op string, err error) failure {
 		f.Code = codeDisconnected
 	case errors.Is(err, client.ErrQueueFull):
 		f.Code = codeQueueFull
-	case op == "connect" || op == "input":
+	case op == "connect" || op == "input" || op == "move":
 		f.Code = codeNetwork
 	}
 	f.Message = clip(f.Message)

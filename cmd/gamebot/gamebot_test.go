@@ -182,6 +182,9 @@ func TestBinaryUsage(t *testing.T) {
 		{"--transport", "carrier-pigeon"},
 		{"--rooms", "quickjoin", "--room-size", "5"},
 		{"--url", "localhost"},
+		{"--urls", "http://a:1,localhost"},
+		{"--urls", "http://a:1,,http://b:1"},
+		{"--url", "http://a:1", "--urls", "http://b:1"},
 		{"extra"},
 	} {
 		var stderr bytes.Buffer

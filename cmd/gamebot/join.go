@@ -12,7 +12,7 @@ import (
 )
 
 // ack is a request's ack: {ok: false, error} or, for a seat request, the part of a Joined a
-// bot needs (docs/protocol.md, "RoomInfo, PlayerInfo, Joined").
+// bot needs (docs/protocol.md, "RoomInfo, PlayerInfo, Joined"; url: docs/cluster.md).
 type ack struct {
 	OK    bool          `msgpack:"ok"`
 	Error *requestError `msgpack:"error"`
@@ -21,9 +21,13 @@ type ack struct {
 		Phase string `msgpack:"phase"`
 	} `msgpack:"room"`
 	You struct {
-		PlayerID int64 `msgpack:"playerId"`
+		PlayerID  int64  `msgpack:"playerId"`
+		SeatToken string `msgpack:"seatToken"`
 	} `msgpack:"you"`
 	Schema *game.SchemaDescription `msgpack:"schema"`
+	// URL, in a cluster, is the origin of the node that holds the seat when it is not the one
+	// that answered: the bot follows it there (follow).
+	URL string `msgpack:"url"`
 }
 
 // group is one private room's rendezvous: its first bot (the host) creates the room and
@@ -131,8 +135,55 @@ func (b *bot) join(ctx context.Context) (op string, err error) {
 // request sends a request and waits for its ack; {ok: false} is a *requestError. For a seat
 // request (seat) the Joined is taken by seat in the ack's callback, on the connection's
 // reader: the snapshots that follow the Joined are read after it, and find the seat's mirror
-// in place.
+// in place. A Joined with url is a seat on another node, which the bot follows there.
 func (b *bot) request(ctx context.Context, event string, payload any, seat bool) (ack, error) {
+	a, err := b.ask(ctx, b.s, event, payload, seat)
+	if err != nil || !seat || a.URL == "" {
+		return a, err
+	}
+	return b.follow(ctx, a)
+}
+
+// maxMoves bounds the nodes one seat request is sent on to: the owner answers for its own
+// seats without url, so a chain of urls means the nodes disagree about where the seat is.
+const maxMoves = 3
+
+// follow takes a seat that is on another node of a cluster, a Joined with url (the owner's
+// origin) whose seat waits there like a seat in grace: it connects to url with the same
+// options, makes that the bot's connection and closes the one before (a bot has one at a
+// time), and sends room:rejoin with the Joined's token, whose ack seats the bot. A failure is
+// a *moveError.
+func (b *bot) follow(ctx context.Context, a ack) (ack, error) {
+	start := time.Now()
+	for hop := 0; a.URL != ""; hop++ {
+		if hop == maxMoves {
+			return a, &moveError{a.URL, fail(codeMoveLoop, "the seat was sent on %d times, last to %s", maxMoves, a.URL)}
+		}
+		s, err := b.dial(ctx, a.URL)
+		if err != nil {
+			return a, &moveError{a.URL, err}
+		}
+		old := b.s
+		b.s = s
+		b.live.Store(s)
+		_ = old.Manager().Close()
+		to := a.URL
+		if a, err = b.ask(ctx, s, "room:rejoin", map[string]any{"seatToken": a.You.SeatToken}, true); err != nil {
+			return a, &moveError{to, err}
+		}
+	}
+	st := &b.r.stats
+	st.moveTime.record(time.Since(start))
+	if !b.moved {
+		b.moved = true
+		st.botsMoved.Add(1)
+	}
+	return a, nil
+}
+
+// ask sends a request on s and waits for its ack (see request); a Joined with url is not
+// taken.
+func (b *bot) ask(ctx context.Context, s *client.Socket, event string, payload any, seat bool) (ack, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.r.cfg.JoinTimeout)
 	defer cancel()
 	type result struct {
@@ -140,13 +191,17 @@ func (b *bot) request(ctx context.Context, event string, payload any, seat bool)
 		err error
 	}
 	done := make(chan result, 1)
-	err := b.s.EmitWithAck(event, func(args client.Args, err error) {
+	err := s.EmitWithAck(event, func(args client.Args, err error) {
 		var a ack
 		if err == nil {
 			a, err = decodeAck(args)
 		}
-		if err == nil && seat {
+		switch {
+		case err != nil || !seat:
+		case a.URL == "":
 			err = b.seat(&a)
+		default: // the seat is elsewhere: this connection is in no room, and is left
+			b.live.CompareAndSwap(s, nil)
 		}
 		done <- result{a, err}
 	}, payload)

@@ -207,6 +207,16 @@ func TestBrokenServers(t *testing.T) {
 			not:  []string{"snapshot:"}, // the snapshots of a seat the bot refused are none of its business
 		},
 		{
+			name: "seat on a node that cannot be reached",
+			url: func(t *testing.T) string {
+				return lyingProxy(t, startTickroom(t, newDuel()), func(j map[string]any) { j["url"] = "http://127.0.0.1:1" })
+			},
+			// One error per bot: the disconnect and the snapshots of the connection it left are
+			// none of its business.
+			want: []string{"2 x move: NETWORK: to http://127.0.0.1:1: ", "no bot joined", "errors 2 > --max-errors 0"},
+			not:  []string{"snapshot:"},
+		},
+		{
 			name: "unknown mode",
 			url:  func(t *testing.T) string { return startTickroom(t, newDuel()) },
 			args: []string{"--mode", "nosuchmode"},

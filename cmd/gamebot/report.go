@@ -13,47 +13,52 @@ import (
 // Report is what a run measured; --json prints it as is.
 type Report struct {
 	Config struct {
-		URL         string  `json:"url"`
-		Bots        int     `json:"bots"`
-		Mode        string  `json:"mode"`
-		Rooms       string  `json:"rooms"`
-		RoomSize    int     `json:"room_size"`
-		Behaviour   string  `json:"behaviour"`
-		Strategy    string  `json:"strategy"` // what steered the bots: a mode's strategy (its name), wander or idle
-		InputRate   int     `json:"input_rate"`
-		Transport   string  `json:"transport"`
-		Parser      string  `json:"parser"`
-		Ramp        float64 `json:"ramp"`
-		DurationS   float64 `json:"duration_s"`
-		MaxP99Ms    float64 `json:"max_p99_ms,omitempty"`
-		MaxDesyncs  int     `json:"max_desyncs"`
-		MaxBadSnaps int     `json:"max_bad_snapshots"`
-		MaxErrors   int     `json:"max_errors"`
-		MaxGapMs    float64 `json:"max_snapshot_gap_ms,omitempty"`
-		MaxOverruns int     `json:"max_overruns"`
+		URL         string   `json:"url"`
+		URLs        []string `json:"urls,omitempty"` // --urls: the servers the bots were spread over
+		Bots        int      `json:"bots"`
+		Mode        string   `json:"mode"`
+		Rooms       string   `json:"rooms"`
+		RoomSize    int      `json:"room_size"`
+		Behaviour   string   `json:"behaviour"`
+		Strategy    string   `json:"strategy"` // what steered the bots: a mode's strategy (its name), wander or idle
+		InputRate   int      `json:"input_rate"`
+		Transport   string   `json:"transport"`
+		Parser      string   `json:"parser"`
+		Ramp        float64  `json:"ramp"`
+		DurationS   float64  `json:"duration_s"`
+		MaxP99Ms    float64  `json:"max_p99_ms,omitempty"`
+		MaxDesyncs  int      `json:"max_desyncs"`
+		MaxBadSnaps int      `json:"max_bad_snapshots"`
+		MaxErrors   int      `json:"max_errors"`
+		MaxGapMs    float64  `json:"max_snapshot_gap_ms,omitempty"`
+		MaxOverruns int      `json:"max_overruns"`
 	} `json:"config"`
-	Start      time.Time `json:"start"`
-	ElapsedS   float64   `json:"elapsed_s"`
-	Started    int       `json:"bots_started"`
-	Connected  uint64    `json:"bots_connected"` // connects that succeeded
-	Joined     uint64    `json:"bots_joined"`    // joins that succeeded
-	ConnectMs  summary   `json:"connect_time"`
-	JoinMs     summary   `json:"join_time"`
-	LatencyMs  summary   `json:"input_to_ack"`
-	Snapshots  uint64    `json:"snapshots"`
-	SnapRate   float64   `json:"snapshots_per_s_per_bot"`
-	ArrivalMs  summary   `json:"snapshot_interarrival"`
-	JitterMs   float64   `json:"snapshot_jitter_ms"` // standard deviation of the inter-arrival time
-	Inputs     uint64    `json:"inputs"`
-	InputRate  float64   `json:"inputs_per_s_per_bot"`
-	SnapBytes  uint64    `json:"snapshot_arg_bytes"`
-	DownBytes  uint64    `json:"down_bytes"` // snapshots with Socket.IO and WebSocket framing (computed)
-	UpBytes    uint64    `json:"up_bytes"`   // inputs with framing (computed)
-	DownPerBot float64   `json:"down_bytes_per_s_per_bot"`
-	UpPerBot   float64   `json:"up_bytes_per_s_per_bot"`
-	AvgSnap    float64   `json:"snapshot_arg_bytes_avg"`
-	Hashed     uint64    `json:"hashed_snapshots"`
-	Desyncs    uint64    `json:"desyncs"`
+	Start     time.Time `json:"start"`
+	ElapsedS  float64   `json:"elapsed_s"`
+	Started   int       `json:"bots_started"`
+	Connected uint64    `json:"bots_connected"` // connects that succeeded
+	Joined    uint64    `json:"bots_joined"`    // joins that succeeded
+	ConnectMs summary   `json:"connect_time"`
+	JoinMs    summary   `json:"join_time"` // the request's, a move included
+	// Moved counts the bots that followed a seat to another node of a cluster (a Joined with
+	// url) at least once; MoveMs is each move's time, from that Joined to the owner's.
+	Moved      uint64  `json:"bots_moved"`
+	MoveMs     summary `json:"move_time"`
+	LatencyMs  summary `json:"input_to_ack"`
+	Snapshots  uint64  `json:"snapshots"`
+	SnapRate   float64 `json:"snapshots_per_s_per_bot"`
+	ArrivalMs  summary `json:"snapshot_interarrival"`
+	JitterMs   float64 `json:"snapshot_jitter_ms"` // standard deviation of the inter-arrival time
+	Inputs     uint64  `json:"inputs"`
+	InputRate  float64 `json:"inputs_per_s_per_bot"`
+	SnapBytes  uint64  `json:"snapshot_arg_bytes"`
+	DownBytes  uint64  `json:"down_bytes"` // snapshots with Socket.IO and WebSocket framing (computed)
+	UpBytes    uint64  `json:"up_bytes"`   // inputs with framing (computed)
+	DownPerBot float64 `json:"down_bytes_per_s_per_bot"`
+	UpPerBot   float64 `json:"up_bytes_per_s_per_bot"`
+	AvgSnap    float64 `json:"snapshot_arg_bytes_avg"`
+	Hashed     uint64  `json:"hashed_snapshots"`
+	Desyncs    uint64  `json:"desyncs"`
 	// BadSnapshots are the snapshots that did not decode, came out of order or did not apply
 	// to the mirror; each is among Errors too.
 	BadSnapshots uint64 `json:"bad_snapshots"`
@@ -89,7 +94,7 @@ func (r *runner) report(start time.Time, elapsed time.Duration, started int) *Re
 	st := &r.stats
 	rep := &Report{Start: start, ElapsedS: elapsed.Seconds(), Started: started}
 	c := &rep.Config
-	c.URL, c.Bots, c.Mode, c.Rooms, c.RoomSize = r.cfg.URL, r.cfg.Bots, r.cfg.Mode, string(r.cfg.Rooms), r.cfg.RoomSize
+	c.URL, c.URLs, c.Bots, c.Mode, c.Rooms, c.RoomSize = r.urls[0], r.cfg.URLs, r.cfg.Bots, r.cfg.Mode, string(r.cfg.Rooms), r.cfg.RoomSize
 	c.Behaviour, c.Strategy, c.InputRate, c.Ramp = string(r.cfg.Behaviour), r.strategyName, r.cfg.InputRate, r.cfg.Ramp
 	c.Transport, c.Parser, c.DurationS = r.cfg.Transport.String(), r.cfg.Parser.String(), r.cfg.Duration.Seconds()
 	c.MaxP99Ms, c.MaxDesyncs, c.MaxBadSnaps, c.MaxErrors = ms(r.cfg.MaxP99), r.cfg.MaxDesyncs, r.cfg.MaxBadSnapshots, r.cfg.MaxErrors
@@ -98,6 +103,7 @@ func (r *runner) report(start time.Time, elapsed time.Duration, started int) *Re
 	rep.ConnectMs = st.connectTime.summarize(false)
 	rep.JoinMs = st.joinTime.summarize(false)
 	rep.Connected, rep.Joined = rep.ConnectMs.Count, rep.JoinMs.Count
+	rep.Moved, rep.MoveMs = st.botsMoved.Load(), st.moveTime.summarize(false)
 	rep.LatencyMs = st.latency.summarize(false)
 	rep.ArrivalMs = st.interArrival.summarize(false)
 	rep.Snapshots, rep.Inputs = st.snapshots.Load(), st.inputsSent.Load()
@@ -200,8 +206,12 @@ func (rep *Report) writeTable(w io.Writer) error {
 	if c.Rooms == string(RoomsPrivate) {
 		rooms += fmt.Sprintf(" of %d", c.RoomSize)
 	}
-	fmt.Fprintf(tw, "gamebot: %d bots, %s, %s, %s (%s), %d inputs/s, %s/%s, %.0f s (ran %.1f s)\n",
-		c.Bots, c.Mode, rooms, c.Behaviour, c.Strategy, c.InputRate, c.Transport, c.Parser, c.DurationS, rep.ElapsedS)
+	servers := c.URL
+	if len(c.URLs) > 0 {
+		servers = strings.Join(c.URLs, ", ")
+	}
+	fmt.Fprintf(tw, "gamebot: %d bots on %s, %s, %s, %s (%s), %d inputs/s, %s/%s, %.0f s (ran %.1f s)\n",
+		c.Bots, servers, c.Mode, rooms, c.Behaviour, c.Strategy, c.InputRate, c.Transport, c.Parser, c.DurationS, rep.ElapsedS)
 	fmt.Fprintln(tw, "metric\tcount\tmean\tp50\tp90\tp99\tmax")
 	row := func(name string, s summary) {
 		fmt.Fprintf(tw, "%s\t%d\t%.2f ms\t%.2f ms\t%.2f ms\t%.2f ms\t%.2f ms\n", name, s.Count, s.Mean, s.P50, s.P90, s.P99, s.Max)
@@ -210,7 +220,10 @@ func (rep *Report) writeTable(w io.Writer) error {
 	row("snapshot inter-arrival", rep.ArrivalMs)
 	row("connect", rep.ConnectMs)
 	row("join", rep.JoinMs)
-	fmt.Fprintf(tw, "bots\tstarted %d, connected %d, joined %d\n", rep.Started, rep.Connected, rep.Joined)
+	if rep.MoveMs.Count > 0 {
+		row("move to the seat's node", rep.MoveMs)
+	}
+	fmt.Fprintf(tw, "bots\tstarted %d, connected %d, joined %d, moved %d\n", rep.Started, rep.Connected, rep.Joined, rep.Moved)
 	fmt.Fprintf(tw, "snapshots\t%d, %.2f/s per bot, jitter (sd) %.2f ms, %.0f B avg argument\n", rep.Snapshots, rep.SnapRate, rep.JitterMs, rep.AvgSnap)
 	fmt.Fprintf(tw, "inputs\t%d, %.2f/s per bot\n", rep.Inputs, rep.InputRate)
 	fmt.Fprintf(tw, "bandwidth per bot\tdown %.0f B/s, up %.0f B/s (framing computed)\n", rep.DownPerBot, rep.UpPerBot)

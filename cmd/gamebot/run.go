@@ -23,6 +23,7 @@ type stats struct {
 	iaSum, iaSumSq                 atomic.Uint64 // inter-arrival µs and µs²
 	matchesEnded                   atomic.Uint64 // seats whose match ended
 	reseatRetries                  atomic.Uint64 // re-seats answered ALREADY_IN_ROOM, tried again
+	botsMoved                      atomic.Uint64 // bots that followed a seat to another node
 	endGapMax                      atomic.Int64  // ns: the longest time since a seated bot's last snapshot at its stop
 
 	// Per-bot spans, added when a bot stops: rates are intervals / span.
@@ -30,6 +31,7 @@ type stats struct {
 	snapSpan, inputSpan           atomic.Int64 // ns
 
 	latency, latencyNow, interArrival, connectTime, joinTime histogram
+	moveTime                                                 histogram // from a Joined with url to the owner's Joined
 
 	mu          sync.Mutex
 	errors      map[failure]int    // guarded by mu
@@ -94,6 +96,7 @@ func (s *stats) totals() (errs, discs int) {
 // runner is one run of cfg.
 type runner struct {
 	cfg            Config
+	urls           []string // cfg.urls(): bot i connects to urls[i % len(urls)]
 	stats          stats
 	snapOverhead   int // Socket.IO msgpack packet bytes around a snapshot argument
 	packetOverhead int // Socket.IO msgpack packet bytes around an event's data array
@@ -112,7 +115,7 @@ type runner struct {
 }
 
 func newRunner(cfg Config) (*runner, error) {
-	r := &runner{cfg: cfg, groups: map[int]*group{}}
+	r := &runner{cfg: cfg, urls: cfg.urls(), groups: map[int]*group{}}
 	r.newStrategy, r.strategyName = cfg.strategyFor()
 	r.stats.errors, r.stats.opCodes = map[failure]int{}, map[[2]string]bool{}
 	r.stats.disconnects = map[string]int{}
@@ -147,7 +150,7 @@ func (r *runner) group(i int) *group {
 // after the start (or when ctx is done), and returns the report. The
 // status line goes to status once per cfg.StatusEvery.
 func (r *runner) run(ctx context.Context, status io.Writer) *Report {
-	before, statsErr := readServerCounts(ctx, r.cfg.URL)
+	before, statsErr := readAllServerCounts(ctx, r.urls)
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Duration)
 	defer cancel()
@@ -192,7 +195,7 @@ launch:
 	close(stopStatus)
 	statusDone.Wait()
 	if statsErr == nil {
-		if after, err := readServerCounts(context.WithoutCancel(ctx), r.cfg.URL); err == nil {
+		if after, err := readAllServerCounts(context.WithoutCancel(ctx), r.urls); err == nil {
 			d := after.sub(before)
 			r.server = &d
 		}

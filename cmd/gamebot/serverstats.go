@@ -10,7 +10,8 @@ import (
 )
 
 // ServerCounts are the tickroom server's room counters (its /stats "totals") over a run:
-// the difference between a reading before the first bot and one after the last.
+// the difference between a reading before the first bot and one after the last, summed over
+// the servers of --urls.
 type ServerCounts struct {
 	Ticks             uint64 `json:"ticks"`
 	CatchUpSteps      uint64 `json:"catchUpSteps"`
@@ -26,12 +27,35 @@ type ServerCounts struct {
 }
 
 func (c ServerCounts) sub(o ServerCounts) ServerCounts {
+	return c.zip(o, func(x, y uint64) uint64 { return x - y })
+}
+
+func (c ServerCounts) add(o ServerCounts) ServerCounts {
+	return c.zip(o, func(x, y uint64) uint64 { return x + y })
+}
+
+// zip is f of each counter of c and o.
+func (c ServerCounts) zip(o ServerCounts, f func(x, y uint64) uint64) ServerCounts {
 	return ServerCounts{
-		Ticks: c.Ticks - o.Ticks, CatchUpSteps: c.CatchUpSteps - o.CatchUpSteps, Overruns: c.Overruns - o.Overruns,
-		InputsApplied: c.InputsApplied - o.InputsApplied, InputsQueueFull: c.InputsQueueFull - o.InputsQueueFull,
-		InputsRateLimited: c.InputsRateLimited - o.InputsRateLimited, InputsMalformed: c.InputsMalformed - o.InputsMalformed,
-		SnapshotsOffered: c.SnapshotsOffered - o.SnapshotsOffered, SnapshotsWritten: c.SnapshotsWritten - o.SnapshotsWritten,
+		Ticks: f(c.Ticks, o.Ticks), CatchUpSteps: f(c.CatchUpSteps, o.CatchUpSteps), Overruns: f(c.Overruns, o.Overruns),
+		InputsApplied: f(c.InputsApplied, o.InputsApplied), InputsQueueFull: f(c.InputsQueueFull, o.InputsQueueFull),
+		InputsRateLimited: f(c.InputsRateLimited, o.InputsRateLimited), InputsMalformed: f(c.InputsMalformed, o.InputsMalformed),
+		SnapshotsOffered: f(c.SnapshotsOffered, o.SnapshotsOffered), SnapshotsWritten: f(c.SnapshotsWritten, o.SnapshotsWritten),
 	}
+}
+
+// readAllServerCounts sums the counters of every server of urls; one without /stats makes
+// it an error.
+func readAllServerCounts(ctx context.Context, urls []string) (ServerCounts, error) {
+	var sum ServerCounts
+	for _, u := range urls {
+		c, err := readServerCounts(ctx, u)
+		if err != nil {
+			return ServerCounts{}, err
+		}
+		sum = sum.add(c)
+	}
+	return sum, nil
 }
 
 // readServerCounts reads the server's /stats; a server without one (not tickroom, or behind
