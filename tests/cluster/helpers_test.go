@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/internal/testproc"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms/lobby"
 	"github.com/tickroom/tickroom/tests/cluster/clusterproc"
-	"github.com/tickroom/tickroom/internal/testproc"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -79,10 +79,16 @@ func startCluster(t testing.TB, n int, hooks ...int) *fixture {
 // startClusterArgs is startCluster with more flags for every node.
 func startClusterArgs(t testing.TB, n int, args []string, hooks ...int) *fixture {
 	t.Helper()
+	return startClusterEach(t, n, func(int) []string { return args }, hooks...)
+}
+
+// startClusterEach is startCluster with more flags for node i: argsOf(i).
+func startClusterEach(t testing.TB, n int, argsOf func(i int) []string, hooks ...int) *fixture {
+	t.Helper()
 	build(t)
 	f := &fixture{run: fmt.Sprintf("%s-%d", t.Name(), time.Now().UnixNano())}
 	f.bus = clusterproc.StartNATS(t, bins.nats, filepath.Join(t.TempDir(), "nats"), false)
-	startNodes(t, f, n, args, hooks...)
+	startNodesEach(t, f, n, argsOf, hooks...)
 	// Every node lists a room of every other: the nodes see each other.
 	probe := map[string]any{"probe": f.run}
 	for _, nd := range f.nodes {
@@ -104,7 +110,14 @@ func startClusterArgs(t testing.TB, n int, args []string, hooks ...int) *fixture
 // and waits until each is ready.
 func startNodes(t testing.TB, f *fixture, n int, args []string, hooks ...int) {
 	t.Helper()
+	startNodesEach(t, f, n, func(int) []string { return args }, hooks...)
+}
+
+// startNodesEach is startNodes with argsOf(i) added to node i's flags.
+func startNodesEach(t testing.TB, f *fixture, n int, argsOf func(i int) []string, hooks ...int) {
+	t.Helper()
 	for i := range n {
+		args := argsOf(i)
 		bin := bins.gameserver
 		if slices.Contains(hooks, i) {
 			bin = bins.testnode

@@ -2,7 +2,8 @@
 // addition: POST /test/drain drains its host (lobby.Host.Drain), as the
 // operator's drain will once the server offers one. Otherwise it is the
 // server cmd/gameserver runs: the arena mode, a node of the cluster at
-// -nats, listening on -addr, printing "LISTEN <url>".
+// -nats, listening on -addr, printing "LISTEN <url>", with cmd/gameserver's
+// -public-url and -hash-every.
 package main
 
 import (
@@ -25,6 +26,8 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	bus := flag.String("nats", "", "the cluster's NATS server")
+	publicURL := flag.String("public-url", "", "the origin players reach this node at (default http://<listen address>)")
+	hashEvery := flag.Int("hash-every", 0, "put the view hash in every Nth snapshot (0: never)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ln, err := net.Listen("tcp", *addr)
@@ -35,8 +38,12 @@ func main() {
 	cfg := tickroom.DefaultConfig()
 	cfg.Modes = []game.Mode{arena.Mode{}}
 	cfg.Logger = log
+	cfg.Lobby.Room.HashEvery = *hashEvery
 	cc := cluster.DefaultConfig()
 	cc.URL, cc.PublicURL = *bus, "http://"+ln.Addr().String()
+	if *publicURL != "" {
+		cc.PublicURL = *publicURL
+	}
 	cfg.Cluster = &cc
 	srv, err := tickroom.New(&cfg)
 	if err != nil {
