@@ -24,6 +24,7 @@ type Server struct {
 	sio     *socketio.Server // static
 	host    *lobby.Host      // static
 	handler http.Handler     // static: the public routes
+	ops     *ops             // static: admin, metrics, drain, Agones (ops.go)
 
 	mu     sync.Mutex
 	hs     *http.Server // guarded by mu: set by Serve
@@ -63,6 +64,7 @@ func New(cfg *Config) (*Server, error) {
 	host.Attach(sio.Of("/"))
 	s := &Server{cfg: c, log: c.Logger, sio: sio, host: host}
 	s.handler = s.publicRoutes()
+	s.ops = newOps(s)
 	return s, nil
 }
 
@@ -150,6 +152,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if err := s.ops.start(); err != nil { // the admin listener, Agones
+		sctx, cancel := s.shutdownContext(ctx)
+		defer cancel()
+		err = errors.Join(err, s.Shutdown(sctx))
+		<-errc
+		return err
+	}
 	var serveErr error
 	returned := false
 	select {
@@ -192,6 +201,8 @@ func (s *Server) shutdown(ctx context.Context) error {
 	s.served = true
 	hs := s.hs
 	s.mu.Unlock()
+	s.ops.beginStop() // not ready from now on
+	defer s.ops.stop(ctx)
 	if err := s.host.Shutdown(ctx); err != nil {
 		s.log.Warn("tickroom: rooms did not all close in time", "err", err)
 	}
