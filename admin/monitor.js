@@ -5,7 +5,8 @@
 "use strict";
 (() => {
   const $ = (sel) => document.querySelector(sel);
-  const WINDOW_MS = 5 * 60 * 1000; // the charts show the last five minutes
+  // The charts show the last five minutes, or since the first sample, at least one minute.
+  const WINDOW_MS = 5 * 60 * 1000, MIN_WINDOW_MS = 60 * 1000;
   const COLORS = ["#2563eb", "#e8590c"];
   const state = { view: "list", roomId: null }; // which view the hash asks for
 
@@ -46,7 +47,7 @@
   }
 
   // ---- charts ----
-  // draw plots series (arrays of {t, v}) over the last WINDOW_MS on canvas, y from 0 to a
+  // draw plots series (arrays of {t, v}) over the last span ms on canvas, y from 0 to a
   // rounded maximum, with three labelled grid lines; fmt formats the y labels.
   function niceMax(v) {
     if (v <= 0) return 1;
@@ -54,7 +55,7 @@
     for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
     return 10 * p;
   }
-  function draw(canvas, series, fmt) {
+  function draw(canvas, series, fmt, span) {
     const dpr = window.devicePixelRatio || 1;
     const w = canvas.clientWidth || canvas.width, h = canvas.clientHeight || canvas.height;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
@@ -65,11 +66,11 @@
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     const left = 64, right = 8, top = 8, bottom = 20;
-    const now = Date.now(), t0 = now - WINDOW_MS;
+    const now = Date.now(), t0 = now - span;
     let max = 0, points = 0;
     for (const s of series) for (const p of s) if (p.t >= t0) { max = Math.max(max, p.v); points++; }
     max = niceMax(max);
-    const x = (t) => left + ((t - t0) / WINDOW_MS) * (w - left - right);
+    const x = (t) => left + ((t - t0) / span) * (w - left - right);
     const y = (v) => top + (1 - v / max) * (h - top - bottom);
     ctx.font = "11px system-ui, sans-serif";
     ctx.fillStyle = "#6b7280";
@@ -84,7 +85,7 @@
     }
     ctx.textBaseline = "top";
     ctx.textAlign = "left";
-    ctx.fillText("−5 min", left, h - bottom + 4);
+    ctx.fillText(span >= 90000 ? `−${Math.round(span / 60000)} min` : `−${Math.round(span / 1000)} s`, left, h - bottom + 4);
     ctx.textAlign = "right";
     ctx.fillText("now", w - right, h - bottom + 4);
     series.forEach((s, i) => {
@@ -103,10 +104,12 @@
   function drawCharts(history) {
     const pts = (f) => history.map((s) => ({ t: s.t, v: f(s) }));
     const count = (v) => fmtCount(v).replace(/\.0+$/, "");
-    draw($("#chart-players"), [pts((s) => s.connected), pts((s) => s.grace)], count);
-    draw($("#chart-rooms"), [pts((s) => s.rooms)], count);
-    draw($("#chart-tick"), [pts((s) => s.tickP50), pts((s) => s.tickP99)], fmtSeconds);
-    draw($("#chart-bytes"), [pts((s) => s.bytesOut)], (v) => fmtBytes(v) + "/s");
+    const since = history.length ? Date.now() - history[0].t : 0;
+    const span = Math.min(WINDOW_MS, Math.max(MIN_WINDOW_MS, since));
+    draw($("#chart-players"), [pts((s) => s.connected), pts((s) => s.grace)], count, span);
+    draw($("#chart-rooms"), [pts((s) => s.rooms)], count, span);
+    draw($("#chart-tick"), [pts((s) => s.tickP50), pts((s) => s.tickP99)], fmtSeconds, span);
+    draw($("#chart-bytes"), [pts((s) => s.bytesOut)], (v) => fmtBytes(v) + "/s", span);
   }
 
   // ---- the overview: badges, totals, charts ----
