@@ -51,11 +51,13 @@ func (a *agones) start() {
 	go a.loop()
 }
 
-// stop ends the loop, then tells the sidecar the server is shutting down.
+// stop ends the loop, then tells the sidecar the server is shutting down:
+// even when the shutdown's own time ran out (a call is bounded anyway), or
+// Agones would wait for a GameServer that is gone.
 func (a *agones) stop(ctx context.Context) {
 	a.cancel()
 	a.wg.Wait()
-	if err := a.call(ctx, http.MethodPost, "/shutdown", "{}"); err != nil {
+	if err := a.call(context.WithoutCancel(ctx), http.MethodPost, "/shutdown", "{}"); err != nil {
 		a.s.log.Warn("tickroom: agones: shutdown", "err", err)
 		return
 	}

@@ -212,8 +212,10 @@ func (s *Server) AdminAddr() net.Addr {
 
 // AdminHandler is the admin routes (/metrics, /livez, /readyz,
 // /debug/pprof/, /admin/...), behind Ops.AdminToken when it is set, for a
-// server that mounts them in a listener of its own. Keep it off the public
-// listener: it closes rooms and drains the server.
+// server that mounts them in a listener of its own. Without a token it
+// answers only requests addressed to a loopback host (Host: localhost or
+// 127.0.0.1): set a token to serve it under another name. Keep it off the
+// public listener: it closes rooms and drains the server.
 func (s *Server) AdminHandler() http.Handler { return s.ops.admin }
 
 // Registry is the server's own Prometheus registry (its metrics and the Go

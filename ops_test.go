@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -441,7 +443,7 @@ func createMode(t *testing.T, url, mode string) string {
 }
 
 // dialWS connects a client over WebSocket, closed when the test ends.
-func dialWS(t *testing.T, url string) *client.Socket {
+func dialWS(t testing.TB, url string) *client.Socket {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -454,4 +456,46 @@ func dialWS(t *testing.T, url string) *client.Socket {
 	}
 	t.Cleanup(func() { s.Manager().Close() })
 	return s
+}
+
+// BenchmarkMetricsScrape is one /metrics scrape of a server with 50 running rooms: what a
+// Prometheus scrape costs the server (docs/operations.md, "What metrics cost").
+func BenchmarkMetricsScrape(b *testing.B) {
+	cfg := tickroom.DefaultConfig()
+	cfg.Modes = []game.Mode{counter{}}
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.Ops.AdminAddr = "127.0.0.1:0"
+	srv, err := tickroom.New(&cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr, err := srv.ListenAdmin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	for range 50 {
+		s := dialWS(b, "http://"+ln.Addr().String())
+		if _, err := s.EmitWithAckContext(ctx, "room:create", map[string]any{"mode": "counter"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c := &http.Client{}
+	url := "http://" + addr.String() + "/metrics"
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := c.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
 }

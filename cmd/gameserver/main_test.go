@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -313,5 +316,36 @@ func TestProbe(t *testing.T) {
 	probeCfg.Ops.AdminAddr = ""
 	if got := probe(probeCfg, io.Discard); got != 1 {
 		t.Errorf("probe without an admin listener: %d, want 1", got)
+	}
+}
+
+// TestFlagsDocumented: docs/operations.md's flag table has a row for every flag, with its
+// environment variable, and no row for a flag that does not exist.
+func TestFlagsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := defaultConfig()
+	fs, _ := flagSet(&c)
+	rows := map[string]string{} // flag -> its row
+	for _, line := range strings.Split(string(doc), "\n") {
+		if name, ok := strings.CutPrefix(line, "| `-"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			rows[name] = line
+		}
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		row, ok := rows[f.Name]
+		switch {
+		case !ok:
+			t.Errorf("docs/operations.md has no row for -%s", f.Name)
+		case f.Name != "probe" && !strings.Contains(row, "| `"+envName(f.Name)+"` |"):
+			t.Errorf("docs/operations.md's row for -%s does not name %s: %s", f.Name, envName(f.Name), row)
+		}
+		delete(rows, f.Name)
+	})
+	for name := range rows {
+		t.Errorf("docs/operations.md has a row for -%s, which is no flag", name)
 	}
 }

@@ -387,3 +387,41 @@ func collect(v any, key string) []string {
 	}
 	return out
 }
+
+// TestMetricsDocumented: docs/operations.md's metrics table has a row for every tickroom_
+// metric a live server exports, with its type, and no row for a metric it does not export.
+func TestMetricsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(testproc.RepoRoot(t), "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{} // metric -> its type column
+	for _, line := range strings.Split(string(doc), "\n") {
+		if rest, ok := strings.CutPrefix(line, "| `tickroom_"); ok {
+			name, rest, _ := strings.Cut(rest, "`")
+			cols := strings.Split(rest, "|")
+			if len(cols) > 1 {
+				rows["tickroom_"+name] = strings.TrimSpace(cols[1])
+			}
+		}
+	}
+	srv, admin := startServer(t)
+	stallPolling(t, srv.URL, "no-such-room") // a request: the request families have samples
+	live := testscrape.Get(t, admin+"/metrics", "")
+	for name, mf := range live {
+		if !strings.HasPrefix(name, "tickroom_") {
+			continue
+		}
+		typ, ok := rows[name]
+		switch {
+		case !ok:
+			t.Errorf("docs/operations.md has no row for %s", name)
+		case typ != strings.ToLower(mf.GetType().String()):
+			t.Errorf("docs/operations.md says %s is a %s; it is a %s", name, typ, strings.ToLower(mf.GetType().String()))
+		}
+		delete(rows, name)
+	}
+	for name := range rows {
+		t.Errorf("docs/operations.md has a row for %s, which the server does not export", name)
+	}
+}
