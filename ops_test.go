@@ -16,8 +16,8 @@ import (
 
 	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/internal/testscrape"
-	"github.com/tickroom/tickroom/netio/client"
 )
 
 // opsServer is a served server of the counter and stall modes with a loopback admin listener;
@@ -420,7 +420,7 @@ func create(t *testing.T, url string) string { return createMode(t, url, "counte
 
 func createMode(t *testing.T, url, mode string) string {
 	t.Helper()
-	s := dialWS(t, url)
+	s := testhost.Dial(t, url, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ack, err := s.EmitWithAckContext(ctx, "room:create", map[string]any{"mode": mode})
@@ -440,22 +440,6 @@ func createMode(t *testing.T, url, mode string) string {
 		return ""
 	}
 	return res.Error.Code
-}
-
-// dialWS connects a client over WebSocket, closed when the test ends.
-func dialWS(t testing.TB, url string) *client.Socket {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	opts := client.DefaultOptions()
-	opts.Transport = client.TransportWebSocket
-	opts.Reconnection = false
-	s, err := client.Dial(ctx, url, nil, &opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Manager().Close() })
-	return s
 }
 
 // BenchmarkMetricsScrape is one /metrics scrape of a server with 50 running rooms: what a
@@ -482,7 +466,7 @@ func BenchmarkMetricsScrape(b *testing.B) {
 	go func() { done <- srv.Serve(ctx, ln) }()
 	defer func() { cancel(); <-done }()
 	for range 50 {
-		s := dialWS(b, "http://"+ln.Addr().String())
+		s := testhost.Dial(b, "http://"+ln.Addr().String(), nil)
 		if _, err := s.EmitWithAckContext(ctx, "room:create", map[string]any{"mode": "counter"}); err != nil {
 			b.Fatal(err)
 		}

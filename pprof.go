@@ -3,6 +3,7 @@ package tickroom
 import (
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"os"
 	"runtime"
@@ -29,28 +30,8 @@ func pprofRoutes(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, strings.Join(os.Args, "\x00"))
 	})
-	mux.HandleFunc("GET /debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
-		d := profileSeconds(r, 30)
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", `attachment; filename="profile"`)
-		if err := pprof.StartCPUProfile(w); err != nil {
-			http.Error(w, "cpu profile: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		sleep(r, d)
-		pprof.StopCPUProfile()
-	})
-	mux.HandleFunc("GET /debug/pprof/trace", func(w http.ResponseWriter, r *http.Request) {
-		d := profileSeconds(r, 1)
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", `attachment; filename="trace"`)
-		if err := trace.Start(w); err != nil {
-			http.Error(w, "trace: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		sleep(r, d)
-		trace.Stop()
-	})
+	mux.HandleFunc("GET /debug/pprof/profile", timed("profile", 30, pprof.StartCPUProfile, pprof.StopCPUProfile))
+	mux.HandleFunc("GET /debug/pprof/trace", timed("trace", 1, trace.Start, trace.Stop))
 	mux.HandleFunc("GET /debug/pprof/{name}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		p := pprof.Lookup(name)
@@ -70,6 +51,22 @@ func pprofRoutes(mux *http.ServeMux) {
 		}
 		_ = p.WriteTo(w, debug)
 	})
+}
+
+// timed serves a recording that runs for ?seconds= (def without it): a CPU
+// profile or an execution trace, written as it is taken.
+func timed(name string, def int, start func(io.Writer) error, stop func()) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d := profileSeconds(r, def)
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		if err := start(w); err != nil { // one at a time: -cpuprofile, or another request's
+			http.Error(w, name+": "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		sleep(r, d)
+		stop()
+	}
 }
 
 // profileSeconds is the ?seconds= of a CPU profile or trace, within bounds.

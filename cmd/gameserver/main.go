@@ -302,6 +302,12 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 	if ready != nil {
 		ready <- ln.Addr()
 	}
+	return serveDrain(ctx, srv, ln, drain)
+}
+
+// serveDrain serves srv on ln until ctx is done or the drain that the
+// closing of drain starts has ended.
+func serveDrain(ctx context.Context, srv *tickroom.Server, ln net.Listener, drain <-chan struct{}) error {
 	served := make(chan struct{})
 	defer close(served)
 	go func() {
@@ -311,7 +317,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 		case <-served:
 		}
 	}()
-	return srv.Serve(ctx, ln)
+	err := srv.Serve(ctx, ln)
+	if errors.Is(err, tickroom.ErrServed) && srv.Draining() {
+		return nil // a signal right after the LISTEN line: drained, with nothing to wait for, before Serve began
+	}
+	return err
 }
 
 // serverConfig is the server of cfg: the bundled modes, the demo page, and

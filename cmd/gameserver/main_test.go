@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms/lobby"
@@ -347,5 +348,25 @@ func TestFlagsDocumented(t *testing.T) {
 	})
 	for name := range rows {
 		t.Errorf("docs/operations.md has a row for -%s, which is no flag", name)
+	}
+}
+
+// TestDrainBeforeServe: a drain that ends before Serve begins (a SIGTERM right after the
+// LISTEN line, with nothing to wait for) ends the run cleanly, not with ErrServed.
+func TestDrainBeforeServe(t *testing.T) {
+	srv, err := tickroom.New(serverConfig(testConfig(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Drain()
+	if err := srv.Shutdown(context.Background()); err != nil { // waits for the drain's own
+		t.Fatal(err)
+	}
+	if err := serveDrain(context.Background(), srv, ln, nil); err != nil {
+		t.Fatalf("serve after the drain ended: %v", err)
 	}
 }

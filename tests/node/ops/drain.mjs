@@ -4,18 +4,8 @@
 // running room still seat their players, and those keep their snapshot rate ("JOINED"). Then
 // every seated player must get room:closed {reason: "shutdown"} before its disconnect, at the
 // drain deadline ("CLOSED"); the script exits 0.
-import readline from "node:readline";
 import { assert, connect, fails, ok, run, scenario, sleep } from "../lobby/lib.mjs";
-
-const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-
-async function waitLine(want) {
-  for (;;) {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`stdin closed before ${want}`);
-    if (value.trim() === want) return;
-  }
-}
+import { waitLine } from "./stdin.mjs";
 
 scenario(async () => {
   const [a, b, c, d, e] = await Promise.all(["a", "b", "c", "d", "e"].map(connect));

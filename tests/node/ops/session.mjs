@@ -7,19 +7,10 @@
 // disconnects everyone and exits 0.
 import { io } from "socket.io-client";
 import msgpackParser from "socket.io-msgpack-parser";
-import readline from "node:readline";
 import { assert, connect, ok, scenario, sleep, url } from "../lobby/lib.mjs";
+import { waitLine } from "./stdin.mjs";
 
 const seconds = Number(process.env.SESSION_SECONDS ?? 4);
-const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-
-async function waitLine(want) {
-  for (;;) {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`stdin closed before ${want}`);
-    if (value.trim() === want) return;
-  }
-}
 
 scenario(async () => {
   await new Promise((resolve, reject) => {
