@@ -87,4 +87,3 @@ func newOpsServer(tb testing.TB, scrape bool) (wsURL string) {
 	})
 	return "ws://" + ln.Addr().String() + "/socket.io/?EIO=4&transport=websocket"
 }
-
