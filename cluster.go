@@ -2,8 +2,8 @@ package tickroom
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/tickroom/tickroom/rooms/cluster"
 	"github.com/tickroom/tickroom/rooms/lobby"
@@ -55,23 +55,28 @@ func (s *Server) leaveCluster(ctx context.Context) {
 	}
 }
 
-// clusterRoutes adds /readyz to the public routes of a clustered server:
-// 200 while it takes new players (on the bus and not draining), 503 while
-// the bus is out of reach or it drains, for a load balancer or Kubernetes.
-func (s *Server) clusterRoutes(mux *http.ServeMux) {
+// clusterReadyChecks are the conditions a clustered server adds to
+// /readyz: its bus must be in reach (docs/cluster.md, "Readiness"); none
+// for a server alone.
+func (s *Server) clusterReadyChecks() []ReadyCheck {
 	if s.node == nil {
-		return
+		return nil
 	}
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		if !s.node.Ready() || s.host.Draining() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "not ready")
-			return
+	return []ReadyCheck{{Name: "cluster bus", Check: func() error {
+		if !s.node.Ready() {
+			return errors.New("the cluster bus is out of reach")
 		}
-		fmt.Fprintln(w, "ok")
-	})
+		return nil
+	}}}
+}
+
+// drainCluster tells the other nodes at once that this one drains: they
+// place new rooms elsewhere (the node's heartbeat would tell them within
+// its period otherwise).
+func (s *Server) drainCluster() {
+	if s.node != nil {
+		s.node.SetDraining(true)
+	}
 }
 
 // Cluster is the server's cluster node, nil for a server alone.

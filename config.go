@@ -57,6 +57,11 @@ type Config struct {
 	// Serve's context: closing the rooms, then the connections, then the
 	// listener. Zero means 10 s.
 	ShutdownTimeout time.Duration
+	// Operations: the admin listener, drain, the Agones sidecar, readiness
+	// and liveness (ops.go, docs/operations.md). Their zero values are: no
+	// admin listener, a 30 s drain, no Agones, no more ready checks, a 10 s
+	// stall bound.
+	Ops Ops
 	// Logger gets the server's records, and the lobby's and Socket.IO's
 	// when their own Logger is nil. Nil means slog.Default().
 	Logger *slog.Logger
@@ -108,6 +113,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("%w: ShutdownTimeout %v < 0", ErrBadConfig, c.ShutdownTimeout)
 	case c.HTTP.ReadHeaderTimeout < 0 || c.HTTP.IdleTimeout < 0 || c.HTTP.MaxHeaderBytes < 0:
 		return fmt.Errorf("%w: HTTP limits must not be negative", ErrBadConfig)
+	}
+	if err := c.Ops.validate(); err != nil {
+		return fmt.Errorf("%w: Ops: %w", ErrBadConfig, err)
 	}
 	lc := c.Lobby
 	lc.Modes = game.NewRegistry() // the lobby requires one; its content was checked above
@@ -161,6 +169,7 @@ func (c Config) withDefaults() Config {
 	if c.HTTP.MaxHeaderBytes == 0 {
 		c.HTTP.MaxHeaderBytes = defaultMaxHeaderBytes
 	}
+	c.Ops = c.Ops.withDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -26,6 +26,7 @@ type Server struct {
 	host    *lobby.Host      // static
 	node    *cluster.Node    // static: nil for a server alone
 	handler http.Handler     // static: the public routes
+	ops     *ops             // static: admin, metrics, drain, Agones (ops.go)
 
 	mu     sync.Mutex
 	hs     *http.Server // guarded by mu: set by Serve
@@ -76,6 +77,7 @@ func New(cfg *Config) (*Server, error) {
 	host.Attach(sio.Of("/"))
 	s := &Server{cfg: c, log: c.Logger, sio: sio, host: host, node: node}
 	s.handler = s.publicRoutes()
+	s.ops = newOps(s)
 	return s, nil
 }
 
@@ -96,7 +98,6 @@ func (s *Server) publicRoutes() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		_ = json.NewEncoder(w).Encode(s.host.Stats())
 	})
-	s.clusterRoutes(mux)
 	if s.cfg.Demo {
 		mux.Handle("/", demoHandler())
 	}
@@ -164,6 +165,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if err := s.ops.start(); err != nil { // the admin listener, Agones
+		sctx, cancel := s.shutdownContext(ctx)
+		defer cancel()
+		err = errors.Join(err, s.Shutdown(sctx))
+		<-errc
+		return err
+	}
 	var serveErr error
 	returned := false
 	select {
@@ -206,6 +214,8 @@ func (s *Server) shutdown(ctx context.Context) error {
 	s.served = true
 	hs := s.hs
 	s.mu.Unlock()
+	s.ops.beginStop() // not ready from now on
+	defer s.ops.stop(ctx)
 	if err := s.host.Shutdown(ctx); err != nil {
 		s.log.Warn("tickroom: rooms did not all close in time", "err", err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms/lobby"
 )
@@ -108,14 +109,7 @@ func join(t *testing.T, url string) *player {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	opts := client.DefaultOptions()
-	opts.Transport = client.TransportWebSocket
-	opts.Reconnection = false
-	s, err := client.Dial(ctx, url, nil, &opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Manager().Close() })
+	s := testhost.Dial(t, url, nil)
 	p := &player{s: s, events: make(chan string, 4)}
 	s.On("room:closed", func(args client.Args, _ client.Ack) {
 		var ev struct {

@@ -3,6 +3,7 @@ package rooms
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tickroom/tickroom/netio/sioparser"
 	"github.com/tickroom/tickroom/netio/socketio"
@@ -39,6 +40,12 @@ func NewSocketPeer(s *socketio.Socket) *SocketPeer { return &SocketPeer{s: s} }
 
 // Socket returns the peer's socket.
 func (p *SocketPeer) Socket() *socketio.Socket { return p.s }
+
+// RTT implements RTTPeer: the connection's last measured round trip (zero
+// until its first heartbeat).
+func (p *SocketPeer) RTT() time.Duration { return p.s.RTT() }
+
+var _ RTTPeer = (*SocketPeer)(nil)
 
 // prepare is the socket encoding of an Event, made once per Event.
 func prepare(name string, arg any) (any, error) { return socketio.Prepare(name, arg) }

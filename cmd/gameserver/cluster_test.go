@@ -30,13 +30,13 @@ func TestClusterFlags(t *testing.T) {
 	}
 	// A public URL that is not an origin stops the server before it serves.
 	c, _ = parseConfig([]string{"-addr", "127.0.0.1:0", "-nats", "nats://127.0.0.1:1", "-public-url", "http://a.example/path"}, func(string) string { return "" })
-	err = run(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, nil)
+	err = run(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "PublicURL") {
 		t.Fatalf("bad public URL: %v", err)
 	}
 	// Listening on every interface, the address is no URL for players.
 	c, _ = parseConfig([]string{"-addr", ":0", "-nats", "nats://127.0.0.1:1"}, func(string) string { return "" })
-	err = run(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, nil)
+	err = run(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "-public-url") {
 		t.Fatalf("no public URL on every interface: %v", err)
 	}

@@ -60,6 +60,28 @@ type config struct {
 	// NATSReplicas is the number of copies of the cluster's buckets (3 on
 	// a three-server NATS cluster).
 	NATSReplicas int
+	// Ops: the admin listener, its token, the drain and Agones.
+	Ops opsConfig
+}
+
+// opsConfig is how the server is operated (docs/operations.md).
+type opsConfig struct {
+	// AdminAddr is the admin listener's address; "" turns it off.
+	AdminAddr string
+	// AdminToken (env TICKROOM_ADMIN_TOKEN only: a flag would show it in
+	// ps) is required on every admin route when set; a non-loopback
+	// AdminAddr needs one.
+	AdminToken string
+	// DrainTimeout is how long a drain waits for rooms to end; 0 closes
+	// them at once.
+	DrainTimeout time.Duration
+	// Agones reports to the Agones SDK sidecar; on when -agones is given or
+	// AGONES_SDK_HTTP_PORT is set (Agones sets it in a GameServer's pod).
+	Agones bool
+	// Probe, when set, makes the binary a probe instead of a server: it
+	// asks that path of the admin listener and exits 0 on 200, 1 otherwise
+	// (for Kubernetes exec probes: the token stays in the environment).
+	Probe string
 }
 
 // minTokenSecret is the shortest TICKROOM_TOKEN_SECRET accepted.
@@ -68,13 +90,56 @@ const minTokenSecret = 32
 // defaultConfig is the server's defaults (tickroom.DefaultConfig).
 func defaultConfig() config {
 	d := tickroom.DefaultConfig()
-	return config{Addr: d.Addr, ShutdownTimeout: d.ShutdownTimeout, LogLevel: slog.LevelInfo, SeatGrace: d.Lobby.Grace, SocketIO: *d.SocketIO}
+	return config{
+		Addr: d.Addr, ShutdownTimeout: d.ShutdownTimeout, LogLevel: slog.LevelInfo, SeatGrace: d.Lobby.Grace, SocketIO: *d.SocketIO,
+		Ops: opsConfig{AdminAddr: defaultAdminAddr, DrainTimeout: defaultDrainTimeout},
+	}
 }
+
+// The operations defaults of the contract (docs/operations.md).
+const (
+	defaultAdminAddr    = "127.0.0.1:9090"
+	defaultDrainTimeout = 30 * time.Second
+)
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
 	c := defaultConfig()
-	// The secret comes from the environment only: a flag would show it in ps.
+	// The secrets come from the environment only: a flag would show them in ps.
 	c.TokenSecret = getenv("TICKROOM_TOKEN_SECRET")
+	c.Ops.AdminToken = getenv("TICKROOM_ADMIN_TOKEN")
+	c.Ops.Agones = getenv("AGONES_SDK_HTTP_PORT") != ""
+	fs, level := flagSet(&c)
+	// Every flag can also come from the environment, as TICKROOM_ and its
+	// name in upper case with _ for - (TICKROOM_MAX_ROOMS); a flag given on
+	// the command line wins.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == "probe" { // a server given it by its environment would never serve
+			return
+		}
+		name := envName(f.Name)
+		f.Usage += " (env " + name + ")"
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("gameserver: %s: %w", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return c, fmt.Errorf("gameserver: -log-level: %w", err)
+	}
+	return c, c.check()
+}
+
+// flagSet binds every flag to c's fields; the returned string is
+// -log-level's value.
+func flagSet(c *config) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("gameserver", flag.ContinueOnError)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take")
@@ -99,44 +164,39 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.DurationVar(&h.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "how long a request's headers may take")
 	fs.DurationVar(&h.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection is kept")
 	fs.IntVar(&h.MaxHeaderBytes, "max-header-bytes", 16<<10, "largest request headers in bytes")
-	// Every flag can also come from the environment, as TICKROOM_ and its
-	// name in upper case with _ for - (TICKROOM_MAX_ROOMS); a flag given on
-	// the command line wins.
-	var envErr error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := envName(f.Name)
-		f.Usage += " (env " + name + ")"
-		if v := getenv(name); v != "" && envErr == nil {
-			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("gameserver: %s: %w", name, err)
-			}
-		}
-	})
-	if envErr != nil {
-		return c, envErr
-	}
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
-		return c, fmt.Errorf("gameserver: -log-level: %w", err)
-	}
+	opsFlags(fs, &c.Ops)
+	return fs, level
+}
+
+// check reports flag values the server cannot run with.
+func (c *config) check() error {
 	if c.HashEvery < 0 {
-		return c, errors.New("gameserver: -hash-every must not be negative")
+		return errors.New("gameserver: -hash-every must not be negative")
 	}
 	if c.SeatGrace <= 0 {
-		return c, errors.New("gameserver: -seat-grace must be positive")
+		return errors.New("gameserver: -seat-grace must be positive")
 	}
 	if c.TokenSecret != "" && len(c.TokenSecret) < minTokenSecret {
-		return c, fmt.Errorf("gameserver: TICKROOM_TOKEN_SECRET must be at least %d bytes", minTokenSecret)
+		return fmt.Errorf("gameserver: TICKROOM_TOKEN_SECRET must be at least %d bytes", minTokenSecret)
 	}
 	if c.ShutdownTimeout <= 0 {
-		return c, errors.New("gameserver: -shutdown-timeout must be positive")
+		return errors.New("gameserver: -shutdown-timeout must be positive")
 	}
 	if c.PublicURL != "" && c.NATS == "" {
-		return c, errors.New("gameserver: -public-url needs -nats")
+		return errors.New("gameserver: -public-url needs -nats")
 	}
-	return c, nil
+	if c.Ops.DrainTimeout < 0 {
+		return errors.New("gameserver: -drain-timeout must not be negative")
+	}
+	return nil
+}
+
+// opsFlags binds the operations options to flags.
+func opsFlags(fs *flag.FlagSet, c *opsConfig) {
+	fs.StringVar(&c.AdminAddr, "admin-addr", c.AdminAddr, "the admin listener (/metrics, /livez, /readyz, /debug/pprof/, /admin/); empty: none; not on loopback it needs TICKROOM_ADMIN_TOKEN")
+	fs.DurationVar(&c.DrainTimeout, "drain-timeout", c.DrainTimeout, "how long a drain (SIGTERM, POST /admin/api/drain) lets rooms end before closing them; 0: close them at once")
+	fs.BoolVar(&c.Agones, "agones", c.Agones, "report to the Agones SDK sidecar (on by itself when AGONES_SDK_HTTP_PORT is set)")
+	fs.StringVar(&c.Probe, "probe", "", "probe instead of serving: GET this path (/livez, /readyz) of the admin listener, exit 0 on 200")
 }
 
 // socketIOFlags binds the Socket.IO server's options a user of the Node
@@ -190,9 +250,25 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if cfg.Ops.Probe != "" {
+		os.Exit(probe(cfg, os.Stdout))
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// The first SIGTERM or SIGINT drains; a second one skips the rest of the
+	// wait: the rooms close at once (their players still get room:closed).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	drain := make(chan struct{})
+	go func() {
+		sig := <-sigs
+		log.Info("gameserver: draining; signal again to close the rooms now", "signal", sig.String(), "drain_timeout", cfg.Ops.DrainTimeout)
+		close(drain)
+		sig = <-sigs
+		log.Info("gameserver: closing the rooms now", "signal", sig.String())
+		cancel()
+	}()
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)
 		if err == nil {
@@ -204,15 +280,17 @@ func main() {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	if err := run(ctx, cfg, log, os.Stdout, nil); err != nil {
+	if err := run(ctx, cfg, log, os.Stdout, nil, drain); err != nil {
 		log.Error("gameserver stopped", "err", err)
+		cancel()
 		os.Exit(1)
 	}
 }
 
-// run serves until ctx is done, then shuts down within cfg.ShutdownTimeout.
-// ready, when not nil, receives the bound address once listening.
-func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, ready chan<- net.Addr) error {
+// run serves until the drain that the closing of drain starts ends, or ctx
+// is done (then it shuts down at once, within cfg.ShutdownTimeout). ready,
+// when not nil, receives the bound address once listening.
+func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, ready chan<- net.Addr, drain <-chan struct{}) error {
 	// Listen first: a cluster node's default public URL is the address it
 	// listens on, port 0 included.
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -239,15 +317,42 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 	if node := srv.Cluster(); node != nil {
 		log.Info("gameserver: cluster node", "node", node.ID(), "public-url", node.PublicURL(), "nats", cfg.NATS)
 	}
+	admin, err := srv.ListenAdmin()
+	if err != nil {
+		ln.Close()
+		return errors.Join(err, srv.Shutdown(ctx))
+	}
 	url := "http://" + ln.Addr().String() + "/"
 	log.Info("gameserver listening", "addr", url)
-	// One machine-readable line on stdout, for scripts and tests that start
-	// the server on port 0.
+	// Machine-readable lines on stdout, for scripts and tests that start the
+	// server on port 0: the admin listener's, then the public one's.
+	if admin != nil {
+		fmt.Fprintln(stdout, "ADMIN http://"+admin.String()+"/")
+	}
 	fmt.Fprintln(stdout, "LISTEN "+url)
 	if ready != nil {
 		ready <- ln.Addr()
 	}
-	return srv.Serve(ctx, ln)
+	return serveDrain(ctx, srv, ln, drain)
+}
+
+// serveDrain serves srv on ln until ctx is done or the drain that the
+// closing of drain starts has ended.
+func serveDrain(ctx context.Context, srv *tickroom.Server, ln net.Listener, drain <-chan struct{}) error {
+	served := make(chan struct{})
+	defer close(served)
+	go func() {
+		select {
+		case <-drain:
+			srv.Drain()
+		case <-served:
+		}
+	}()
+	err := srv.Serve(ctx, ln)
+	if errors.Is(err, tickroom.ErrServed) && srv.Draining() {
+		return nil // a signal right after the LISTEN line: drained, with nothing to wait for, before Serve began
+	}
+	return err
 }
 
 // serverConfig is the server of cfg: the bundled modes, the demo page, and
@@ -273,5 +378,12 @@ func serverConfig(cfg config, log *slog.Logger) *tickroom.Config {
 		cc.URL, cc.PublicURL, cc.Replicas, cc.Logger = cfg.NATS, cfg.PublicURL, cfg.NATSReplicas, log
 		sc.Cluster = &cc
 	}
+	sc.Ops.AdminAddr = cfg.Ops.AdminAddr
+	sc.Ops.AdminToken = cfg.Ops.AdminToken
+	sc.Ops.DrainTimeout = cfg.Ops.DrainTimeout
+	if sc.Ops.DrainTimeout == 0 {
+		sc.Ops.DrainTimeout = -1 // -drain-timeout 0: no wait
+	}
+	sc.Ops.Agones.Enabled = cfg.Ops.Agones
 	return &sc
 }

@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms/lobby"
@@ -49,7 +53,7 @@ func TestParseConfig(t *testing.T) {
 // a token signed with that secret (CONNECT_ERROR unauthorized) and accepts one with.
 func TestTokenSecret(t *testing.T) {
 	secret := "0123456789abcdef0123456789abcdef"
-	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0"}, func(k string) string {
+	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0", "-admin-addr", ""}, func(k string) string {
 		return map[string]string{"TICKROOM_TOKEN_SECRET": secret}[k]
 	})
 	if err != nil {
@@ -83,12 +87,11 @@ func TestTokenSecret(t *testing.T) {
 // health endpoint and the Socket.IO handshake, then cancels and expects run
 // to return cleanly.
 func TestRunServesAndShutsDown(t *testing.T) {
-	cfg := defaultConfig()
-	cfg.Addr = "127.0.0.1:0"
+	cfg := testConfig()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready) }()
+	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready, nil) }()
 	var addr net.Addr
 	select {
 	case addr = <-ready:
@@ -113,6 +116,15 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}
 }
 
+// testConfig is the defaults on loopback ports the system picks: the admin listener's
+// default port may be another server's.
+func testConfig() config {
+	cfg := defaultConfig()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.Ops.AdminAddr = "127.0.0.1:0"
+	return cfg
+}
+
 // get is GET url's body.
 func get(t *testing.T, url string) string {
 	t.Helper()
@@ -131,8 +143,7 @@ func get(t *testing.T, url string) string {
 // TestStats: /stats reports the rooms, their seats and the summed counters, gone rooms
 // included.
 func TestStats(t *testing.T) {
-	cfg := defaultConfig()
-	cfg.Addr = "127.0.0.1:0"
+	cfg := testConfig()
 	base := serve(t, cfg)
 	ctx := context.Background()
 	stats := func() lobby.HostStats {
@@ -174,7 +185,7 @@ func serve(t *testing.T, cfg config) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready) }()
+	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, ready, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -209,7 +220,7 @@ func TestLimitFlags(t *testing.T) {
 	if _, err := parseConfig([]string{"-trusted-proxies", "10.0.0.1"}, func(string) string { return "" }); err == nil {
 		t.Fatal("a trusted proxy that is not a CIDR accepted")
 	}
-	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0"}, func(string) string { return "" })
+	cfg, err := parseConfig([]string{"-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,5 +234,139 @@ func TestLimitFlags(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Fatalf("a 20 KB header: %d, want 431", res.StatusCode)
+	}
+}
+
+// TestOpsFlags: the admin listener, its token (from the environment only), the drain timeout
+// and Agones come from flags and the environment; a non-loopback admin address without a
+// token does not start.
+func TestOpsFlags(t *testing.T) {
+	none := func(string) string { return "" }
+	c, err := parseConfig(nil, none)
+	if err != nil || c.Ops.AdminAddr != "127.0.0.1:9090" || c.Ops.DrainTimeout != 30*time.Second || c.Ops.Agones || c.Ops.AdminToken != "" {
+		t.Fatalf("defaults: %+v %v", c.Ops, err)
+	}
+	env := map[string]string{"TICKROOM_ADMIN_TOKEN": "t0k3n", "AGONES_SDK_HTTP_PORT": "9358", "TICKROOM_DRAIN_TIMEOUT": "5s"}
+	c, err = parseConfig([]string{"-admin-addr", ":9091"}, func(k string) string { return env[k] })
+	if err != nil || c.Ops.AdminAddr != ":9091" || c.Ops.AdminToken != "t0k3n" || !c.Ops.Agones || c.Ops.DrainTimeout != 5*time.Second {
+		t.Fatalf("flags and env: %+v %v", c.Ops, err)
+	}
+	if sc := serverConfig(c, nil); sc.Ops.AdminToken != "t0k3n" || !sc.Ops.Agones.Enabled || sc.Ops.DrainTimeout != 5*time.Second {
+		t.Fatalf("server config: %+v", sc.Ops)
+	}
+	c, err = parseConfig([]string{"-drain-timeout", "0s", "-agones"}, none)
+	if err != nil || !c.Ops.Agones || serverConfig(c, nil).Ops.DrainTimeout >= 0 {
+		t.Fatalf("-drain-timeout 0 is no wait: %+v %v", c.Ops, err)
+	}
+	if _, err := parseConfig([]string{"-drain-timeout", "-1s"}, none); err == nil {
+		t.Fatal("a negative drain timeout accepted")
+	}
+	if c, _ := parseConfig(nil, func(k string) string { return map[string]string{"TICKROOM_PROBE": "/livez"}[k] }); c.Ops.Probe != "" {
+		t.Fatal("-probe taken from the environment: a server given it would never serve")
+	}
+	c, err = parseConfig([]string{"-addr", "127.0.0.1:0", "-admin-addr", ":0"}, none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run(context.Background(), c, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "AdminToken") {
+		t.Fatalf("a non-loopback admin address without a token: %v", err)
+	}
+}
+
+// TestProbe: -probe asks the admin listener with the token of the environment: 0 on 200, 1
+// on anything else (a wrong token, a path that fails, no listener).
+func TestProbe(t *testing.T) {
+	cfg := testConfig()
+	cfg.Ops.AdminAddr = ":0"
+	cfg.Ops.AdminToken = "probe-token"
+	var out strings.Builder
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), &out, ready, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	<-ready
+	admin := strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(out.String(), "\n", 2)[0], "ADMIN http://"), "/")
+	if admin == "" || !strings.HasPrefix(out.String(), "ADMIN ") {
+		t.Fatalf("no ADMIN line: %q", out.String())
+	}
+	_, port, _ := net.SplitHostPort(admin)
+	probeCfg := cfg
+	probeCfg.Ops.AdminAddr = ":" + port
+	for _, c := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/readyz", "probe-token", 0},
+		{"livez", "probe-token", 0},
+		{"/readyz", "wrong", 1},
+		{"/no-such-path", "probe-token", 1},
+	} {
+		probeCfg.Ops.Probe, probeCfg.Ops.AdminToken = c.path, c.token
+		var msg strings.Builder
+		if got := probe(probeCfg, &msg); got != c.want {
+			t.Errorf("probe %s with %q: %d (%s), want %d", c.path, c.token, got, msg.String(), c.want)
+		}
+	}
+	probeCfg.Ops.AdminAddr = ""
+	if got := probe(probeCfg, io.Discard); got != 1 {
+		t.Errorf("probe without an admin listener: %d, want 1", got)
+	}
+}
+
+// TestFlagsDocumented: docs/operations.md's flag table has a row for every flag, with its
+// environment variable, and no row for a flag that does not exist.
+func TestFlagsDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := defaultConfig()
+	fs, _ := flagSet(&c)
+	rows := map[string]string{} // flag -> its row
+	for _, line := range strings.Split(string(doc), "\n") {
+		if name, ok := strings.CutPrefix(line, "| `-"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			rows[name] = line
+		}
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		row, ok := rows[f.Name]
+		switch {
+		case !ok:
+			t.Errorf("docs/operations.md has no row for -%s", f.Name)
+		case f.Name != "probe" && !strings.Contains(row, "| `"+envName(f.Name)+"` |"):
+			t.Errorf("docs/operations.md's row for -%s does not name %s: %s", f.Name, envName(f.Name), row)
+		}
+		delete(rows, f.Name)
+	})
+	for name := range rows {
+		t.Errorf("docs/operations.md has a row for -%s, which is no flag", name)
+	}
+}
+
+// TestDrainBeforeServe: a drain that ends before Serve begins (a SIGTERM right after the
+// LISTEN line, with nothing to wait for) ends the run cleanly, not with ErrServed.
+func TestDrainBeforeServe(t *testing.T) {
+	srv, err := tickroom.New(serverConfig(testConfig(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Drain()
+	if err := srv.Shutdown(context.Background()); err != nil { // waits for the drain's own
+		t.Fatal(err)
+	}
+	if err := serveDrain(context.Background(), srv, ln, nil); err != nil {
+		t.Fatalf("serve after the drain ended: %v", err)
 	}
 }

@@ -22,6 +22,16 @@ const ListenPrefix = "LISTEN "
 // the test before it is killed and the test fails.
 const DefaultStopTimeout = 10 * time.Second
 
+// stopRepeat is how often the SIGTERM at the end of a test is sent again while the server
+// runs: the gameserver drains on the first (it waits for its rooms to end) and closes its
+// rooms at once on the second.
+const stopRepeat = 500 * time.Millisecond
+
+// adminAddrEnv gives every server a loopback admin listener on a port of its own, unless the
+// test's environment names one: the gameserver's default admin port (9090) would be fought
+// over by servers started side by side. A flag given on the command line still wins.
+const adminAddrEnv = "TICKROOM_ADMIN_ADDR"
+
 var (
 	// ErrNoListenLine is returned when a server exits or times out before printing its address.
 	ErrNoListenLine = errors.New("testproc: server printed no LISTEN line")
@@ -48,13 +58,15 @@ type Server struct {
 	stopTimeout time.Duration
 	cmd         *exec.Cmd
 	stderr      *syncBuffer
+	printed     []string      // stdout lines before the LISTEN line; written before URL is set
 	killed      atomic.Bool   // Kill ended it: its exit status is not the server's fault
 	done        chan struct{} // closed when the process has exited
 	err         error         // exit status; written before done is closed
 }
 
 // Start runs bin with args, waits for its LISTEN line (at most 30s) and registers a cleanup
-// that stops it with SIGTERM and fails tb on a data race report, a panic or a bad exit.
+// that stops it with SIGTERM (sent again every stopRepeat while it runs) and fails tb on a
+// data race report, a panic or a bad exit.
 func Start(tb testing.TB, bin string, args ...string) *Server {
 	tb.Helper()
 	return StartWith(tb, Options{}, bin, args...)
@@ -68,7 +80,7 @@ func StartWith(tb testing.TB, opts Options, bin string, args ...string) *Server 
 		s.stopTimeout = DefaultStopTimeout
 	}
 	s.cmd = exec.Command(bin, args...)
-	s.cmd.Dir, s.cmd.Env = opts.Dir, opts.Env
+	s.cmd.Dir, s.cmd.Env = opts.Dir, withAdminAddr(opts.Env)
 	s.cmd.Stderr = s.stderr
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -86,6 +98,8 @@ func StartWith(tb testing.TB, opts Options, bin string, args ...string) *Server 
 			if !found && strings.HasPrefix(line, ListenPrefix) {
 				found = true
 				urlc <- strings.TrimSpace(strings.TrimPrefix(line, ListenPrefix))
+			} else if !found {
+				s.printed = append(s.printed, line)
 			}
 		}
 		close(urlc)
@@ -112,6 +126,31 @@ func StartWith(tb testing.TB, opts Options, bin string, args ...string) *Server 
 
 // Stderr returns what the server has written to stderr so far (its log).
 func (s *Server) Stderr() string { return s.stderr.String() }
+
+// Printed returns the rest of the first stdout line before the LISTEN line that starts with
+// prefix ("ADMIN " gives the gameserver's admin URL), or "" when there was none.
+func (s *Server) Printed(prefix string) string {
+	for _, line := range s.printed {
+		if strings.HasPrefix(line, prefix) {
+			return strings.TrimSpace(strings.TrimPrefix(line, prefix))
+		}
+	}
+	return ""
+}
+
+// withAdminAddr is env (nil: the test's own environment) with adminAddrEnv set to a loopback
+// port the system picks, unless env sets it already.
+func withAdminAddr(env []string) []string {
+	if env == nil {
+		env = os.Environ()
+	}
+	for _, kv := range env {
+		if strings.HasPrefix(kv, adminAddrEnv+"=") {
+			return env
+		}
+	}
+	return append(env[:len(env):len(env)], adminAddrEnv+"=127.0.0.1:0")
+}
 
 // Alive reports whether the process is still running.
 func (s *Server) Alive() bool {
@@ -150,11 +189,21 @@ func (s *Server) stop(tb testing.TB) {
 	tb.Helper()
 	if s.Alive() {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(s.stopTimeout):
-			s.Kill()
-			tb.Errorf("testproc: %s did not stop within %v of SIGTERM\nstderr tail:\n%s", s.name, s.stopTimeout, Tail(s.stderr.String(), 4000))
+		deadline := time.After(s.stopTimeout)
+		again := time.NewTicker(stopRepeat)
+		defer again.Stop()
+	wait:
+		for {
+			select {
+			case <-s.done:
+				break wait
+			case <-again.C:
+				_ = s.cmd.Process.Signal(syscall.SIGTERM)
+			case <-deadline:
+				s.Kill()
+				tb.Errorf("testproc: %s did not stop within %v of SIGTERM\nstderr tail:\n%s", s.name, s.stopTimeout, Tail(s.stderr.String(), 4000))
+				break wait
+			}
 		}
 	}
 	log := s.stderr.String()

@@ -12,7 +12,8 @@ type heartbeat struct {
 	timer        *time.Timer
 	due          time.Time // when the current wait ends
 	awaitingPong bool
-	refreshed    bool // the pong wait was already extended once for other traffic
+	refreshed    bool      // the pong wait was already extended once for other traffic
+	pinged       time.Time // when the ping now awaiting its pong was queued
 }
 
 // start arms the first ping. Called with s.mu held.
@@ -39,6 +40,7 @@ func (h *heartbeat) pong() {
 		return
 	}
 	h.awaitingPong = false
+	h.s.rtt.Store(int64(time.Since(h.pinged)))
 	h.arm(h.s.srv.cfg.PingInterval)
 }
 
@@ -72,6 +74,7 @@ func (h *heartbeat) fire() {
 	}
 	h.awaitingPong = true
 	h.refreshed = false
+	h.pinged = time.Now()
 	h.arm(s.srv.cfg.PingTimeout)
 	s.sendControlLocked(PacketPing)
 	s.mu.Unlock()

@@ -47,6 +47,9 @@ func (s *Session) SendLatest(msgs []Message, valid func() bool, written func()) 
 		return ErrSlowClient
 	}
 	defer s.mu.Unlock()
+	if s.latest != nil {
+		s.srv.traffic.latestReplaced.Add(1)
+	}
 	s.latest = &latestSlot{msgs: msgs, valid: valid, written: written, bytes: n}
 	if s.ws != nil {
 		s.startWriterLocked()

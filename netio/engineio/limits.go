@@ -32,6 +32,21 @@ type Stats struct {
 	// Panics counts panics recovered in handler calls (SessionHandler, the connection
 	// handler, SendLatest's callbacks); each closed its session.
 	Panics uint64
+
+	// Open is the number of open sessions on each transport now (a session moves from
+	// Polling to WebSocket when it upgrades).
+	Open ByTransport
+	// BytesSent and BytesReceived count the Engine.IO bytes written to and read from the
+	// clients: polling bodies (the open packet's included), WebSocket message payloads
+	// with their packet type; not HTTP headers or WebSocket framing.
+	BytesSent, BytesReceived ByTransport
+	// Closes counts closed sessions by reason (the Reason* strings, ReasonOther for any
+	// other string given to Session.Close).
+	Closes map[string]uint64
+	// LatestReplaced counts SendLatest groups replaced by a newer one before the writer
+	// took them (a slow link skipping states); LatestStale counts taken groups dropped
+	// because their valid func said no.
+	LatestReplaced, LatestStale uint64
 }
 
 // counters are the server's ratelog counters, one per kind of Stats.
@@ -44,8 +59,8 @@ func (s *Server) Stats() Stats {
 	s.conns.mu.Lock()
 	n := s.conns.total
 	s.conns.mu.Unlock()
-	c := &s.counts
-	return Stats{
+	c, t := &s.counts, &s.traffic
+	st := Stats{
 		Conns:          n,
 		RefusedPerIP:   c.perIP.Load(),
 		RefusedNodeCap: c.nodeCap.Load(),
@@ -53,7 +68,20 @@ func (s *Server) Stats() Stats {
 		PostTimeouts:   c.postTimeout.Load(),
 		SlowClients:    c.slowClient.Load(),
 		Panics:         c.panics.Load(),
+		Open: ByTransport{
+			Polling:   uint64(max(t.open[pollingIndex].Load(), 0)),
+			WebSocket: uint64(max(t.open[websocketIndex].Load(), 0)),
+		},
+		BytesSent:      t.byTransport(&t.sent),
+		BytesReceived:  t.byTransport(&t.received),
+		Closes:         make(map[string]uint64, len(closeReasons)),
+		LatestReplaced: t.latestReplaced.Load(),
+		LatestStale:    t.latestStale.Load(),
 	}
+	for i, r := range closeReasons {
+		st.Closes[r] = t.closes[i].Load()
+	}
+	return st
 }
 
 // count counts one event of c and logs it as a warning unless c was logged in the last 10 s.

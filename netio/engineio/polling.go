@@ -30,11 +30,14 @@ func (srv *Server) handshakePolling(w http.ResponseWriter, r *http.Request) {
 	sess.mu.Lock()
 	if !sess.closed {
 		sess.heartbeat.start(sess)
+		sess.openTransportLocked(pollingIndex)
 	}
 	sess.mu.Unlock()
 	sess.runOnConnection()
 	// Only the open packet: what onConnection sent waits for the next GET, as in the reference.
-	writePollResponse(w, r, AppendPacket(nil, open))
+	body := AppendPacket(nil, open)
+	srv.traffic.sent[pollingIndex].Add(uint64(len(body)))
+	writePollResponse(w, r, body)
 }
 
 func (s *Session) servePolling(w http.ResponseWriter, r *http.Request) {
@@ -133,6 +136,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	if ended {
 		s.srv.remove(s)
 	}
+	s.srv.traffic.sent[pollingIndex].Add(uint64(len(body)))
 	writePollResponse(w, r, body)
 	if s.latestWritten(written) || panicked {
 		s.closePanicked()
@@ -215,6 +219,7 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 		s.tooLarge(w)
 		return
 	}
+	s.srv.traffic.received[pollingIndex].Add(uint64(len(body)))
 	packets, perr := DecodePayload(nil, body)
 	for _, p := range packets {
 		if p.Type == PacketClose {

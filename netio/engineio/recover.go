@@ -66,7 +66,11 @@ func (s *Session) latestValid(l *latestSlot) (ok, panicked bool) {
 			ok, panicked = false, true
 		}
 	}()
-	return l.valid(), false
+	if !l.valid() {
+		s.srv.traffic.latestStale.Add(1)
+		return false, false
+	}
+	return true, false
 }
 
 // latestWritten tells a latest-wins group it was written, and reports a panic.

@@ -29,8 +29,9 @@ type Server struct {
 	// wg counts websocket reader and writer goroutines so Close can wait for them.
 	wg sync.WaitGroup
 
-	conns  conns    // sessions holding a slot (Config.MaxConns, MaxConnsPerIP)
-	counts counters // what the limits refused or cut (Stats)
+	conns   conns    // sessions holding a slot (Config.MaxConns, MaxConnsPerIP)
+	counts  counters // what the limits refused or cut (Stats)
+	traffic traffic  // what the sessions carried (Stats)
 
 	mu       sync.Mutex
 	sessions map[string]*Session // guarded by mu

@@ -3,6 +3,7 @@ package engineio
 import (
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -84,6 +85,9 @@ type Session struct {
 	latest *latestSlot // guarded by mu: the latest-wins slot, see SendLatest
 
 	slot connSlot // guarded by mu: the session's place in the caps, zero once freed
+
+	counted transportIndex // guarded by mu: the open count it is in (traffic.go)
+	rtt     atomic.Int64   // the last round trip in ns (RTT), written by the heartbeat
 }
 
 func (srv *Server) newSession(r *http.Request, slot connSlot) *Session {
@@ -249,6 +253,7 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 	}
 	s.closed = true
 	s.closeReason, s.closeErr = reason, err
+	s.countCloseLocked(reason)
 	s.latest = nil // a state nobody will read
 	slot := s.slot
 	s.slot = connSlot{}

@@ -43,6 +43,7 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 	sess.out.push(srv.openPacket(sess.id, TransportWebSocket))
 	if !sess.closed {
 		sess.heartbeat.start(sess)
+		sess.openTransportLocked(websocketIndex)
 	}
 	sess.mu.Unlock()
 	sess.runOnConnection()

@@ -260,6 +260,7 @@ var errAbnormalClosure = &websocket.CloseError{Code: websocket.CloseAbnormalClos
 func (r *wsReader) deliver(binary bool, data []byte) error {
 	switch r.mode {
 	case readSession:
+		r.s.srv.traffic.received[websocketIndex].Add(uint64(len(data)))
 		if binary {
 			r.s.onPacket(Packet{Type: PacketMessage, Binary: true, Data: data})
 			return nil

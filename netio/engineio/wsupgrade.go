@@ -93,6 +93,7 @@ func (r *wsReader) upgradeMessage(binary bool, data []byte) {
 	case err == nil && p.Type == PacketUpgrade:
 		s.abandonUpgradeLocked()
 		s.ws, s.wsUnsent = c, newUnsentProbe(c.NetConn())
+		s.openTransportLocked(websocketIndex)
 		if s.pollActive {
 			s.wakePollLocked()
 		}

@@ -194,8 +194,10 @@ func (s *Session) writePacket(ww *wsWriter, p Packet) error {
 		c.SetWriteDeadline(ww.deadline)
 	}
 	if p.Binary {
+		s.srv.traffic.sent[websocketIndex].Add(uint64(len(p.Data)))
 		return c.WriteMessage(websocket.BinaryMessage, p.Data)
 	}
+	s.srv.traffic.sent[websocketIndex].Add(uint64(1 + len(p.Data)))
 	w, err := c.NextWriter(websocket.TextMessage)
 	if err != nil {
 		return err

@@ -108,6 +108,10 @@ func (s *Socket) Handshake() Handshake {
 // Transport is the connection's current transport ("polling" or "websocket").
 func (s *Socket) Transport() string { return s.client.sess.Transport() }
 
+// RTT is the connection's last measured round trip (engineio.Session.RTT): from the
+// server's ping to the client's pong, measured once per ping interval; zero until then.
+func (s *Socket) RTT() time.Duration { return s.client.sess.RTT() }
+
 // Connected reports whether the socket is still connected.
 func (s *Socket) Connected() bool {
 	s.mu.Lock()

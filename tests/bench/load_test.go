@@ -82,14 +82,18 @@ func runArenaPlayers(url string, nRooms int) error {
 // in-process server for 10 s and reports the server's CPU per player per
 // tick: the whole path, input frames read and decoded, ticks, snapshot
 // encoding and frame writes. BENCH_ROOMS changes the room count.
-func BenchmarkArenaLoad(b *testing.B) {
+func BenchmarkArenaLoad(b *testing.B) { arenaLoad(b, newGameServer) }
+
+// arenaLoad is BenchmarkArenaLoad against the server newServer starts (it returns the
+// players' WebSocket URL).
+func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 	nRooms := 200
 	if v := os.Getenv("BENCH_ROOMS"); v != "" {
 		nRooms, _ = strconv.Atoi(v)
 	}
 	const seconds = 10
 	for i := 0; i < b.N; i++ {
-		url := newGameServer(b)
+		url := newServer(b)
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), roleEnv+"=arena-players", "BENCH_URL="+url, "BENCH_ROOMS="+strconv.Itoa(nRooms))
 		cmd.Stderr = os.Stderr

@@ -20,7 +20,7 @@ func TestDrainedNode(t *testing.T) {
 	}
 	resp.Body.Close()
 	waitFor(t, 2*time.Second, "/readyz 503 on the draining node", func() bool {
-		return readyz(drained.URL) == http.StatusServiceUnavailable
+		return readyz(drained.Admin) == http.StatusServiceUnavailable
 	})
 	meta := map[string]any{"run": f.run}
 	// The other nodes hear of the drain with its next heartbeat (2 s).

@@ -116,7 +116,7 @@ func TestBusLost(t *testing.T) {
 	f.bus.Pause()
 	for i, nd := range f.nodes {
 		waitFor(t, 10*time.Second-time.Since(lost), "/readyz 503 without the bus", func() bool {
-			return readyz(nd.URL) == http.StatusServiceUnavailable
+			return readyz(nd.Admin) == http.StatusServiceUnavailable
 		})
 		t.Logf("node %d not ready %v after the bus paused", i, time.Since(lost))
 	}
@@ -133,7 +133,7 @@ func TestBusLost(t *testing.T) {
 	back := time.Now()
 	for i, nd := range f.nodes {
 		waitFor(t, 15*time.Second-time.Since(back), "/readyz 200 with the bus back", func() bool {
-			return readyz(nd.URL) == http.StatusOK
+			return readyz(nd.Admin) == http.StatusOK
 		})
 		t.Logf("node %d ready %v after the bus came back", i, time.Since(back))
 	}

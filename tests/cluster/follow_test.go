@@ -148,7 +148,7 @@ func drain(t *testing.T, nodes ...*node) {
 		}
 		resp.Body.Close()
 		waitFor(t, 2*time.Second, "/readyz 503 on "+nd.URL, func() bool {
-			return readyz(nd.URL) == http.StatusServiceUnavailable
+			return readyz(nd.Admin) == http.StatusServiceUnavailable
 		})
 	}
 	time.Sleep(2500 * time.Millisecond)

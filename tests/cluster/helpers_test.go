@@ -58,7 +58,8 @@ func build(t testing.TB) {
 // node is one gameserver process of a test cluster.
 type node struct {
 	*clusterproc.Proc
-	URL string // its public URL: http://127.0.0.1:port
+	URL   string // its public URL: http://127.0.0.1:port
+	Admin string // its admin listener's URL (/readyz): http://127.0.0.1:port
 }
 
 // fixture is a NATS server and the nodes of one test.
@@ -121,19 +122,36 @@ func startNodesEach(t testing.TB, f *fixture, n int, argsOf func(i int) []string
 		bin := bins.gameserver
 		if slices.Contains(hooks, i) {
 			bin = bins.testnode
+		} else {
+			// The test's end stops it with SIGTERM: a shutdown, not a 30 s drain.
+			args = append([]string{"-drain-timeout", "0s"}, args...)
 		}
 		p, line := clusterproc.Start(t, fmt.Sprintf("node%d", i), 60*time.Second, func(l string) bool {
 			return strings.HasPrefix(l, testproc.ListenPrefix)
-		}, bin, append([]string{"-addr", "127.0.0.1:0", "-nats", f.bus.URL}, args...)...)
+		}, bin, append([]string{"-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0", "-nats", f.bus.URL}, args...)...)
 		url := strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(line, testproc.ListenPrefix)), "/")
-		f.nodes = append(f.nodes, &node{Proc: p, URL: url})
+		f.nodes = append(f.nodes, &node{Proc: p, URL: url, Admin: adminURL(t, p.Output())})
 	}
 	for _, nd := range f.nodes {
-		waitFor(t, 20*time.Second, nd.URL+" ready", func() bool { return readyz(nd.URL) == http.StatusOK })
+		waitFor(t, 20*time.Second, nd.URL+" ready", func() bool { return readyz(nd.Admin) == http.StatusOK })
 	}
 }
 
 // readyz is a node's /readyz status (0 when it does not answer).
+// adminURL is the admin listener's URL from a node's "ADMIN <url>" line,
+// printed before its LISTEN line.
+func adminURL(t testing.TB, out string) string {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		if u, ok := strings.CutPrefix(strings.TrimSpace(l), "ADMIN "); ok {
+			return strings.TrimSuffix(u, "/")
+		}
+	}
+	t.Fatalf("no ADMIN line before LISTEN:\n%s", out)
+	return ""
+}
+
+// readyz is the status of GET /readyz at a node's admin URL.
 func readyz(url string) int {
 	c := http.Client{Timeout: 2 * time.Second}
 	resp, err := c.Get(url + "/readyz")

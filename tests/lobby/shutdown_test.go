@@ -16,12 +16,13 @@ import (
 
 // TestShutdown: SIGTERM with players in rooms: every seated client sees room:closed
 // {reason: "shutdown"} before its disconnect, and the gameserver exits 0 within its
-// -shutdown-timeout.
+// -shutdown-timeout. With -drain-timeout 0 SIGTERM closes the rooms at once (tests/ops has
+// the drain that waits for them).
 func TestShutdown(t *testing.T) {
 	root := testproc.RepoRoot(t)
 	nodeDir := filepath.Join(root, "tests", "node")
 	bin := testproc.Build(t, root, "./cmd/gameserver", t.TempDir(), testproc.RaceEnabled)
-	srv := testproc.Start(t, bin, "-addr", "127.0.0.1:0", "-shutdown-timeout", "5s")
+	srv := testproc.Start(t, bin, "-addr", "127.0.0.1:0", "-shutdown-timeout", "5s", "-drain-timeout", "0s")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
