@@ -148,6 +148,8 @@ func (h *Host) launchError(c *conn, err error) error {
 		return reqErr(CodeUnavailable, "the server runs as many rooms as it can")
 	case errors.Is(err, ErrDraining):
 		return reqErr(CodeUnavailable, "the server is draining: it makes no new rooms")
+	case errors.Is(err, ErrClosed):
+		return reqErr(CodeUnavailable, "the server is shutting down")
 	}
 	return err
 }

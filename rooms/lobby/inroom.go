@@ -2,6 +2,7 @@ package lobby
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/tickroom/tickroom/game"
@@ -58,6 +59,9 @@ func (h *Host) ready(c *conn, payload []byte) (any, func(), error) {
 		return nil, nil, reqErr(CodeRoomLocked, "the room has started")
 	}
 	err = h.inRoom(ref, func() error {
+		if ref.hr.room.Phase() != rooms.PhaseWaiting { // started while the request waited
+			return reqErr(CodeRoomLocked, "the room has started")
+		}
 		if ref.ready != ready {
 			ref.ready = ready
 			h.playerEvent(ref.hr, OpUpdate, ref, ref.id)
@@ -111,7 +115,8 @@ func (h *Host) kick(c *conn, payload []byte) (any, func(), error) {
 // kickOut gives up target's seat, then tells its connection room:closed
 // {reason: "kicked"}; its token is gone, so a rejoin answers SEAT_EXPIRED.
 func (h *Host) kickOut(target *seatRef) {
-	_ = h.onSeat(target, func(tx *rooms.Tx) error {
+	// Not bounded by RequestTimeout: the host was told the kick succeeded.
+	_ = target.hr.room.Do(h.ctx, func(tx *rooms.Tx) error {
 		peer := target.peer
 		h.giveUp(tx, target)
 		if peer != nil {
@@ -121,13 +126,20 @@ func (h *Host) kickOut(target *seatRef) {
 	})
 }
 
-func (h *Host) start(c *conn, _ []byte) (any, func(), error) {
+// start answers on the room goroutine, in the tick step that starts the
+// game: the ack goes out before the room:state of the new phase, and both
+// before what the mode's Start sends.
+func (h *Host) start(c *conn, _ []byte, answer answerFunc) {
 	ref := c.seat.Load()
 	if ref == nil {
-		return nil, nil, errNotInRoom
+		answer(nil, nil, errNotInRoom)
+		return
 	}
 	hr := ref.hr
-	err := h.onSeat(ref, func(tx *rooms.Tx) error {
+	ctx, cancel := h.reqCtx()
+	defer cancel()
+	var once sync.Once // a step that ran just as the wait timed out answers once
+	err := hr.room.DoAnswered(ctx, func(tx *rooms.Tx) error {
 		if hr.players[ref.id] != ref {
 			return errNotInRoom
 		}
@@ -148,25 +160,20 @@ func (h *Host) start(c *conn, _ []byte) (any, func(), error) {
 		default:
 			return err
 		}
+	}, func(err error) {
+		once.Do(func() {
+			answer(nil, nil, err)
+			if err == nil {
+				h.phaseChanged(hr)
+			}
+		})
 	})
-	if errors.Is(err, rooms.ErrClosed) {
-		return nil, nil, errNotInRoom
+	if err != nil { // the step never ran: the room closed, or did not get to it in time
+		if errors.Is(err, rooms.ErrClosed) {
+			err = errNotInRoom
+		}
+		once.Do(func() { answer(nil, nil, err) })
 	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return nil, func() { h.afterPhase(hr) }, nil
-}
-
-// afterPhase tells the room and the lobby of a phase change once the
-// request's ack is out.
-func (h *Host) afterPhase(hr *hostedRoom) {
-	ctx, cancel := h.reqCtx()
-	defer cancel()
-	_ = hr.room.Call(ctx, func() error {
-		h.phaseChanged(hr)
-		return nil
-	})
 }
 
 func (h *Host) resync(c *conn, _ []byte) (any, func(), error) {
@@ -176,8 +183,11 @@ func (h *Host) resync(c *conn, _ []byte) (any, func(), error) {
 	}
 	ctx, cancel := h.reqCtx()
 	defer cancel()
-	if err := ref.hr.room.Resync(ctx, ref.id); err != nil {
+	switch err := ref.hr.room.Resync(ctx, ref.id); {
+	case errors.Is(err, rooms.ErrNotSeated), errors.Is(err, rooms.ErrClosed):
 		return nil, nil, errNotInRoom
+	case err != nil:
+		return nil, nil, err // the room did not get to it in time: INTERNAL
 	}
 	return nil, nil, nil
 }

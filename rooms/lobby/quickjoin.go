@@ -85,11 +85,13 @@ func (h *Host) placeQuickjoin(who joiner, mode game.Mode, settings game.Settings
 	settings.AutoStart = game.AutoStartImmediately
 	modeName := mode.Name()
 	spec := roomSpec{name: cleanName(name, 48, func() string { return modeName + " room" }), meta: meta}
-	var err error
-	for {
+	var tried map[*hostedRoom]bool
+	for attempt := 0; ; attempt++ {
+		var err error
 		h.quickMu.Lock()
-		hr := h.quickPick(modeName, meta)
-		if hr == nil {
+		hr := h.quickPick(modeName, meta, tried)
+		launched := hr == nil
+		if launched {
 			hr, err = h.launch(mode, settings, spec)
 		}
 		h.quickMu.Unlock()
@@ -105,24 +107,36 @@ func (h *Host) placeQuickjoin(who joiner, mode game.Mode, settings game.Settings
 			res, err = h.seatFor(who, hr)
 		}
 		var re *RequestError
-		if errors.As(err, &re) && (re.Code == CodeRoomFull || re.Code == CodeRoomLocked || re.Code == CodeRoomNotFound) {
-			continue // lost a race with the room's phase or closing: pick again
+		if !launched && attempt < quickRetries && errors.As(err, &re) && (re.Code == CodeRoomFull || re.Code == CodeRoomLocked || re.Code == CodeRoomNotFound) {
+			// Lost a race with the room's phase or closing, or its mode's
+			// CanJoin refused: pick again, among the others. A new room
+			// that refuses is the answer: the mode will not seat this
+			// player.
+			if tried == nil {
+				tried = make(map[*hostedRoom]bool)
+			}
+			tried[hr] = true
+			continue
 		}
 		return res, err
 	}
 }
 
+// quickRetries bounds how often one quickjoin picks again after losing a
+// race for a seat; the last answer is the player's.
+const quickRetries = 3
+
 // quickPick reserves a seat in the public, passwordless, joinable, not full
 // room of mode matching meta with the most players (seats promised to joins
 // in flight count), the oldest on a tie; nil if there is none. h.quickMu is
-// held.
-func (h *Host) quickPick(mode string, meta map[string]any) *hostedRoom {
+// held. Rooms in skip are not considered.
+func (h *Host) quickPick(mode string, meta map[string]any, skip map[*hostedRoom]bool) *hostedRoom {
 	for {
 		var best *hostedRoom
 		var bestN int32 = -1
 		h.mu.RLock()
 		for _, hr := range h.rooms {
-			if hr.mode != mode || hr.private || hr.pwHash != nil || !joinablePhase(hr) || !metaMatch(hr.meta, meta) {
+			if skip[hr] || hr.mode != mode || hr.private || hr.pwHash != nil || !joinablePhase(hr) || !metaMatch(hr.meta, meta) {
 				continue
 			}
 			n := hr.load.Load()

@@ -34,11 +34,8 @@ func (h *Host) rejoin(c *conn, payload []byte) (any, func(), error) {
 		return nil, nil, err
 	}
 	if node := h.nodeOfToken(req.token); node != "" && h.cfg.Cluster != nil {
-		if c.seat.Load() != nil {
-			return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
-		}
 		rr := h.remoteRequest(c, RemoteRejoin, nil)
-		rr.Token = req.token
+		rr.Token, rr.Seated = req.token, c.seat.Load() != nil
 		j, err := h.remote(node, rr, errSeatGone)
 		return j, nil, err
 	}
@@ -64,9 +61,9 @@ func (h *Host) leave(c *conn, _ []byte) (any, func(), error) {
 		h.giveUp(tx, ref)
 		return nil
 	})
-	c.seat.CompareAndSwap(ref, nil)
 	if err != nil && !errors.Is(err, rooms.ErrClosed) {
-		return nil, nil, err
+		return nil, nil, err // the seat is still held: the player may ask again
 	}
+	c.seat.CompareAndSwap(ref, nil)
 	return nil, nil, nil
 }
