@@ -2,7 +2,7 @@
 // Prometheus' own text parser (github.com/prometheus/common/expfmt), and sums the samples of a
 // metric that match some labels.
 //
-// It is test-only code (the root package's tests and tests/ops use it): it sits outside the
+// It is test-only code (rooms/server's tests and tests/ops use it): it sits outside the
 // data flow, and no package's non-test code imports it (tests/arch checks internal/test*).
 package testscrape
 
