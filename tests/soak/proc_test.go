@@ -192,9 +192,9 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
-// cpuTimes is the machine's CPU time from /proc/stat's first line, in ticks: all of it, and
-// what the hypervisor gave to other guests (steal).
-type cpuTimes struct{ total, steal int64 }
+// cpuTimes is the machine's CPU time from /proc/stat's first line, in ticks: all of it, the
+// idle part (idle and iowait), and what the hypervisor gave to other guests (steal).
+type cpuTimes struct{ total, idle, steal int64 }
 
 func readCPUTimes() cpuTimes {
 	b, err := os.ReadFile("/proc/stat")
@@ -204,13 +204,15 @@ func readCPUTimes() cpuTimes {
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	var c cpuTimes
-	for i, v := range f[1:] {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		if i >= 8 { // guest and guest_nice are inside user and nice already
-			break
-		}
+	// user nice system idle iowait irq softirq steal; guest and guest_nice, after them, are
+	// inside user and nice already.
+	for i := 1; i < len(f) && i <= 8; i++ {
+		n, _ := strconv.ParseInt(f[i], 10, 64)
 		c.total += n
-		if i == 7 {
+		switch i {
+		case 4, 5:
+			c.idle += n
+		case 8:
 			c.steal = n
 		}
 	}
@@ -223,6 +225,11 @@ func stealShare(a, b cpuTimes) float64 {
 		return 0
 	}
 	return float64(b.steal-a.steal) / float64(b.total-a.total)
+}
+
+// busy is the CPU time the machine spent on anything between a and b.
+func busy(a, b cpuTimes) time.Duration {
+	return time.Duration((b.total-b.idle)-(a.total-a.idle)) * time.Second / clockTicks
 }
 
 // selfCPU is this process's CPU time so far (user + system): the abusers' cost, as they run

@@ -34,17 +34,21 @@ type runResult struct {
 	botErr                      error // gamebot's exit: non-nil on a broken threshold
 	botStderr                   string
 	botCPU, serverCPU, abuseCPU time.Duration
-	elapsed, window             time.Duration
-	loadStart, loadEnd          string
-	steal                       float64
-	memEnd                      memKB // median over the window's last measureSpan
-	memPeak                     memKB // the largest sample in the window
-	statsBefore, statsAfter     serverStats
-	connectedEnd                int       // seated and connected players at the window's end
-	fdsEnd                      int       // the server's open files at the window's end
-	timeline                    string    // RssAnon in MiB, one median per 5 s of the window
-	opened, closed              time.Time // the window
-	liveEnd, livePeak           int       // the live heap after GC (MB, the GC trace): median of the window's last 15 s, and the largest
+	// otherCPU is what the rest of the machine used meanwhile: other processes (the machine
+	// is shared) and the kernel's work outside the processes' accounts (softirqs of the
+	// loopback traffic among them).
+	otherCPU                time.Duration
+	elapsed, window         time.Duration
+	loadStart, loadEnd      string
+	steal                   float64
+	memEnd                  memKB // median over the window's last measureSpan
+	memPeak                 memKB // the largest sample in the window
+	statsBefore, statsAfter serverStats
+	connectedEnd            int       // seated and connected players at the window's end
+	fdsEnd                  int       // the server's open files at the window's end
+	timeline                string    // RssAnon in MiB, one median per 5 s of the window
+	opened, closed          time.Time // the window
+	liveEnd, livePeak       int       // the live heap after GC (MB, the GC trace): median of the window's last 15 s, and the largest
 }
 
 // botReport is the part of gamebot's --json report the test reads.
@@ -210,7 +214,7 @@ func (tg *target) run(t *testing.T, name string, window time.Duration, attack fu
 	t.Helper()
 	ctx := context.Background()
 	r := &runResult{name: name, loadStart: loadAvg()}
-	cpu0 := readCPUTimes()
+	cpu0, self0 := readCPUTimes(), selfCPU()
 	srv0, err := readStat(tg.pid)
 	if err != nil {
 		t.Fatalf("%s: the server process: %v", name, err)
@@ -246,12 +250,12 @@ func (tg *target) run(t *testing.T, name string, window time.Duration, attack fu
 	time.Sleep(time.Until(start.Add(joinFor)))
 	opened := time.Now()
 	if attack != nil {
-		self0 := selfCPU()
+		abuse0 := selfCPU()
 		actx, cancel := context.WithTimeout(ctx, window)
 		attack(actx)
 		<-actx.Done() // with no abuser chosen, the window lasts all the same
 		cancel()
-		r.abuseCPU = selfCPU() - self0
+		r.abuseCPU = selfCPU() - abuse0
 	} else {
 		time.Sleep(window)
 	}
@@ -284,6 +288,8 @@ func (tg *target) run(t *testing.T, name string, window time.Duration, attack fu
 	}
 	r.statsAfter, _ = readServerStats(ctx, tg.url)
 	r.loadEnd = loadAvg()
-	r.steal = stealShare(cpu0, readCPUTimes())
+	cpu1 := readCPUTimes()
+	r.steal = stealShare(cpu0, cpu1)
+	r.otherCPU = busy(cpu0, cpu1) - r.serverCPU - r.botCPU - (selfCPU() - self0)
 	return r
 }
