@@ -20,6 +20,15 @@ const (
 	connFailed = "connect failed"
 )
 
+// connectFailed reports whether err ended a connect, and counts it unless the window's end
+// did.
+func connectFailed(ctx context.Context, t *tally, err error) bool {
+	if err != nil && ctx.Err() == nil {
+		t.add(connFailed)
+	}
+	return err != nil
+}
+
 // dial connects a Go client to the main namespace. It does not reconnect: every loss shows.
 func (e *env) dial(ctx context.Context, tr client.Transport, auth any) (*client.Socket, error) {
 	o := client.DefaultOptions()

@@ -59,10 +59,7 @@ func churn(name string, tr client.Transport, period time.Duration) *abuser {
 		run: func(ctx context.Context, e *env, t *tally) {
 			every(ctx, period, func() bool {
 				s, err := e.dial(ctx, tr, nil)
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-					}
+				if connectFailed(ctx, t, err) {
 					return true
 				}
 				t.add("connections")

@@ -25,11 +25,8 @@ func inputFlood(i int) *abuser {
 			token, seq := "", uint64(0)
 			for ctx.Err() == nil {
 				s, err := e.dial(ctx, client.TransportWebSocket, map[string]any{"name": fmt.Sprintf("flooder-%d", i)})
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-						sleepCtx(ctx, time.Second)
-					}
+				if connectFailed(ctx, t, err) {
+					sleepCtx(ctx, time.Second)
 					continue
 				}
 				notice, gone := make(chan string, 1), make(chan struct{})
@@ -135,11 +132,8 @@ func badInput() *abuser {
 		run: func(ctx context.Context, e *env, t *tally) {
 			for ctx.Err() == nil {
 				s, err := e.dial(ctx, client.TransportWebSocket, map[string]any{"name": "bad-input"})
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-						sleepCtx(ctx, time.Second)
-					}
+				if connectFailed(ctx, t, err) {
+					sleepCtx(ctx, time.Second)
 					continue
 				}
 				a := ask(ctx, s, "room:create", map[string]any{"mode": "arena", "private": true, "maxPlayers": 1}, nil)

@@ -48,11 +48,8 @@ func ownerFlood(i int, period time.Duration, next func(n int, j joined) (string,
 	return func(ctx context.Context, e *env, t *tally) {
 		for ctx.Err() == nil {
 			s, j, err := e.showcase(ctx, i)
-			if err != nil {
-				if ctx.Err() == nil {
-					t.add(connFailed)
-					sleepCtx(ctx, time.Second)
-				}
+			if connectFailed(ctx, t, err) {
+				sleepCtx(ctx, time.Second)
 				continue
 			}
 			t.add("connections")
@@ -70,6 +67,24 @@ func ownerFlood(i int, period time.Duration, next func(n int, j joined) (string,
 			})
 			closeSocket(s)
 		}
+	}
+}
+
+// bucketCheck holds a flood from one connection at a time to a bucket of burst and rate: the
+// server answered everything, RATE_LIMITED past the bucket, and admitted no more than it
+// allows; answer, when set, is what every admitted request must get.
+func bucketCheck(name string, burst, rate float64, answer string) func(*tally, time.Duration) []string {
+	return func(t *tally, w time.Duration) []string {
+		x := &expect{name: name}
+		requestChecks(x, t)
+		admitted := answered(t) - t.get("RATE_LIMITED")
+		bound := perConn(t.get("connections"), 1, burst, rate, w)
+		x.that(t.get("RATE_LIMITED") > 0, "no RATE_LIMITED in %d requests", t.get("requests"))
+		x.that(admitted <= bound, "%d requests admitted, the bucket allows %d", admitted, bound)
+		if answer != "" {
+			x.that(t.get(answer) == admitted, "admitted requests answered other than %s: %s", answer, t.String())
+		}
+		return x.errs
 	}
 }
 
@@ -91,16 +106,7 @@ func seatFlood(i int) *abuser {
 				return "room:rejoin", map[string]any{"seatToken": j.You.SeatToken}
 			}
 		}),
-		check: func(t *tally, w time.Duration) []string {
-			x := &expect{name: "seat requests"}
-			requestChecks(x, t)
-			admitted := answered(t) - t.get("RATE_LIMITED")
-			bound := perConn(t.get("connections"), 1, 10, 5, w)
-			x.that(t.get("RATE_LIMITED") > 0, "no RATE_LIMITED in %d seat requests", t.get("requests"))
-			x.that(admitted <= bound, "%d seat requests admitted, the bucket allows %d", admitted, bound)
-			x.that(t.get("ALREADY_IN_ROOM") == admitted, "admitted requests answered other than ALREADY_IN_ROOM: %s", t.String())
-			return x.errs
-		},
+		check: bucketCheck("seat requests", 10, 5, "ALREADY_IN_ROOM"),
 	}
 }
 
@@ -113,15 +119,7 @@ func chatFlood(i int) *abuser {
 			text := strings.Repeat("spam \u202e\u0007\u200b ", 1+n%20)
 			return "room:chat", map[string]any{"text": text[:min(len(text), 200)]}
 		}),
-		check: func(t *tally, w time.Duration) []string {
-			x := &expect{name: "chat"}
-			requestChecks(x, t)
-			admitted := answered(t) - t.get("RATE_LIMITED")
-			bound := perConn(t.get("connections"), 1, 5, 1, w)
-			x.that(t.get("RATE_LIMITED") > 0, "no RATE_LIMITED in %d chat messages", t.get("requests"))
-			x.that(admitted <= bound, "%d chat messages admitted, the bucket allows %d", admitted, bound)
-			return x.errs
-		},
+		check: bucketCheck("chat", 5, 1, ""),
 	}
 }
 
@@ -134,16 +132,7 @@ func messageFlood(i int) *abuser {
 		run: ownerFlood(i, time.Second/60, func(n int, _ joined) (string, any) {
 			return "room:message", map[string]any{"type": "soak.flood", "data": map[string]any{"n": n, "pad": strings.Repeat("m", 200)}}
 		}),
-		check: func(t *tally, w time.Duration) []string {
-			x := &expect{name: "room:message"}
-			requestChecks(x, t)
-			admitted := answered(t) - t.get("RATE_LIMITED")
-			bound := perConn(t.get("connections"), 1, 60, 30, w)
-			x.that(t.get("RATE_LIMITED") > 0, "no RATE_LIMITED in %d messages", t.get("requests"))
-			x.that(admitted <= bound, "%d messages admitted, the bucket allows %d", admitted, bound)
-			x.that(t.get("BAD_REQUEST") == admitted, "admitted messages answered other than BAD_REQUEST (no handler): %s", t.String())
-			return x.errs
-		},
+		check: bucketCheck("room:message", 60, 30, "BAD_REQUEST"),
 	}
 }
 
@@ -160,11 +149,8 @@ func guessCodes() *abuser {
 			rng := e.rng("guess")
 			for ctx.Err() == nil {
 				s, err := e.dial(ctx, client.TransportWebSocket, nil)
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-						sleepCtx(ctx, time.Second)
-					}
+				if connectFailed(ctx, t, err) {
+					sleepCtx(ctx, time.Second)
 					continue
 				}
 				t.add("connections")
@@ -218,10 +204,7 @@ func wrongPasswords() *abuser {
 					t.add("rooms targeted")
 				}
 				s, err := e.dial(ctx, client.TransportWebSocket, nil)
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-					}
+				if connectFailed(ctx, t, err) {
 					return true
 				}
 				t.add("requests")
@@ -250,15 +233,12 @@ func bigPayloads() *abuser {
 	over, under := strings.Repeat("x", 17<<10), strings.Repeat("x", 15<<10)
 	return &abuser{
 		name: "oversized payloads",
-		desc: "lobby:list and room:create with 17 KB payloads, and lobby:list with 15 KB, 5/s",
+		desc: "lobby:list and time:sync with 17 KB payloads (an unknown key: only the size is wrong), and lobby:list with 15 KB, 5/s",
 		run: func(ctx context.Context, e *env, t *tally) {
 			for ctx.Err() == nil {
 				s, err := e.dial(ctx, client.TransportWebSocket, nil)
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-						sleepCtx(ctx, time.Second)
-					}
+				if connectFailed(ctx, t, err) {
+					sleepCtx(ctx, time.Second)
 					continue
 				}
 				t.add("connections")
@@ -273,7 +253,7 @@ func bigPayloads() *abuser {
 					case 0:
 						askAsync(ctx, s, "lobby:list", map[string]any{"pad": over}, t, "17 KB lobby:list: ")
 					case 1:
-						askAsync(ctx, s, "room:create", map[string]any{"mode": "arena", "meta": map[string]any{"k": over}}, t, "17 KB room:create: ")
+						askAsync(ctx, s, "time:sync", map[string]any{"t0": 1, "pad": over}, t, "17 KB time:sync: ")
 					default:
 						askAsync(ctx, s, "lobby:list", map[string]any{"pad": under, "limit": 1}, t, "15 KB lobby:list: ")
 					}
@@ -287,8 +267,8 @@ func bigPayloads() *abuser {
 			x := &expect{name: "oversized payloads"}
 			requestChecks(x, t)
 			big := t.sumPrefix("17 KB")
-			bad := t.get("17 KB lobby:list: BAD_REQUEST") + t.get("17 KB room:create: BAD_REQUEST")
-			x.that(bad == big-t.sumPrefix("17 KB lobby:list: "+endOfRun)-t.sumPrefix("17 KB room:create: "+endOfRun),
+			bad := t.get("17 KB lobby:list: BAD_REQUEST") + t.get("17 KB time:sync: BAD_REQUEST")
+			x.that(bad == big-t.sumPrefix("17 KB lobby:list: "+endOfRun)-t.sumPrefix("17 KB time:sync: "+endOfRun),
 				"17 KB payloads answered other than BAD_REQUEST: %s", t.String())
 			x.that(t.get("15 KB lobby:list: OK") > 0, "no 15 KB lobby:list answered OK: %s", t.String())
 			return x.errs

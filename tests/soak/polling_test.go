@@ -88,14 +88,11 @@ func pollingNeverPolls() *abuser {
 				if err == nil {
 					_, _, err = p.do(ctx, http.MethodPost, sid, "40")
 				}
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-						sleepCtx(ctx, time.Second)
-					}
+				if connectFailed(ctx, t, err) {
+					sleepCtx(ctx, time.Second)
 					continue
 				}
-				t.add("sessions")
+				t.add("connections")
 				start, n, status := time.Now(), int64(0), 0
 				every(ctx, 250*time.Millisecond, func() bool {
 					batch := make([]string, 10)
@@ -116,30 +113,18 @@ func pollingNeverPolls() *abuser {
 				case ctx.Err() != nil:
 					t.add("open at the end")
 				case err != nil:
-					t.add("POST failed")
+					t.add(writeFailed)
+				case status != http.StatusBadRequest:
+					t.add(fmt.Sprintf("%s (POST answered %d)", writeFailed, status))
 				default:
-					t.add(fmt.Sprintf("closed by the server (POST answered %d)", status))
+					t.add("closed by the server")
 					t.max("most requests before the close", n)
 					t.max("longest time to the close (ms)", time.Since(start).Milliseconds())
 				}
 			}
 		},
-		check: func(t *tally, _ time.Duration) []string {
-			x := &expect{name: name}
-			ack := t.getMax("lobby:list ack bytes")
-			closed := t.get("closed by the server (POST answered 400)")
-			x.that(closed > 0, "never closed: %s", t.String())
-			x.that(t.get("sessions")-closed-t.get("open at the end") == 0, "%s", t.String())
-			if ack > 0 {
-				// Nothing but the outbox holds a polling session's acks; a POST of 10 may
-				// overshoot it.
-				bound := outboxBytes/ack + 20
-				most := t.getMax("most requests before the close")
-				x.that(most <= bound, "the server took %d requests (%d KB of acks) before closing a session that never polls; the outbox holds %d",
-					most, most*ack>>10, bound)
-			}
-			return x.errs
-		},
+		// Nothing but the outbox holds a polling session's acks.
+		check: neverReadCheck(name, outboxBytes),
 	}
 }
 
@@ -162,10 +147,7 @@ func halfOpenPolling() *abuser {
 			var pending []open
 			every(ctx, 500*time.Millisecond, func() bool {
 				sid, err := p.handshake(ctx)
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-					}
+				if connectFailed(ctx, t, err) {
 					return true
 				}
 				t.add("handshakes")
@@ -225,10 +207,7 @@ func trickle() *abuser {
 			var g group
 			every(ctx, 5*time.Second, func() bool {
 				sid, err := p.handshake(ctx)
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-					}
+				if connectFailed(ctx, t, err) {
 					return true
 				}
 				t.add("POSTs")
@@ -301,10 +280,7 @@ func garbagePolling() *abuser {
 			rng := e.rng(name)
 			every(ctx, 500*time.Millisecond, func() bool {
 				sid, err := p.handshake(ctx)
-				if err != nil {
-					if ctx.Err() == nil {
-						t.add(connFailed)
-					}
+				if connectFailed(ctx, t, err) {
 					return true
 				}
 				junk := make([]byte, 1+rng.IntN(2000))
