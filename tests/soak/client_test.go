@@ -16,7 +16,7 @@ const (
 	notSent    = "not sent"              // the client refused to queue it
 	noAnswer   = "no answer in 10 s"     // the server did not answer in time
 	lost       = "connection lost"       // the connection ended while the request waited
-	endOfRun   = "unanswered at the end" // the abuser closed its connection at the window's end
+	endOfRun   = "unanswered at the end" // the abuser closed its connection (the window's end, or its own rotation)
 	connFailed = "connect failed"
 )
 

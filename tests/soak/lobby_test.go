@@ -154,19 +154,19 @@ func guessCodes() *abuser {
 					continue
 				}
 				t.add("connections")
-				until := time.Now().Add(10 * time.Second)
-				every(ctx, 50*time.Millisecond, func() bool {
-					if time.Now().After(until) {
-						return false
-					}
+				// The guesses of this connection are answered in its own context: closed at
+				// the end of its 10 s, the last ones are unanswered by the abuser's doing.
+				cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				every(cctx, 50*time.Millisecond, func() bool {
 					code := make([]byte, 6)
 					for i := range code {
 						code[i] = codeAlphabet[rng.IntN(len(codeAlphabet))]
 					}
 					t.add("requests")
-					askAsync(ctx, s, "room:join", map[string]any{"code": string(code)}, t, "")
+					askAsync(cctx, s, "room:join", map[string]any{"code": string(code)}, t, "")
 					return true
 				})
+				cancel()
 				closeSocket(s)
 			}
 		},
