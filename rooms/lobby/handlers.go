@@ -99,21 +99,9 @@ func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	mode, known := h.cfg.Modes.Lookup(req.mode)
-	var settings game.Settings
-	if known {
-		if settings, err = req.configure(mode); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := h.seatRate(c); err != nil {
+	mode, settings, err := h.newRoomChecks(c, req.mode, req.newRoomReq)
+	if err != nil {
 		return nil, nil, err
-	}
-	if c.seat.Load() != nil {
-		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
-	}
-	if !known {
-		return nil, nil, reqErr(CodeUnknownMode, "no mode "+req.mode)
 	}
 	spec := roomSpec{
 		name:    cleanName(req.name, 48, func() string { return req.mode + " room" }),
@@ -133,6 +121,32 @@ func (h *Host) create(c *conn, payload []byte) (any, func(), error) {
 		return nil, nil, h.launchError(c, err)
 	}
 	return h.seat(c, hr, req.playerMeta)
+}
+
+// newRoomChecks makes the checks of a request that may make a room of
+// modeName with the options of nr, in the contract's order: nr's shape
+// and the mode's opinion of its options (BAD_REQUEST), the seat-request
+// bucket, c's seat, the mode's existence. It returns the mode and the
+// room's settings.
+func (h *Host) newRoomChecks(c *conn, modeName string, nr newRoomReq) (game.Mode, game.Settings, error) {
+	mode, known := h.cfg.Modes.Lookup(modeName)
+	var settings game.Settings
+	if known { // the create options are part of the payload's shape: BAD_REQUEST comes first
+		var err error
+		if settings, err = nr.configure(mode); err != nil {
+			return nil, settings, err
+		}
+	}
+	if err := h.seatRate(c); err != nil {
+		return nil, settings, err
+	}
+	if c.seat.Load() != nil {
+		return nil, settings, reqErr(CodeAlreadyInRoom, "leave your room first")
+	}
+	if !known {
+		return nil, settings, reqErr(CodeUnknownMode, "no mode "+modeName)
+	}
+	return mode, settings, nil
 }
 
 // remoteRequest starts a request for another node on behalf of c.

@@ -45,21 +45,9 @@ func (h *Host) quickjoin(c *conn, payload []byte) (any, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	mode, known := h.cfg.Modes.Lookup(req.mode)
-	var settings game.Settings
-	if known { // the create options are part of the payload's shape: BAD_REQUEST comes first
-		if settings, err = req.create.configure(mode); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := h.seatRate(c); err != nil {
+	mode, settings, err := h.newRoomChecks(c, req.mode, req.create)
+	if err != nil {
 		return nil, nil, err
-	}
-	if c.seat.Load() != nil {
-		return nil, nil, reqErr(CodeAlreadyInRoom, "leave your room first")
-	}
-	if !known {
-		return nil, nil, reqErr(CodeUnknownMode, "no mode "+req.mode)
 	}
 	if h.cfg.Cluster != nil { // one node places every quickjoin of this mode and meta: no twin rooms
 		if node := h.cfg.Cluster.QuickjoinNode(req.mode, req.meta); node != "" && node != h.cfg.NodeID {
