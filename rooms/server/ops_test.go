@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -193,6 +194,7 @@ func TestMetricsFamilies(t *testing.T) {
 	srv, public, admin := opsServer(t, nil)
 	join(t, public)
 	onlyRoom(t, srv)
+	runtime.GC() // go_gc_heap_live_bytes is as of the last GC: 0 before the first
 	fams := testscrape.Get(t, admin+"/metrics", "")
 	for deadline := time.Now().Add(5 * time.Second); fams.Sum("tickroom_tick_duration_seconds") == 0; {
 		if time.Now().After(deadline) {
@@ -210,7 +212,8 @@ func TestMetricsFamilies(t *testing.T) {
 		"tickroom_snapshot_bytes_total", "tickroom_snapshot_encodes_total", "tickroom_snapshot_baseline_violations_total",
 		"tickroom_inputs_total", "tickroom_input_flood_disconnects_total", "tickroom_requests_total",
 		"tickroom_requests_dropped_total", "tickroom_request_duration_seconds", "tickroom_lobby_refusals_total",
-		"tickroom_panics_recovered_total", "go_goroutines", "go_memstats_alloc_bytes", "process_cpu_seconds_total",
+		"tickroom_panics_recovered_total", "go_goroutines", "go_memstats_alloc_bytes", "go_gc_heap_live_bytes",
+		"process_cpu_seconds_total",
 	} {
 		if !fams.Has(name) {
 			t.Errorf("no %s", name)
@@ -220,6 +223,9 @@ func TestMetricsFamilies(t *testing.T) {
 		if !strings.HasPrefix(name, "tickroom_") && !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") {
 			t.Errorf("a metric of no collector of the server's: %s", name)
 		}
+	}
+	if n := fams.Sum("go_gc_heap_live_bytes"); n <= 0 {
+		t.Errorf("go_gc_heap_live_bytes = %v, want the live heap after a GC, above 0", n)
 	}
 	if n := fams.Sum("tickroom_rooms", "mode", "counter"); n != 1 {
 		t.Errorf("tickroom_rooms{mode=counter} = %v, want 1", n)

@@ -11,8 +11,9 @@
 // It asserts what an operator needs from a public server: the process never exits; the
 // well-behaved players see no error and no desync under attack or after it; their p99
 // input-to-ack under attack stays within 1.5 times the baseline's; after the attack the
-// server's CPU for the same players, its live heap and its open files are back to what they
-// were before it (the warm-up's); and each abuser got the contract's answer
+// server's CPU for the same players, its live heap (within 10 %, to the byte: the Go runtime's
+// go_gc_heap_live_bytes on the admin listener's /metrics), its goroutines and its open files
+// are back to what they were before it (the warm-up's); and each abuser got the contract's answer
 // (docs/protocol.md, "Limits"). The test log ends with the runs' numbers in the form of
 // docs/benchmarks.md, what each abuser did and got, and the server's log by message.
 //

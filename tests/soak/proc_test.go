@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -85,6 +83,9 @@ func readStat(pid int) (procStat, error) {
 // time and stay, so only anon says whether memory was returned.
 type memKB struct{ anon, all int64 }
 
+func (m memKB) anonKB() int64 { return m.anon }
+func (m memKB) allKB() int64  { return m.all }
+
 func readMem(pid int) (memKB, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -121,62 +122,6 @@ func openFDs(pid int) int {
 		return -1
 	}
 	return len(fds)
-}
-
-// gcTraceEnv is the server's environment: the test's, with the Go runtime's GC trace on. Each
-// collection then writes a line to the server's stderr with the heap it left live: the one
-// heap figure the server gives out (its /stats has none), in whole MB.
-func gcTraceEnv() []string {
-	env := []string{}
-	debug := "gctrace=1"
-	for _, kv := range os.Environ() {
-		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
-			if v != "" {
-				debug = v + "," + debug
-			}
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, "GODEBUG="+debug)
-}
-
-// gcLine is a GC trace line: "gc 12 @3.456s 0%: ..., 8->8->3 MB, 8 MB goal, ...": when, since
-// the process started, and the heap at the start, at the end and left live, in MB.
-var gcLine = regexp.MustCompile(`(?m)^gc \d+ @([0-9.]+)s .* (\d+)->(\d+)->(\d+) MB, `)
-
-// gcSample is one collection of the trace.
-type gcSample struct {
-	at     time.Time
-	liveMB int
-}
-
-// gcTrace reads the collections of a server log; start is when the process started.
-func gcTrace(log string, start time.Time) []gcSample {
-	var out []gcSample
-	for _, m := range gcLine.FindAllStringSubmatch(log, -1) {
-		sec, err1 := strconv.ParseFloat(m[1], 64)
-		live, err2 := strconv.Atoi(m[4])
-		if err1 == nil && err2 == nil {
-			out = append(out, gcSample{start.Add(time.Duration(sec * float64(time.Second))), live})
-		}
-	}
-	return out
-}
-
-// liveHeap is the median and the largest live heap of the collections in [from, to), or -1.
-func liveHeap(trace []gcSample, from, to time.Time) (median, peak int) {
-	var mb []int
-	for _, g := range trace {
-		if !g.at.Before(from) && g.at.Before(to) {
-			mb = append(mb, g.liveMB)
-		}
-	}
-	if len(mb) == 0 {
-		return -1, -1
-	}
-	slices.Sort(mb)
-	return mb[len(mb)/2], mb[len(mb)-1]
 }
 
 // loadAvg is /proc/loadavg's first three fields.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tickroom/tickroom/internal/testscrape"
 )
 
 // One run: gamebot's 200 players join, then play for the run's window (during which the
@@ -25,6 +28,13 @@ const (
 	joinFor = 4 * time.Second
 	// measureSpan is the span of memory samples whose median is a run's end figure.
 	measureSpan = 2 * time.Second
+	// heapSpan is the span of /metrics scrapes, one a second, whose median is a run's end
+	// live heap and goroutines. The live heap is as of the server's last GC, which runs about
+	// every second under the players: ten scrapes see several collections, and their median
+	// is robust to a scrape that lands just before one. The scrapes ask for the page
+	// uncompressed (testscrape.Fetch): gzip would keep a compressor of about 1 MB in the
+	// server's live heap, 20 % of it, at some collections and not at others.
+	heapSpan = 10 * time.Second
 )
 
 // runResult is what one run measured.
@@ -41,14 +51,15 @@ type runResult struct {
 	elapsed, window         time.Duration
 	loadStart, loadEnd      string
 	steal                   float64
-	memEnd                  memKB // median over the window's last measureSpan
-	memPeak                 memKB // the largest sample in the window
+	memEnd                  memKB     // median over the window's last measureSpan
+	memPeak                 memKB     // the largest sample in the window
+	goEnd                   goRuntime // median over the window's last heapSpan, each figure on its own
+	goPeak                  goRuntime // the largest scrape in the window, each figure on its own
 	statsBefore, statsAfter serverStats
-	connectedEnd            int       // seated and connected players at the window's end
-	fdsEnd                  int       // the server's open files at the window's end
-	timeline                string    // RssAnon in MiB, one median per 5 s of the window
-	opened, closed          time.Time // the window
-	liveEnd, livePeak       int       // the live heap after GC (MB, the GC trace): median of the window's last 15 s, and the largest
+	connectedEnd            int    // seated and connected players at the window's end
+	fdsEnd                  int    // the server's open files at the window's end
+	timeline                string // RssAnon in MiB, one median per 5 s of the window
+	heapTimeline            string // the live heap in MiB, one median per 5 s of the window
 }
 
 // botReport is the part of gamebot's --json report the test reads.
@@ -105,36 +116,57 @@ func readServerStats(ctx context.Context, url string) (serverStats, error) {
 	return st, json.NewDecoder(res.Body).Decode(&st)
 }
 
+// goRuntime is what the server's Go runtime says of itself on its /metrics.
+type goRuntime struct {
+	live       float64 // go_gc_heap_live_bytes: the heap the last GC left live
+	goroutines float64 // go_goroutines
+}
+
+func (g goRuntime) liveBytes() float64 { return g.live }
+func (g goRuntime) count() float64     { return g.goroutines }
+
+func readGoRuntime(metricsURL string) (goRuntime, error) {
+	fams, err := testscrape.Fetch(metricsURL, "")
+	if err != nil {
+		return goRuntime{}, err
+	}
+	if !fams.Has("go_gc_heap_live_bytes") || !fams.Has("go_goroutines") {
+		return goRuntime{}, errors.New("soak: /metrics without go_gc_heap_live_bytes or go_goroutines")
+	}
+	return goRuntime{live: fams.Sum("go_gc_heap_live_bytes"), goroutines: fams.Sum("go_goroutines")}, nil
+}
+
 // delta is what a /stats total counted between two readings.
 func (st serverStats) delta(before serverStats, name string) uint64 {
 	return st.Totals[name] - before.Totals[name]
 }
 
-// sampler reads a process's memory every 250 ms.
-type sampler struct {
-	pid  int
+// sampler reads a figure of the server every interval, from the run's start to its end.
+type sampler[T any] struct {
 	stop chan struct{}
 	done chan struct{}
 
 	mu      sync.Mutex
-	samples []memSample // guarded by mu
+	samples []sampled[T] // guarded by mu
 }
 
-type memSample struct {
+type sampled[T any] struct {
 	at time.Time
-	memKB
+	v  T
 }
 
-func sampleMem(pid int) *sampler {
-	s := &sampler{pid: pid, stop: make(chan struct{}), done: make(chan struct{})}
+// sample starts a sampler; a read that fails is skipped, as a process may be between states.
+func sample[T any](every time.Duration, read func() (T, error)) *sampler[T] {
+	s := &sampler[T]{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		tk := time.NewTicker(250 * time.Millisecond)
+		tk := time.NewTicker(every)
 		defer tk.Stop()
 		for {
-			if m, err := readMem(pid); err == nil {
+			at := time.Now()
+			if v, err := read(); err == nil {
 				s.mu.Lock()
-				s.samples = append(s.samples, memSample{time.Now(), m})
+				s.samples = append(s.samples, sampled[T]{at, v})
 				s.mu.Unlock()
 			}
 			select {
@@ -147,54 +179,81 @@ func sampleMem(pid int) *sampler {
 	return s
 }
 
-func (s *sampler) close() {
+func (s *sampler[T]) close() {
 	close(s.stop)
 	<-s.done
 }
 
-// within returns the samples taken in [from, to), each part sorted.
-func (s *sampler) within(from, to time.Time) (anon, all []int64) {
+// within returns the samples taken in [from, to).
+func (s *sampler[T]) within(from, to time.Time) []T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var out []T
 	for _, x := range s.samples {
 		if !x.at.Before(from) && x.at.Before(to) {
-			anon, all = append(anon, x.anon), append(all, x.all)
+			out = append(out, x.v)
 		}
 	}
-	slices.Sort(anon)
-	slices.Sort(all)
-	return anon, all
+	return out
 }
 
-// median is the median of the samples of the measureSpan before end.
-func (s *sampler) median(end time.Time) memKB {
-	anon, all := s.within(end.Add(-measureSpan), end)
-	if len(anon) == 0 {
-		return memKB{}
+// figure is one figure of each sample, sorted: the figure's median is at the middle, its
+// largest value at the end.
+func figure[T any, N int64 | float64](xs []T, of func(T) N) []N {
+	out := make([]N, len(xs))
+	for i, x := range xs {
+		out[i] = of(x)
 	}
-	return memKB{anon: anon[len(anon)/2], all: all[len(all)/2]}
+	slices.Sort(out)
+	return out
 }
 
-func (s *sampler) peak(from, to time.Time) memKB {
-	anon, all := s.within(from, to)
-	if len(anon) == 0 {
-		return memKB{}
+func median[N int64 | float64](sorted []N) N  { return sorted[len(sorted)/2] }
+func largest[N int64 | float64](sorted []N) N { return sorted[len(sorted)-1] }
+
+// summarizer is a sample that sums up several of its kind, each figure on its own: the
+// median, or the largest when peak.
+type summarizer[T any] interface {
+	summarize(xs []T, peak bool) T
+}
+
+// over sums up the samples taken in [from, to); the zero T without one.
+func over[T summarizer[T]](s *sampler[T], from, to time.Time, peak bool) T {
+	var zero T
+	xs := s.within(from, to)
+	if len(xs) == 0 {
+		return zero
 	}
-	return memKB{anon: anon[len(anon)-1], all: all[len(all)-1]}
+	return zero.summarize(xs, peak)
 }
 
-// timeline is RssAnon from start to end, one median per step, in MiB: how the memory came
-// and went.
-func (s *sampler) timeline(start, end time.Time, step time.Duration) string {
+func (memKB) summarize(xs []memKB, peak bool) memKB {
+	pick := median[int64]
+	if peak {
+		pick = largest[int64]
+	}
+	return memKB{anon: pick(figure(xs, memKB.anonKB)), all: pick(figure(xs, memKB.allKB))}
+}
+
+func (goRuntime) summarize(xs []goRuntime, peak bool) goRuntime {
+	pick := median[float64]
+	if peak {
+		pick = largest[float64]
+	}
+	return goRuntime{live: pick(figure(xs, goRuntime.liveBytes)), goroutines: pick(figure(xs, goRuntime.count))}
+}
+
+// timeline is a figure from start to end, one median per step, over unit (the figure's
+// MiB): how the memory came and went.
+func timeline[T any, N int64 | float64](s *sampler[T], of func(T) N, unit float64, start, end time.Time, step time.Duration) string {
 	var parts []string
 	for from := start; from.Before(end); from = from.Add(step) {
 		to := from.Add(step)
 		if to.After(end) {
 			to = end
 		}
-		anon, _ := s.within(from, to)
-		if len(anon) > 0 {
-			parts = append(parts, fmt.Sprintf("%.1f", float64(anon[len(anon)/2])/1024))
+		if xs := s.within(from, to); len(xs) > 0 {
+			parts = append(parts, fmt.Sprintf("%.1f", float64(median(figure(xs, of)))/unit))
 		}
 	}
 	return strings.Join(parts, " ")
@@ -204,6 +263,7 @@ func (s *sampler) timeline(start, end time.Time, step time.Duration) string {
 type target struct {
 	url     string // http://127.0.0.1:port/
 	addr    string
+	metrics string // the admin listener's /metrics
 	pid     int
 	gamebot string // gamebot's binary
 }
@@ -227,8 +287,10 @@ func (tg *target) run(t *testing.T, name string, window time.Duration, attack fu
 		"--json", "--status-every", "10s", "--seed", "1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	samples := sampleMem(tg.pid)
-	defer samples.close()
+	mem := sample(250*time.Millisecond, func() (memKB, error) { return readMem(tg.pid) })
+	defer mem.close()
+	gort := sample(time.Second, func() (goRuntime, error) { return readGoRuntime(tg.metrics) })
+	defer gort.close()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: gamebot: %v", name, err)
@@ -261,10 +323,11 @@ func (tg *target) run(t *testing.T, name string, window time.Duration, attack fu
 	}
 	closed := time.Now()
 	r.window = closed.Sub(opened)
-	r.memEnd, r.memPeak = samples.median(closed), samples.peak(opened, closed)
-	r.opened, r.closed = opened, closed
+	r.memEnd, r.memPeak = over(mem, closed.Add(-measureSpan), closed, false), over(mem, opened, closed, true)
+	r.goEnd, r.goPeak = over(gort, closed.Add(-heapSpan), closed, false), over(gort, opened, closed, true)
 	r.fdsEnd = openFDs(tg.pid)
-	r.timeline = samples.timeline(opened, closed, 5*time.Second)
+	r.timeline = timeline(mem, memKB.anonKB, 1024, opened, closed, 5*time.Second)
+	r.heapTimeline = timeline(gort, goRuntime.liveBytes, 1<<20, opened, closed, 5*time.Second)
 	if st, err := readServerStats(ctx, tg.url); err == nil {
 		r.connectedEnd = st.Connected
 	}
