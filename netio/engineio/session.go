@@ -82,7 +82,14 @@ type Session struct {
 
 	heartbeat heartbeat // guarded by mu
 
-	latest *latestSlot // guarded by mu: the latest-wins slot, see SendLatest
+	latest    latestSlot // guarded by mu: the latest-wins slot, see SendLatest
+	hasLatest bool       // guarded by mu: latest holds a group
+
+	// The direct write (wsdirect.go).
+	wmu        sync.Mutex    // held while a direct write or a reader's control frame is written
+	wsDirect   *directWriter // guarded by mu: made at the first offer on a websocket
+	wsNoDirect bool          // guarded by mu: ws has no file descriptor to write to directly
+	wsCont     []byte        // guarded by mu: the rest of a partial direct write; wmu is held for it
 
 	slot connSlot // guarded by mu: the session's place in the caps, zero once freed
 
@@ -254,7 +261,7 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 	s.closed = true
 	s.closeReason, s.closeErr = reason, err
 	s.countCloseLocked(reason)
-	s.latest = nil // a state nobody will read
+	s.dropLatestLocked() // a state nobody will read
 	slot := s.slot
 	s.slot = connSlot{}
 	close(s.done)

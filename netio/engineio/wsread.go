@@ -219,7 +219,7 @@ func (r *wsReader) control(op byte, n int, key uint32) error {
 	switch op {
 	case opPing:
 		// Errors are the connection's: the read side sees them too.
-		r.c.WriteControl(websocket.PongMessage, p, time.Now().Add(closeGrace))
+		r.writeControl(websocket.PongMessage, p)
 		return nil
 	case opPong:
 		return nil
@@ -234,14 +234,29 @@ func (r *wsReader) control(op byte, n int, key uint32) error {
 	if code != websocket.CloseNoStatusReceived {
 		reply = websocket.FormatCloseMessage(code, "")
 	}
-	r.c.WriteControl(websocket.CloseMessage, reply, time.Now().Add(closeGrace))
+	r.writeControl(websocket.CloseMessage, reply)
 	return &websocket.CloseError{Code: code, Text: text}
+}
+
+// writeControl writes a control frame, waiting at most closeGrace for the connection (as
+// gorilla's WriteControl does for its own lock): a direct write of the session (wsdirect.go)
+// must not be cut into. Errors are the connection's: the read side sees them too.
+func (r *wsReader) writeControl(op int, data []byte) {
+	deadline := time.Now().Add(closeGrace)
+	for !r.s.wmu.TryLock() {
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	defer r.s.wmu.Unlock()
+	r.c.WriteControl(op, data, deadline)
 }
 
 // reject sends the close frame for a protocol violation and returns the error ending the
 // reader.
 func (r *wsReader) reject(fe *frameError) error {
-	r.c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(fe.code, fe.text), time.Now().Add(closeGrace))
+	r.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(fe.code, fe.text))
 	return fe
 }
 
@@ -293,7 +308,7 @@ func (r *wsReader) finish(err error) {
 		r.s.close(reason, err, closeError)
 	case readUpgrade:
 		r.s.upgradeEnded(r.c, err)
-		r.c.WriteControl(websocket.CloseMessage, nil, time.Now().Add(closeGrace))
+		r.writeControl(websocket.CloseMessage, nil)
 	}
 	r.c.NetConn().Close()
 	r.s.srv.wg.Done()
@@ -304,6 +319,6 @@ func (r *wsReader) finish(err error) {
 // and dropped until the peer's close frame or closeGrace.
 func (r *wsReader) drain() {
 	r.mode = readDrain
-	r.c.WriteControl(websocket.CloseMessage, nil, time.Now().Add(closeGrace))
+	r.writeControl(websocket.CloseMessage, nil)
 	r.c.SetReadDeadline(time.Now().Add(closeGrace))
 }

@@ -214,17 +214,9 @@ func encodeCanonicalArgs(name string, args []any) ([]byte, bool) {
 // EVENT [name, args...] in namespace nsp, as AppendMsgpack would write the
 // packet whose Data is EncodeArgs(name, args), when every argument is a
 // non-empty Canonical; otherwise it returns dst and false. It neither walks
-// nor copies the arguments more than once: the snapshot path, where each
-// player's packet is built once per tick.
+// nor copies the arguments more than once.
 func AppendCanonicalEvent(dst []byte, nsp, name string, args []any) ([]byte, bool) {
-	if name == "" || IsReservedEvent(name) {
-		return dst, false
-	}
-	nsp, err := checkNamespace(nsp)
-	if err != nil {
-		return dst, false
-	}
-	size := len(dst) + 32 + len(name) + len(nsp)
+	size := 0
 	for _, a := range args {
 		c, ok := a.(Canonical)
 		if !ok || len(c) == 0 {
@@ -232,14 +224,48 @@ func AppendCanonicalEvent(dst []byte, nsp, name string, args []any) ([]byte, boo
 		}
 		size += len(c)
 	}
-	dst = slices.Grow(dst, size-len(dst))
-	dst = append(dst, 0x83, 0xa4, 't', 'y', 'p', 'e', byte(Event), 0xa4, 'd', 'a', 't', 'a')
-	dst = mpwire.AppendArrayHeader(dst, 1+len(args))
-	dst = mpwire.AppendString(dst, name)
+	dst, nsp, ok := appendEventHead(dst, nsp, name, len(args), size)
+	if !ok {
+		return dst, false
+	}
 	for _, a := range args {
 		dst = append(dst, a.(Canonical)...)
 	}
+	return appendEventTail(dst, nsp), true
+}
+
+// AppendCanonicalEvent1 is AppendCanonicalEvent for one argument, arg, with nothing boxed
+// into an interface: the snapshot path, where each player's packet is built once per tick.
+func AppendCanonicalEvent1(dst []byte, nsp, name string, arg Canonical) ([]byte, bool) {
+	if len(arg) == 0 {
+		return dst, false
+	}
+	dst, nsp, ok := appendEventHead(dst, nsp, name, 1, len(arg))
+	if !ok {
+		return dst, false
+	}
+	return appendEventTail(append(dst, arg...), nsp), true
+}
+
+// appendEventHead checks name and nsp, makes room in dst for the whole packet (args bytes of
+// arguments) and appends it up to the first of the n arguments; it returns the namespace as
+// the packet names it.
+func appendEventHead(dst []byte, nsp, name string, n, args int) ([]byte, string, bool) {
+	if name == "" || IsReservedEvent(name) {
+		return dst, nsp, false
+	}
+	nsp, err := checkNamespace(nsp)
+	if err != nil {
+		return dst, nsp, false
+	}
+	dst = slices.Grow(dst, 32+len(name)+len(nsp)+args)
+	dst = append(dst, 0x83, 0xa4, 't', 'y', 'p', 'e', byte(Event), 0xa4, 'd', 'a', 't', 'a')
+	dst = mpwire.AppendArrayHeader(dst, 1+n)
+	return mpwire.AppendString(dst, name), nsp, true
+}
+
+// appendEventTail appends what follows an EVENT's arguments: its namespace.
+func appendEventTail(dst []byte, nsp string) []byte {
 	dst = append(dst, 0xa3, 'n', 's', 'p')
-	dst = mpwire.AppendString(dst, nsp)
-	return dst, true
+	return mpwire.AppendString(dst, nsp)
 }

@@ -75,6 +75,11 @@ func TestAppendCanonicalEvent(t *testing.T) {
 				if p, err := DecodeMsgpack(got[3:]); err != nil || p.Type != Event {
 					t.Fatalf("decode: %+v %v", p, err)
 				}
+				if n == 1 {
+					if got1, ok := AppendCanonicalEvent1([]byte("pre"), nsp, name, args[0].(Canonical)); !ok || !bytes.Equal(got1, want) {
+						t.Fatalf("one argument, nsp %q name %q: % x (%v), want % x", nsp, name, got1, ok, want)
+					}
+				}
 			}
 		}
 	}
@@ -91,6 +96,11 @@ func TestAppendCanonicalEvent(t *testing.T) {
 	} {
 		if got, ok := AppendCanonicalEvent([]byte("pre"), c.nsp, c.name, c.args); ok || string(got) != "pre" {
 			t.Fatalf("%+v: built % x", c, got)
+		}
+		if arg, one := c.args[0].(Canonical); one && len(c.args) == 1 {
+			if got, ok := AppendCanonicalEvent1([]byte("pre"), c.nsp, c.name, arg); ok || string(got) != "pre" {
+				t.Fatalf("%+v: built % x with one argument", c, got)
+			}
 		}
 	}
 }

@@ -216,6 +216,53 @@ func (s *Socket) EmitLatest(event string, valid func() bool, written func(), arg
 	return s.client.sess.SendLatest(msgs, valid, written)
 }
 
+// OfferLatest is EmitLatest for an event with one argument, arg, already encoded as canonical
+// msgpack (sioparser.Canonical), with hooks instead of functions
+// (engineio.Session.OfferLatest): for a msgpack peer nothing is allocated, and when the
+// connection is idle the caller writes the packet itself. arg is only read during the call.
+// It is for the game snapshot each player gets every tick; it never blocks.
+func (s *Socket) OfferLatest(event string, arg sioparser.Canonical, h engineio.LatestHooks, tag engineio.LatestTag) error {
+	if sioparser.IsReservedEvent(event) {
+		return ErrReservedEvent
+	}
+	if s.client.kind() != parserMsgpack {
+		data, err := sioparser.EncodeArgs(event, []any{arg})
+		if err != nil {
+			return err
+		}
+		if !s.Connected() {
+			return ErrDisconnected
+		}
+		msgs, err := newOutPacket(sioparser.Packet{Type: sioparser.Event, Namespace: s.nspName, Data: data}).messages(s.client.kind())
+		if err != nil {
+			return err
+		}
+		return s.client.sess.SendLatestHooks(msgs, h, tag)
+	}
+	srv := s.nsp.srv
+	buf, _ := srv.packetBufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	defer srv.putPacketBuffer(buf)
+	b, ok := sioparser.AppendCanonicalEvent1((*buf)[:0], s.nspName, event, arg)
+	if !ok { // an empty arg, a bad namespace
+		return sioparser.ErrInvalidPacket
+	}
+	*buf = b
+	if !s.Connected() {
+		return ErrDisconnected
+	}
+	return s.client.sess.OfferLatest(engineio.Message{Binary: true, Data: b}, h, tag)
+}
+
+// putPacketBuffer gives b back unless it grew too large to keep (a full state of a big room).
+func (s *Server) putPacketBuffer(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		s.packetBufs.Put(b)
+	}
+}
+
 // EmitWithAck sends an event and calls cb once with the client's ack
 // arguments, or with ErrAckTimeout after the configured AckTimeout, or with
 // ErrDisconnected. cb runs on the connection's reader path or a timer; it

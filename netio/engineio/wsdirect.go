@@ -1,0 +1,147 @@
+package engineio
+
+import (
+	"time"
+)
+
+// The direct write: OfferLatest on a websocket whose writer goroutine is not writing (none
+// runs, or it is parked) writes the frame on the caller's goroutine, with one non-blocking
+// writev(2), instead of waking a writer. A game room offering a snapshot to each player every
+// tick thus writes it itself: no goroutine is woken, none parks, and the scheduler is not
+// involved per snapshot. It never blocks: when the kernel takes nothing (a full send buffer),
+// the message goes to the slot and a writer as before; when it takes part of the frame, the
+// rest is handed to a writer goroutine, which writes it before anything else.
+//
+// Frames are never interleaved. A direct write holds the session's mu throughout, which a
+// writer goroutine needs before it writes anything; the reader's control frames (pongs, close
+// frames, written through gorilla) and a direct write exclude each other through
+// Session.wmu, which a partial direct write keeps locked until the writer has written the
+// rest (wsCont).
+
+// directResult is what a direct write did.
+type directResult uint8
+
+const (
+	directNone    directResult = iota // nothing was written: use the slot
+	directWritten                     // the whole frame is with the kernel (or valid dropped it)
+	directPartial                     // part of it: the rest is in wsCont, for the writer
+	directFailed                      // the connection failed; the session is closing
+)
+
+// canWriteDirectLocked reports whether a latest-wins message can be written by the caller
+// now: a websocket with a file descriptor, no writer goroutine at work (a parked one waits
+// for s.mu to do anything), nothing queued before it and a link that is not backed up. s.mu
+// is held.
+func (s *Session) canWriteDirectLocked() bool {
+	if s.ws == nil || s.busyWriterLocked() || s.closed || s.out.len() > 0 || s.hasLatest || s.wsCont != nil {
+		return false
+	}
+	if s.wsDirect == nil {
+		if s.wsNoDirect {
+			return false
+		}
+		// Made at the first offer: a connection that never gets one (a lobby) keeps none.
+		if s.wsDirect = newDirectWriter(rawConnOf(s.ws.NetConn())); s.wsDirect == nil {
+			s.wsNoDirect = true
+			return false
+		}
+	}
+	return !s.latestBlockedLocked()
+}
+
+// writeDirectLocked writes m as one frame on the caller's goroutine, s.mu held. borrowed says
+// m.Data is the caller's again after the call. h is asked LatestValid first, with s.mu held
+// (false drops m: directWritten, with dropped set).
+func (s *Session) writeDirectLocked(m Message, h LatestHooks, tag LatestTag, borrowed bool) (res directResult, dropped bool) {
+	if !s.wmu.TryLock() { // the reader is writing a control frame
+		return directNone, false
+	}
+	if ok, panicked := s.latestValid(h, tag); !ok {
+		s.wmu.Unlock()
+		if panicked {
+			s.closePanickedLocked()
+		}
+		return directWritten, true
+	}
+	n, total, err := s.wsDirect.write(m)
+	switch {
+	case err != nil:
+		s.wmu.Unlock()
+		s.directFailedLocked(err)
+		return directFailed, false
+	case n == 0:
+		s.wmu.Unlock()
+		return directNone, false
+	}
+	s.srv.traffic.sent[websocketIndex].Add(uint64(len(m.Data) + boolInt(!m.Binary)))
+	s.srv.traffic.latestDirect.Add(1)
+	if n < total {
+		s.srv.traffic.latestPartial.Add(1)
+		// wmu stays locked until the writer has written the rest.
+		s.wsCont = s.wsDirect.rest(m, n, borrowed)
+		s.startWriterLocked()
+		return directPartial, false
+	}
+	s.wmu.Unlock()
+	return directWritten, false
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// directFailedLocked closes the session after a failed direct write, as a failed writer
+// does, without running handler code on the caller's goroutine (a game loop). s.mu is held.
+func (s *Session) directFailedLocked(err error) {
+	after := s.closeLocked(writeFailureReason(err), err, closeAbort) // cuts the connection
+	if s.srv.addGoroutine() {
+		go func() {
+			defer s.srv.wg.Done()
+			after()
+		}()
+		return
+	}
+	s.mu.Unlock()
+	after()
+	s.mu.Lock()
+}
+
+// closePanickedLocked is closePanicked with s.mu held, run from a goroutine of its own so
+// that handler code never runs on the caller's.
+func (s *Session) closePanickedLocked() {
+	if s.srv.addGoroutine() {
+		go func() {
+			defer s.srv.wg.Done()
+			s.closePanicked()
+		}()
+	}
+}
+
+// dropContLocked forgets the rest of a partial direct write nobody will write (the
+// connection is being dropped) and releases wmu, which was held for it. s.mu is held.
+func (s *Session) dropContLocked() {
+	if s.wsCont != nil {
+		s.wsCont = nil
+		s.wmu.Unlock()
+	}
+}
+
+// writeCont writes the rest of a partial direct write, before anything else the writer
+// writes, and releases wmu.
+func (s *Session) writeCont(w *wsWriter, cont []byte) error {
+	defer s.wmu.Unlock()
+	nc := w.c.NetConn()
+	w.moveDeadline(s)
+	// gorilla sets the deadline before each of its writes; this write is not one of them.
+	nc.SetWriteDeadline(w.deadline)
+	_, err := nc.Write(cont)
+	return err
+}
+
+// writeDeadlineLimit is how long one write may block: about PingInterval + PingTimeout.
+func (s *Session) writeDeadlineLimit() time.Duration {
+	return s.srv.cfg.PingInterval + s.srv.cfg.PingTimeout
+}
