@@ -48,6 +48,7 @@ type traffic struct {
 	latestStale    atomic.Uint64                      // taken groups their valid func dropped
 	latestDirect   atomic.Uint64                      // latest-wins messages the caller wrote itself (wsdirect.go)
 	latestPartial  atomic.Uint64                      // of those, the ones the kernel took only part of
+	readerHandoffs atomic.Uint64                      // quiet readers that handed their wait to a fresh goroutine
 }
 
 func (t *traffic) closed(reason string) {

@@ -3,7 +3,7 @@ package engineio
 import (
 	"errors"
 	"io"
-	"net"
+	"os"
 	"slices"
 	"syscall"
 	"time"
@@ -54,6 +54,10 @@ type wsReader struct {
 	err  error
 	ioFn func(fd uintptr) bool
 
+	// The warm wait (waitWarm), in time since Server.epoch.
+	warmDeadline time.Duration // the read deadline set for it; 0: none
+	lastData     time.Duration // when its last read got data
+
 	mode  readMode
 	msgOp byte    // opcode of the message in progress; 0 when none
 	block bool    // ioFn parks on EAGAIN, rather than report 0 bytes
@@ -77,13 +81,13 @@ func (r *wsReader) run() {
 		if err = r.frame(); err != nil || r.r < r.w || r.rc == nil {
 			continue // more to parse, or blocking reads: the next frame waits in fill
 		}
-		// Everything read is parsed: wait for more holding no buffer. The wait's first
-		// look at the socket finds data already there as a read would, so no read is tried
-		// first (a player's next input is 50 ms away: that read nearly always came back
-		// empty, a syscall per input for nothing).
-		r.release()
+		// Everything read is parsed. A busy connection (a player's inputs) waits for its next
+		// frame here, keeping its buffer, and reads it at once when woken; a quiet one hands
+		// the wait to a fresh goroutine that holds no buffer.
 		var quiet bool
 		if quiet, err = r.waitWarm(); quiet {
+			r.release()
+			r.s.srv.traffic.readerHandoffs.Add(1)
 			go r.run()
 			return
 		}
@@ -97,29 +101,60 @@ func (r *wsReader) run() {
 // the server's CPU per player tick. A quiet one parks on the minimal stack.
 const idleHandoff = time.Second
 
-// waitWarm waits up to idleHandoff for data on this goroutine; quiet means none came and the
-// caller should hand the wait over. Only the session's own websocket does this; a closing
-// one (whose read deadline is the close grace) keeps the deadline it has.
+// waitWarm waits for the next bytes on this goroutine, reading them into the buffer it keeps
+// (two reads per frame: one that finds nothing, one once woken; waiting first without a
+// buffer and then reading took three). quiet means none came for idleHandoff and the caller
+// should hand the wait over. The read deadline that measures it is not moved per frame (each
+// move is a runtime timer change): it is set once, and when it fires after data came in
+// meanwhile, moved to idleHandoff after that data. Only the session's own websocket does this;
+// a closing one (whose read deadline is the close grace) keeps the deadline it has.
 func (r *wsReader) waitWarm() (quiet bool, err error) {
-	if r.rc == nil || r.mode != readSession {
+	if r.mode != readSession {
 		return true, nil
 	}
-	nc := r.c.NetConn()
-	nc.SetReadDeadline(time.Now().Add(idleHandoff))
-	err = r.waitReadable()
-	var ne net.Error
-	timedOut := errors.As(err, &ne) && ne.Timeout()
-	if err != nil && !timedOut {
-		return false, err
+	r.r, r.w = 0, 0
+	for {
+		if r.warmDeadline == 0 {
+			r.setWarmDeadline(r.s.srv.since() + idleHandoff)
+		}
+		n, err := r.read(r.buf.b, true)
+		if err == nil {
+			r.w = n
+			r.lastData = r.s.srv.since()
+			return false, nil
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return false, err
+		}
+		next := r.lastData + idleHandoff
+		if next <= r.s.srv.since() {
+			next = 0 // quiet: clear the deadline and hand over
+		}
+		if closed := r.setWarmDeadline(next); closed {
+			return false, err // the close path's deadline: the reader ends
+		}
+		if next == 0 {
+			return true, nil
+		}
 	}
+}
+
+// setWarmDeadline sets the warm wait's read deadline to at (since Server.epoch), or clears it
+// when at is 0. Once the session is closed the close path owns the deadline: it is left alone
+// and closed is reported.
+func (r *wsReader) setWarmDeadline(at time.Duration) (closed bool) {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
 	if r.s.closed {
-		// The close path owns the deadline now (closeGrace); a timeout ends the reader.
-		return false, err
+		return true
 	}
-	nc.SetReadDeadline(time.Time{})
-	return timedOut, nil
+	var t time.Time
+	if at != 0 {
+		t = r.s.srv.epoch.Add(at)
+	}
+	r.warmDeadline = at
+	r.c.NetConn().SetReadDeadline(t)
+	return false
 }
 
 // frame reads one frame and acts on it. Only errors end the reader.

@@ -529,3 +529,24 @@ func allStacks() string {
 	buf := make([]byte, 1<<20)
 	return string(buf[:runtime.Stack(buf, true)])
 }
+
+// TestReaderWarmHandoff: a reader that gets a frame every 200 ms keeps its goroutine (its
+// read deadline is moved only when it fires); once the client goes quiet it hands over.
+func TestReaderWarmHandoff(t *testing.T) {
+	e := newEnv(t, nil)
+	c, _, h := e.dialWS()
+	base := e.srv.traffic.readerHandoffs.Load()
+	for i := 0; i < 15; i++ {
+		writeWS(t, c, "4m")
+		h.waitMsg(t)
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := e.srv.traffic.readerHandoffs.Load() - base; n != 0 {
+		t.Fatalf("%d handoffs while a frame came every 200 ms", n)
+	}
+	waitFor(t, "a handoff once quiet", func() bool { return e.srv.traffic.readerHandoffs.Load() > base })
+	writeWS(t, c, "4after")
+	if m := h.waitMsg(t); string(m.Data) != "after" {
+		t.Fatalf("got %q", m.Data)
+	}
+}
