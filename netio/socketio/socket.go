@@ -408,7 +408,7 @@ func (s *Socket) onEvent(p *sioparser.Packet) {
 		s.client.sess.Close(ReasonParseError)
 		return
 	}
-	name, ok := all.String(0)
+	rawName, ok := all.StringBytes(0)
 	if !ok {
 		s.client.sess.Close(ReasonParseError)
 		return
@@ -420,9 +420,10 @@ func (s *Socket) onEvent(p *sioparser.Packet) {
 	}
 	s.mu.Lock()
 	// A player sends the same event (input) over and over: a field of the socket is in cache
-	// where the map's memory, one map per connection, is not.
-	h := s.lastHandler
-	if name != s.lastEvent || h == nil {
+	// where the map's memory, one map per connection, is not, and its name is not copied.
+	h, name := s.lastHandler, s.lastEvent
+	if string(rawName) != name || h == nil {
+		name = string(rawName)
 		h = s.handlers[name]
 		s.lastEvent, s.lastHandler = name, h
 	}

@@ -116,6 +116,8 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 			defer f.Close()
 		}
 		received := func() int64 { return askCount(b, stdin, sc, "players") }
+		// The window's allocations alone: go tool pprof -base $BENCH_MEMPROFILE.base $BENCH_MEMPROFILE.
+		writeAllocsProfile(os.Getenv("BENCH_MEMPROFILE"), ".base")
 		snaps0, t0 := received(), time.Now()
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
@@ -126,12 +128,7 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 		wall, snaps := time.Since(t0), received()-snaps0
 		cpu := user1 - user0 + sys1 - sys0
 		pprof.StopCPUProfile()
-		if path := os.Getenv("BENCH_MEMPROFILE"); path != "" {
-			if f, err := os.Create(path); err == nil {
-				pprof.Lookup("allocs").WriteTo(f, 0)
-				f.Close()
-			}
-		}
+		writeAllocsProfile(os.Getenv("BENCH_MEMPROFILE"), "")
 		stdin.Close()
 		for sc.Scan() {
 		}
@@ -145,6 +142,17 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 		if rate < 18 {
 			b.Fatalf("players received %.1f snapshots/s of 20: the players process could not keep up, so the server's CPU per tick is not measured", rate)
 		}
+	}
+}
+
+// writeAllocsProfile writes the allocs profile to path+suffix, when path is set.
+func writeAllocsProfile(path, suffix string) {
+	if path == "" {
+		return
+	}
+	if f, err := os.Create(path + suffix); err == nil {
+		pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
 	}
 }
 
