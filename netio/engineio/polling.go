@@ -226,7 +226,7 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 			s.close(ReasonTransportClose, nil, closePeer) // later packets are ignored
 			break
 		}
-		s.onPacket(p)
+		s.onPacket(p, false)
 	}
 	if perr != nil {
 		s.close(ReasonParseError, perr, closeError)

@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"bytes"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,16 @@ type SessionHandler interface {
 	// OnClose is called exactly once, after the last OnMessage returned, with one of the
 	// Reason* strings (or the one given to Close) and the cause when there is one.
 	OnClose(reason string, err error)
+}
+
+// BorrowingHandler is a SessionHandler whose OnMessage does not keep m.Data after it returns
+// (it copies what it keeps). Its messages may be handed over in the reader's own buffer, valid
+// only during the call: a message that arrived whole in one read then costs no allocation
+// and no copy.
+type BorrowingHandler interface {
+	SessionHandler
+	// BorrowsMessages marks the handler; it is never called.
+	BorrowsMessages()
 }
 
 type nopHandler struct{}
@@ -384,7 +395,7 @@ func (s *Session) endLinger() {
 
 // deliver calls OnMessage unless the session is closed. A panic in it closes the session
 // once OnMessage is over, so OnClose still runs after it.
-func (s *Session) deliver(m Message) {
+func (s *Session) deliver(m Message, borrowed bool) {
 	s.dmu.Lock()
 	s.mu.Lock()
 	if s.closed {
@@ -395,6 +406,11 @@ func (s *Session) deliver(m Message) {
 	s.inHandler = true
 	h := s.handler
 	s.mu.Unlock()
+	if borrowed {
+		if _, ok := h.(BorrowingHandler); !ok {
+			m.Data = bytes.Clone(m.Data) // OnMessage owns what it is given
+		}
+	}
 
 	panicked := s.callOnMessage(h, m)
 	s.handlerReturned(h)
@@ -435,8 +451,9 @@ func (s *Session) runOnConnection() {
 	}
 }
 
-// onPacket handles a packet received on the session's current transport.
-func (s *Session) onPacket(p Packet) {
+// onPacket handles a packet received on the session's current transport; borrowed says
+// p.Data is the reader's buffer, valid only during the call.
+func (s *Session) onPacket(p Packet, borrowed bool) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -448,7 +465,7 @@ func (s *Session) onPacket(p Packet) {
 	switch p.Type {
 	case PacketMessage:
 		s.mu.Unlock()
-		s.deliver(Message{Binary: p.Binary, Data: p.Data})
+		s.deliver(Message{Binary: p.Binary, Data: p.Data}, borrowed)
 		return
 	case PacketPong:
 		s.heartbeat.pong()

@@ -166,6 +166,16 @@ func (r *wsReader) frame() error {
 	if h.isControl() {
 		return r.control(h.op, int(h.size), h.key)
 	}
+	if h.fin && h.op != opContinuation && r.mode == readSession && uint64(r.w-r.r) >= h.size {
+		// A whole message in the buffer: handed over where it lies (see BorrowingHandler).
+		msg := r.buf.b[r.r : r.r+int(h.size)]
+		r.r += int(h.size)
+		unmask(h.key, 0, msg)
+		if fe := messageError(h.op, msg); fe != nil {
+			return r.reject(fe)
+		}
+		return r.deliver(h.op == opBinary, msg, true)
+	}
 	if h.op != opContinuation {
 		r.msgOp = h.op
 	}
@@ -183,7 +193,7 @@ func (r *wsReader) frame() error {
 	if fe := messageError(op, msg); fe != nil {
 		return r.reject(fe)
 	}
-	return r.deliver(op == opBinary, msg)
+	return r.deliver(op == opBinary, msg, false)
 }
 
 // header parses the next frame header (wsframe.go has the rules), reading until it is whole;
@@ -306,13 +316,14 @@ func isProtocolError(err error) bool {
 // without a close frame (gorilla's error for the same case).
 var errAbnormalClosure = &websocket.CloseError{Code: websocket.CloseAbnormalClosure, Text: io.ErrUnexpectedEOF.Error()}
 
-// deliver hands a complete message on according to the reader's mode.
-func (r *wsReader) deliver(binary bool, data []byte) error {
+// deliver hands a complete message on according to the reader's mode; borrowed says data is
+// the reader's buffer (only a session's messages are).
+func (r *wsReader) deliver(binary bool, data []byte, borrowed bool) error {
 	switch r.mode {
 	case readSession:
 		r.s.srv.traffic.received[websocketIndex].Add(uint64(len(data)))
 		if binary {
-			r.s.onPacket(Packet{Type: PacketMessage, Binary: true, Data: data})
+			r.s.onPacket(Packet{Type: PacketMessage, Binary: true, Data: data}, borrowed)
 			return nil
 		}
 		p, err := DecodePacket(data)
@@ -320,7 +331,7 @@ func (r *wsReader) deliver(binary bool, data []byte) error {
 			r.s.close(ReasonParseError, err, closeError)
 			return nil // read on until the closing handshake ends the connection
 		}
-		r.s.onPacket(p)
+		r.s.onPacket(p, borrowed)
 	case readUpgrade:
 		r.upgradeMessage(binary, data)
 	}

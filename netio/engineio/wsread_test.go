@@ -43,6 +43,16 @@ func (l noFDListener) Accept() (net.Conn, error) {
 // newRawEnv is newEnv on the read path named by mode.
 func newRawEnv(t testing.TB, mode string, mod func(*Config)) *env {
 	t.Helper()
+	return newRawEnvConn(t, mode, mod, func(e *env, s *Session) {
+		h := &testSess{s: s, msgs: make(chan Message, 1024), closed: make(chan closeEvent, 4), echo: true}
+		s.SetHandler(h)
+		e.sessions <- h
+	})
+}
+
+// newRawEnvConn is newRawEnv with its own connection handler.
+func newRawEnvConn(t testing.TB, mode string, mod func(*Config), onConn func(e *env, s *Session)) *env {
+	t.Helper()
 	cfg := testConfig()
 	if mod != nil {
 		mod(&cfg)
@@ -50,11 +60,7 @@ func newRawEnv(t testing.TB, mode string, mod func(*Config)) *env {
 	e := &env{sessions: make(chan *testSess, 64)}
 	e.t, _ = t.(*testing.T)
 	e.client = &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
-	srv, err := NewServer(&cfg, func(s *Session) {
-		h := &testSess{s: s, msgs: make(chan Message, 1024), closed: make(chan closeEvent, 4), echo: true}
-		s.SetHandler(h)
-		e.sessions <- h
-	})
+	srv, err := NewServer(&cfg, func(s *Session) { onConn(e, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -548,5 +554,72 @@ func TestReaderWarmHandoff(t *testing.T) {
 	writeWS(t, c, "4after")
 	if m := h.waitMsg(t); string(m.Data) != "after" {
 		t.Fatalf("got %q", m.Data)
+	}
+}
+
+// borrowSess is a BorrowingHandler: it copies what it is given and notes where it lay.
+type borrowSess struct {
+	testSess
+	at chan *byte // &m.Data[0] of each non-empty message
+}
+
+func (h *borrowSess) BorrowsMessages() {}
+
+func (h *borrowSess) OnMessage(m Message) {
+	if len(m.Data) > 0 {
+		h.at <- &m.Data[0]
+	}
+	h.testSess.OnMessage(Message{Binary: m.Binary, Data: bytes.Clone(m.Data)})
+}
+
+// TestWSBorrowedMessages: a message that arrives whole is handed to a BorrowingHandler where
+// the reader's buffer holds it (two in a row lie at the same place); a fragmented one and one
+// larger than the buffer are assembled as before; a handler that does not borrow gets data
+// of its own, which the next read does not overwrite.
+func TestWSBorrowedMessages(t *testing.T) {
+	for _, mode := range readModes {
+		t.Run(mode, func(t *testing.T) {
+			sessions := make(chan *borrowSess, 1)
+			e := newRawEnvConn(t, mode, nil, func(_ *env, s *Session) {
+				h := &borrowSess{testSess: testSess{s: s, msgs: make(chan Message, 16), closed: make(chan closeEvent, 4)}, at: make(chan *byte, 16)}
+				s.SetHandler(h)
+				sessions <- h
+			})
+			rc := e.dialRawQuery(t, "EIO=4&transport=websocket", "")
+			rc.read() // open
+			h := <-sessions
+			var at [2]*byte
+			for i, text := range []string{"4first", "4secnd"} {
+				rc.write(clientFrame(fin(opText), []byte(text), true))
+				if m := h.waitMsg(t); string(m.Data) != text[1:] {
+					t.Fatalf("got %q", m.Data)
+				}
+				at[i] = <-h.at
+			}
+			if at[0] != at[1] {
+				t.Fatal("two whole messages were not handed over in the reader's buffer")
+			}
+			rc.write(clientFrame(opText, []byte("4frag"), true), clientFrame(fin(opContinuation), []byte("mented"), true))
+			if m := h.waitMsg(t); string(m.Data) != "fragmented" {
+				t.Fatalf("fragmented: got %q", m.Data)
+			}
+			big := bytes.Repeat([]byte("b"), 3*e.srv.cfg.WebSocketReadBufferSize)
+			rc.write(clientFrame(fin(opBinary), big, true))
+			if m := h.waitMsg(t); !bytes.Equal(m.Data, big) {
+				t.Fatalf("large: %d bytes", len(m.Data))
+			}
+
+			// The plain test handler owns its messages.
+			e2 := newRawEnv(t, mode, nil)
+			rc2, h2 := e2.dialRaw(t)
+			h2.echo = false
+			rc2.write(clientFrame(fin(opText), []byte("4first"), true))
+			first := h2.waitMsg(t)
+			rc2.write(clientFrame(fin(opText), []byte("4secnd"), true))
+			h2.waitMsg(t)
+			if string(first.Data) != "first" {
+				t.Fatalf("a handler that does not borrow saw its message overwritten: %q", first.Data)
+			}
+		})
 	}
 }
