@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"bytes"
+	"sync"
 	"time"
 )
 
@@ -58,12 +59,40 @@ func (f *funcHooks) LatestWritten(LatestTag) {
 	}
 }
 
+// latestState is what a session that gets latest-wins messages keeps for them.
+type latestState struct {
+	slot latestSlot // guarded by Session.mu: valid when has
+	has  bool       // guarded by Session.mu
+
+	// The kernel's unsent bytes (latestBlockedLocked), guarded by Session.mu.
+	unsent      *unsentProbe // made at the first check; nil when they cannot be known
+	unsentMade  bool
+	unsentSkips uint8 // checks left to skip (see latestBlockedLocked)
+
+	// The direct write (wsdirect.go).
+	wmu      sync.Mutex    // held while a direct write or a reader's control frame is written
+	direct   *directWriter // guarded by Session.mu: nil until the first direct write
+	noDirect bool          // guarded by Session.mu: the websocket has no file descriptor
+	cont     []byte        // guarded by Session.mu: the rest of a partial direct write; wmu is held for it
+}
+
+// latLocked returns the session's latestState, making it; s.mu is held.
+func (s *Session) latLocked() *latestState {
+	if s.lat == nil {
+		s.lat = new(latestState)
+	}
+	return s.lat
+}
+
+// hasLatestLocked reports whether the slot holds a group; s.mu is held.
+func (s *Session) hasLatestLocked() bool { return s.lat != nil && s.lat.has }
+
 // latestBytes is what the slot holds; s.mu is held.
 func (s *Session) latestBytes() int {
-	if !s.hasLatest {
+	if !s.hasLatestLocked() {
 		return 0
 	}
-	return s.latest.bytes
+	return s.lat.slot.bytes
 }
 
 // SendLatest puts msgs into the session's latest-wins slot, replacing any
@@ -147,10 +176,11 @@ func (s *Session) offerLatest(l latestSlot, borrowed bool) error {
 	if borrowed {
 		l.one.Data = bytes.Clone(l.one.Data)
 	}
-	if s.hasLatest {
+	lat := s.latLocked()
+	if lat.has {
 		s.srv.traffic.latestReplaced.Add(1)
 	}
-	s.latest, s.hasLatest = l, true
+	lat.slot, lat.has = l, true
 	if s.ws != nil {
 		s.startWriterLocked()
 	} else if s.pollActive {
@@ -162,17 +192,21 @@ func (s *Session) offerLatest(l latestSlot, borrowed bool) error {
 // takeLatestLocked empties the slot; s.mu is held. Its bytes are added to those the
 // writer holds until it gives its batch back.
 func (s *Session) takeLatestLocked() (latestSlot, bool) {
-	if !s.hasLatest {
+	if !s.hasLatestLocked() {
 		return latestSlot{}, false
 	}
-	l := s.latest
+	l := s.lat.slot
 	s.dropLatestLocked()
 	s.out.held += l.bytes
 	return l, true
 }
 
 // dropLatestLocked empties the slot; s.mu is held.
-func (s *Session) dropLatestLocked() { s.latest, s.hasLatest = latestSlot{}, false }
+func (s *Session) dropLatestLocked() {
+	if s.lat != nil {
+		s.lat.slot, s.lat.has = latestSlot{}, false
+	}
+}
 
 // latestBlockedLocked reports whether the slot must wait for the kernel to
 // send what it holds; s.mu is held.
@@ -187,13 +221,17 @@ func (s *Session) latestBlockedLocked() bool {
 	if limit < 0 {
 		return false
 	}
-	if s.unsentSkips > 0 {
-		s.unsentSkips--
+	lat := s.latLocked()
+	if lat.unsentSkips > 0 {
+		lat.unsentSkips--
 		return false
 	}
-	n, ok := s.wsUnsent.unsent()
+	if !lat.unsentMade && s.ws != nil {
+		lat.unsent, lat.unsentMade = newUnsentProbe(s.ws.NetConn()), true
+	}
+	n, ok := lat.unsent.unsent()
 	if ok && n == 0 {
-		s.unsentSkips = skipsAfterEmpty
+		lat.unsentSkips = skipsAfterEmpty
 	}
 	return ok && n > limit
 }

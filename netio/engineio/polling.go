@@ -50,7 +50,7 @@ func (s *Session) servePolling(w http.ResponseWriter, r *http.Request) {
 
 // pollReadyLocked reports whether a GET can be answered now.
 func (s *Session) pollReadyLocked() bool {
-	return s.out.len() > 0 || s.hasLatest || s.closed || s.pollClose || s.probed || s.ws != nil
+	return s.out.len() > 0 || s.hasLatestLocked() || s.closed || s.pollClose || s.probed || s.ws != nil
 }
 
 func (s *Session) wakePollLocked() {

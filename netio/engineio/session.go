@@ -69,8 +69,6 @@ type Session struct {
 	closeErr      error           // guarded by mu
 	out           outbox          // guarded by mu
 	ws            *websocket.Conn // guarded by mu: set once when the transport is websocket
-	wsUnsent      *unsentProbe    // guarded by mu: set with ws
-	unsentSkips   uint8           // guarded by mu: latest-slot writes left before the next unsent check
 	writing       bool            // guarded by mu: a writer goroutine owns ws writes
 	parked        bool            // guarded by mu: that writer waits for work (see writerLinger)
 	wake          chan struct{}   // guarded by mu: wakes a parked writer (capacity 1); nil when it does not linger
@@ -93,14 +91,10 @@ type Session struct {
 
 	heartbeat heartbeat // guarded by mu
 
-	latest    latestSlot // guarded by mu: the latest-wins slot, see SendLatest
-	hasLatest bool       // guarded by mu: latest holds a group
-
-	// The direct write (wsdirect.go).
-	wmu        sync.Mutex    // held while a direct write or a reader's control frame is written
-	wsDirect   *directWriter // guarded by mu: made at the first offer on a websocket
-	wsNoDirect bool          // guarded by mu: ws has no file descriptor to write to directly
-	wsCont     []byte        // guarded by mu: the rest of a partial direct write; wmu is held for it
+	// lat is the latest-wins slot and the direct write (latest.go, wsdirect.go), made at the
+	// first offer (or control frame): an idle connection keeps only the pointer. Once set it
+	// never changes.
+	lat *latestState // guarded by mu
 
 	slot connSlot // guarded by mu: the session's place in the caps, zero once freed
 

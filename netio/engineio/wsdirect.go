@@ -15,8 +15,8 @@ import (
 // Frames are never interleaved. A direct write holds the session's mu throughout, which a
 // writer goroutine needs before it writes anything; the reader's control frames (pongs, close
 // frames, written through gorilla) and a direct write exclude each other through
-// Session.wmu, which a partial direct write keeps locked until the writer has written the
-// rest (wsCont).
+// latestState.wmu, which a partial direct write keeps locked until the writer has written
+// the rest (latestState.cont).
 
 // directResult is what a direct write did.
 type directResult uint8
@@ -24,7 +24,7 @@ type directResult uint8
 const (
 	directNone    directResult = iota // nothing was written: use the slot
 	directWritten                     // the whole frame is with the kernel (or valid dropped it)
-	directPartial                     // part of it: the rest is in wsCont, for the writer
+	directPartial                     // part of it: the rest is in latestState.cont, for the writer
 	directFailed                      // the connection failed; the session is closing
 )
 
@@ -33,44 +33,46 @@ const (
 // for s.mu to do anything), nothing queued before it and a link that is not backed up. s.mu
 // is held.
 func (s *Session) canWriteDirectLocked() bool {
-	if s.ws == nil || s.busyWriterLocked() || s.closed || s.out.len() > 0 || s.hasLatest || s.wsCont != nil {
+	if s.ws == nil || s.busyWriterLocked() || s.closed || s.out.len() > 0 {
 		return false
 	}
-	if s.wsDirect == nil {
-		if s.wsNoDirect {
-			return false
-		}
+	lat := s.latLocked()
+	if lat.has || lat.cont != nil || lat.noDirect {
+		return false
+	}
+	if lat.direct == nil {
 		// Made at the first offer: a connection that never gets one (a lobby) keeps none.
-		if s.wsDirect = newDirectWriter(rawConnOf(s.ws.NetConn())); s.wsDirect == nil {
-			s.wsNoDirect = true
+		if lat.direct = newDirectWriter(rawConnOf(s.ws.NetConn())); lat.direct == nil {
+			lat.noDirect = true
 			return false
 		}
 	}
 	return !s.latestBlockedLocked()
 }
 
-// writeDirectLocked writes m as one frame on the caller's goroutine, s.mu held. borrowed says
-// m.Data is the caller's again after the call. h is asked LatestValid first, with s.mu held
-// (false drops m: directWritten, with dropped set).
+// writeDirectLocked writes m as one frame on the caller's goroutine, s.mu held (s.lat is set:
+// canWriteDirectLocked made it). borrowed says m.Data is the caller's again after the call. h
+// is asked LatestValid first, with s.mu held (false drops m: directWritten, with dropped set).
 func (s *Session) writeDirectLocked(m Message, h LatestHooks, tag LatestTag, borrowed bool) (res directResult, dropped bool) {
-	if !s.wmu.TryLock() { // the reader is writing a control frame
+	lat := s.lat
+	if !lat.wmu.TryLock() { // the reader is writing a control frame
 		return directNone, false
 	}
 	if ok, panicked := s.latestValid(h, tag); !ok {
-		s.wmu.Unlock()
+		lat.wmu.Unlock()
 		if panicked {
 			s.closePanickedLocked()
 		}
 		return directWritten, true
 	}
-	n, total, err := s.wsDirect.write(m)
+	n, total, err := lat.direct.write(m)
 	switch {
 	case err != nil:
-		s.wmu.Unlock()
+		lat.wmu.Unlock()
 		s.directFailedLocked(err)
 		return directFailed, false
 	case n == 0:
-		s.wmu.Unlock()
+		lat.wmu.Unlock()
 		return directNone, false
 	}
 	s.srv.traffic.sent[websocketIndex].Add(uint64(len(m.Data) + boolInt(!m.Binary)))
@@ -78,11 +80,11 @@ func (s *Session) writeDirectLocked(m Message, h LatestHooks, tag LatestTag, bor
 	if n < total {
 		s.srv.traffic.latestPartial.Add(1)
 		// wmu stays locked until the writer has written the rest.
-		s.wsCont = s.wsDirect.rest(m, n, borrowed)
+		lat.cont = lat.direct.rest(m, n, borrowed)
 		s.startWriterLocked()
 		return directPartial, false
 	}
-	s.wmu.Unlock()
+	lat.wmu.Unlock()
 	return directWritten, false
 }
 
@@ -123,16 +125,16 @@ func (s *Session) closePanickedLocked() {
 // dropContLocked forgets the rest of a partial direct write nobody will write (the
 // connection is being dropped) and releases wmu, which was held for it. s.mu is held.
 func (s *Session) dropContLocked() {
-	if s.wsCont != nil {
-		s.wsCont = nil
-		s.wmu.Unlock()
+	if s.lat != nil && s.lat.cont != nil {
+		s.lat.cont = nil
+		s.lat.wmu.Unlock()
 	}
 }
 
 // writeCont writes the rest of a partial direct write, before anything else the writer
 // writes, and releases wmu.
-func (s *Session) writeCont(w *wsWriter, cont []byte) error {
-	defer s.wmu.Unlock()
+func (s *Session) writeCont(w *wsWriter, lat *latestState, cont []byte) error {
+	defer lat.wmu.Unlock()
 	nc := w.c.NetConn()
 	w.moveDeadline(s)
 	// gorilla sets the deadline before each of its writes; this write is not one of them.

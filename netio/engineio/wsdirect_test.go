@@ -86,7 +86,10 @@ func TestOfferLatestControlFrameFallback(t *testing.T) {
 	e := newEnv(t, nil)
 	c, _, h := e.dialWS()
 	idleWriter(t, h.s)
-	h.s.wmu.Lock()
+	h.s.mu.Lock()
+	lat := h.s.latLocked()
+	h.s.mu.Unlock()
+	lat.wmu.Lock()
 	hooks := &recordHooks{}
 	if err := h.s.OfferLatest(Message{Binary: true, Data: []byte("state")}, hooks, LatestTag{A: 7}); err != nil {
 		t.Fatal(err)
@@ -97,7 +100,7 @@ func TestOfferLatestControlFrameFallback(t *testing.T) {
 	if _, data := readWSSkipPings(t, c); string(data) != "state" {
 		t.Fatalf("got %q", data)
 	}
-	h.s.wmu.Unlock()
+	lat.wmu.Unlock()
 	waitFor(t, "the write reported", func() bool { return len(hooks.reported()) == 1 })
 }
 

@@ -54,14 +54,13 @@ type wsReader struct {
 	err  error
 	ioFn func(fd uintptr) bool
 
-	// The warm wait (waitWarm), in time since Server.epoch.
-	warmDeadline time.Duration // the read deadline set for it; 0: none
-	lastData     time.Duration // when its last read got data
-
 	mode  readMode
 	msgOp byte    // opcode of the message in progress; 0 when none
 	block bool    // ioFn parks on EAGAIN, rather than report 0 bytes
 	probe [1]byte // MSG_PEEK target of the readability test
+	warm  bool    // waitWarm's read deadline is set
+	fresh bool    // data came since it was set
+	busy  bool    // a frame came while warm: waitWarm keeps the buffer
 }
 
 func (srv *Server) newReader(s *Session, c *websocket.Conn, mode readMode) *wsReader {
@@ -101,58 +100,68 @@ func (r *wsReader) run() {
 // the server's CPU per player tick. A quiet one parks on the minimal stack.
 const idleHandoff = time.Second
 
-// waitWarm waits for the next bytes on this goroutine, reading them into the buffer it keeps
-// (two reads per frame: one that finds nothing, one once woken; waiting first without a
-// buffer and then reading took three). quiet means none came for idleHandoff and the caller
-// should hand the wait over. The read deadline that measures it is not moved per frame (each
-// move is a runtime timer change): it is set once, and when it fires after data came in
-// meanwhile, moved to idleHandoff after that data. Only the session's own websocket does this;
-// a closing one (whose read deadline is the close grace) keeps the deadline it has.
+// waitWarm waits for the next bytes on this goroutine; quiet means none came for a while
+// (between one and two idleHandoff) and the caller should hand the wait over. A busy reader
+// (one that got a frame while warm: a player's inputs) keeps its buffer and reads into it
+// when woken: two reads per frame, one that finds nothing and one once woken. A reader that
+// is not busy yet waits without a buffer (a peek, then the read: three), so that a connection
+// that goes quiet after a frame (the Socket.IO connect of an idle one) never holds a buffer.
+//
+// The read deadline that measures quiet is not moved per frame (each move is a runtime timer
+// change): it is set once, and when it fires after data came meanwhile, set again. Only the
+// session's own websocket does this; a closing one (whose read deadline is the close grace)
+// keeps the deadline it has.
 func (r *wsReader) waitWarm() (quiet bool, err error) {
 	if r.mode != readSession {
 		return true, nil
 	}
 	r.r, r.w = 0, 0
 	for {
-		if r.warmDeadline == 0 {
-			r.setWarmDeadline(r.s.srv.since() + idleHandoff)
+		if !r.warm {
+			r.setWarmDeadline(true)
 		}
-		n, err := r.read(r.buf.b, true)
-		if err == nil {
-			r.w = n
-			r.lastData = r.s.srv.since()
-			return false, nil
+		if r.busy {
+			var n int
+			if n, err = r.read(r.buf.b, true); err == nil {
+				r.w, r.fresh = n, true
+				return false, nil
+			}
+		} else {
+			r.release()
+			if err = r.waitReadable(); err == nil {
+				r.fresh, r.busy = true, true
+				return false, nil // the frame is read by fill
+			}
 		}
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			return false, err
 		}
-		next := r.lastData + idleHandoff
-		if next <= r.s.srv.since() {
-			next = 0 // quiet: clear the deadline and hand over
-		}
-		if closed := r.setWarmDeadline(next); closed {
+		again := r.fresh // data came since the deadline was set: wait another idleHandoff
+		r.fresh = false
+		if closed := r.setWarmDeadline(again); closed {
 			return false, err // the close path's deadline: the reader ends
 		}
-		if next == 0 {
+		if !again {
+			r.busy = false
 			return true, nil
 		}
 	}
 }
 
-// setWarmDeadline sets the warm wait's read deadline to at (since Server.epoch), or clears it
-// when at is 0. Once the session is closed the close path owns the deadline: it is left alone
-// and closed is reported.
-func (r *wsReader) setWarmDeadline(at time.Duration) (closed bool) {
+// setWarmDeadline sets the warm wait's read deadline idleHandoff from now, or clears it. Once
+// the session is closed the close path owns the deadline: it is left alone and closed is
+// reported.
+func (r *wsReader) setWarmDeadline(on bool) (closed bool) {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
 	if r.s.closed {
 		return true
 	}
 	var t time.Time
-	if at != 0 {
-		t = r.s.srv.epoch.Add(at)
+	if on {
+		t = time.Now().Add(idleHandoff)
 	}
-	r.warmDeadline = at
+	r.warm = on
 	r.c.NetConn().SetReadDeadline(t)
 	return false
 }
@@ -287,14 +296,17 @@ func (r *wsReader) control(op byte, n int, key uint32) error {
 // gorilla's WriteControl does for its own lock): a direct write of the session (wsdirect.go)
 // must not be cut into. Errors are the connection's: the read side sees them too.
 func (r *wsReader) writeControl(op int, data []byte) {
+	r.s.mu.Lock()
+	lat := r.s.latLocked()
+	r.s.mu.Unlock()
 	deadline := time.Now().Add(closeGrace)
-	for !r.s.wmu.TryLock() {
+	for !lat.wmu.TryLock() {
 		if time.Now().After(deadline) {
 			return
 		}
 		time.Sleep(time.Millisecond)
 	}
-	defer r.s.wmu.Unlock()
+	defer lat.wmu.Unlock()
 	r.c.WriteControl(op, data, deadline)
 }
 

@@ -96,10 +96,11 @@ func (s *Session) writeLoop(c *websocket.Conn, wake chan struct{}) {
 			s.mu.Unlock()
 			return
 		}
-		if cont := s.wsCont; cont != nil { // the rest of a partial direct write goes first
-			s.wsCont = nil
+		if s.lat != nil && s.lat.cont != nil { // the rest of a partial direct write goes first
+			lat, cont := s.lat, s.lat.cont
+			lat.cont = nil
 			s.mu.Unlock()
-			if err := s.writeCont(w, cont); err != nil {
+			if err := s.writeCont(w, lat, cont); err != nil {
 				s.mu.Lock()
 				s.writeFailedLocked(c, err)
 				return
@@ -107,7 +108,7 @@ func (s *Session) writeLoop(c *websocket.Conn, wake chan struct{}) {
 			continue
 		}
 		batch := s.out.take()
-		if len(batch) == 0 && s.hasLatest {
+		if len(batch) == 0 && s.hasLatestLocked() {
 			s.out.recycle(batch)
 			if s.latestBlockedLocked() {
 				// The link is backed up: wait, and let newer states replace this one.
