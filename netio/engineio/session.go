@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"bytes"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -336,7 +337,7 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 	s.srv.log.Debug("engineio: session closed", "sid", s.id, "reason", reason, "err", err)
 	return func() {
 		for _, c := range drop {
-			c.NetConn().Close()
+			cutConn(c.NetConn())
 		}
 		s.srv.release(slot)
 		if remove {
@@ -348,6 +349,24 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 			s.dmu.Unlock()
 		}
 	}
+}
+
+// cutConn ends a websocket's connection at once without waiting for its reader: it shuts
+// both directions down (a blocked write fails, a waiting read sees the end) and leaves closing
+// the descriptor to the reader, which ends on it. The reader may be inside a read of that
+// descriptor running a handler (wsreadbuf.go, warmRead): Close would wait for that read to
+// end, and from one of its own handlers forever. A connection that cannot be shut down (no
+// file descriptor: its reader never reads that way) is closed.
+func cutConn(nc net.Conn) {
+	if tc, ok := nc.(interface {
+		CloseRead() error
+		CloseWrite() error
+	}); ok {
+		tc.CloseRead()
+		tc.CloseWrite()
+		return
+	}
+	nc.Close()
 }
 
 // pollingCloseTimeout bounds how long a polling session closed with Close waits for the
@@ -362,7 +381,7 @@ func (s *Session) cutConns() {
 	s.mu.Unlock()
 	for _, c := range conns {
 		if c != nil {
-			c.NetConn().Close()
+			cutConn(c.NetConn())
 		}
 	}
 }

@@ -54,13 +54,14 @@ type wsReader struct {
 	err  error
 	ioFn func(fd uintptr) bool
 
-	mode  readMode
-	msgOp byte    // opcode of the message in progress; 0 when none
-	block bool    // ioFn parks on EAGAIN, rather than report 0 bytes
-	probe [1]byte // MSG_PEEK target of the readability test
-	warm  bool    // waitWarm's read deadline is set
-	fresh bool    // data came since it was set
-	busy  bool    // a frame came while warm: waitWarm keeps the buffer
+	mode   readMode
+	msgOp  byte    // opcode of the message in progress; 0 when none
+	block  bool    // ioFn parks on EAGAIN, rather than report 0 bytes
+	probe  [1]byte // MSG_PEEK target of the readability test
+	warm   bool    // waitWarm's read deadline is set
+	fresh  bool    // data came since it was set
+	busy   bool    // a frame came while warm: waitWarm keeps the buffer
+	inWarm bool    // ioFn is waitWarm's read-and-deliver (warmRead)
 }
 
 func (srv *Server) newReader(s *Session, c *websocket.Conn, mode readMode) *wsReader {
@@ -121,9 +122,17 @@ func (r *wsReader) waitWarm() (quiet bool, err error) {
 			r.setWarmDeadline(true)
 		}
 		if r.busy {
-			var n int
-			if n, err = r.read(r.buf.b, true); err == nil {
-				r.w, r.fresh = n, true
+			// The wait, the read and the messages read are handled in one call (warmRead):
+			// inside it the poller remembers data that came meanwhile, so the next wait needs
+			// no read that finds nothing. It returns with a frame the pull path must take,
+			// an error, or the deadline.
+			r.inWarm, r.err = true, nil
+			err = r.rc.Read(r.ioFn)
+			r.inWarm = false
+			if err == nil {
+				err, r.err = r.err, nil
+			}
+			if err == nil {
 				return false, nil
 			}
 		} else {
@@ -175,15 +184,8 @@ func (r *wsReader) frame() error {
 	if h.isControl() {
 		return r.control(h.op, int(h.size), h.key)
 	}
-	if h.fin && h.op != opContinuation && r.mode == readSession && uint64(r.w-r.r) >= h.size {
-		// A whole message in the buffer: handed over where it lies (see BorrowingHandler).
-		msg := r.buf.b[r.r : r.r+int(h.size)]
-		r.r += int(h.size)
-		unmask(h.key, 0, msg)
-		if fe := messageError(h.op, msg); fe != nil {
-			return r.reject(fe)
-		}
-		return r.deliver(h.op == opBinary, msg, true)
+	if r.whole(h) {
+		return r.deliverWhole(h)
 	}
 	if h.op != opContinuation {
 		r.msgOp = h.op
@@ -203,6 +205,41 @@ func (r *wsReader) frame() error {
 		return r.reject(fe)
 	}
 	return r.deliver(op == opBinary, msg, false)
+}
+
+// whole reports whether the frame of header h, parsed from the unparsed bytes, is a whole
+// message lying in the buffer: unfragmented, a session's, its payload all read.
+func (r *wsReader) whole(h frameHeader) bool {
+	return h.fin && h.op != opContinuation && !h.isControl() && r.mode == readSession && uint64(r.w-r.r) >= h.size
+}
+
+// deliverWhole hands over the whole message of header h where it lies (see BorrowingHandler).
+func (r *wsReader) deliverWhole(h frameHeader) error {
+	msg := r.buf.b[r.r : r.r+int(h.size)]
+	r.r += int(h.size)
+	unmask(h.key, 0, msg)
+	if fe := messageError(h.op, msg); fe != nil {
+		return r.reject(fe)
+	}
+	return r.deliver(h.op == opBinary, msg, true)
+}
+
+// nextWhole delivers the message at the start of the unparsed bytes when it lies there whole,
+// and reports whether it did; it consumes nothing otherwise.
+func (r *wsReader) nextWhole() (bool, error) {
+	h, n, err := parseFrameHeader(r.buf.b[r.r:r.w], r.msgOp != 0, uint64(r.limit()-int64(len(r.msg))))
+	switch {
+	case err == errShortHeader:
+		return false, nil
+	case err != nil:
+		return false, r.reject(err.(*frameError))
+	}
+	r.r += n
+	if !r.whole(h) {
+		r.r -= n
+		return false, nil
+	}
+	return true, r.deliverWhole(h)
 }
 
 // header parses the next frame header (wsframe.go has the rules), reading until it is whole;

@@ -623,3 +623,40 @@ func TestWSBorrowedMessages(t *testing.T) {
 		})
 	}
 }
+
+// cutSess is a handler that drops its own connection from OnMessage on "cut".
+type cutSess struct{ testSess }
+
+func (h *cutSess) OnMessage(m Message) {
+	if string(m.Data) == "cut" {
+		h.s.close(ReasonTransportError, nil, closeAbort)
+	}
+	h.testSess.OnMessage(m)
+}
+
+// TestWSHandlerCutsBusyReader: a busy reader runs handlers inside its read of the descriptor
+// (warmRead); a handler that drops the connection there (closeAbort) must not wait for that
+// read to end (it would wait forever): the session closes and the client sees the end.
+func TestWSHandlerCutsBusyReader(t *testing.T) {
+	sessions := make(chan *cutSess, 1)
+	e := newRawEnvConn(t, "fd", nil, func(_ *env, s *Session) {
+		h := &cutSess{testSess{s: s, msgs: make(chan Message, 16), closed: make(chan closeEvent, 4)}}
+		s.SetHandler(h)
+		sessions <- h
+	})
+	rc := e.dialRawQuery(t, "EIO=4&transport=websocket", "")
+	rc.read() // open
+	h := <-sessions
+	for _, m := range []string{"4a", "4b", "4c"} { // the reader is busy from the second
+		rc.write(clientFrame(fin(opText), []byte(m), true))
+		h.waitMsg(t)
+	}
+	rc.write(clientFrame(fin(opText), []byte("4cut"), true))
+	if ev := h.waitClose(t); ev.reason != ReasonTransportError {
+		t.Fatalf("closed with %q", ev.reason)
+	}
+	rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, rc.br); err != nil {
+		t.Fatalf("the connection did not end: %v", err)
+	}
+}

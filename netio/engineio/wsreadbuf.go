@@ -75,6 +75,9 @@ func (r *wsReader) read(dst []byte, block bool) (int, error) {
 
 // ioFD is the rc.Read callback: it returns false to park until the socket is readable.
 func (r *wsReader) ioFD(fd uintptr) bool {
+	if r.inWarm {
+		return r.warmRead(fd)
+	}
 	if r.dst == nil {
 		return sysReadable(fd, r.probe[:])
 	}
@@ -93,6 +96,44 @@ func (r *wsReader) ioFD(fd uintptr) bool {
 		r.n, r.err = n, nil
 	}
 	return true
+}
+
+// warmRead is ioFD for a busy reader's wait (waitWarm): it reads what has come and delivers
+// every whole message of it on the spot, then returns false to wait for more, still inside the
+// same rc.Read: the poller keeps a readiness that came meanwhile, which a new rc.Read would
+// forget (and so must begin with a read that may find nothing). It returns true, with r.err
+// set or with unparsed bytes that are not a whole message (a control frame, a fragment, a
+// large frame: the pull path takes them), when it is done. The buffer is empty on entry.
+//
+// Handlers run here, inside the descriptor's read: nothing may Close the connection while
+// they do (Close waits for the read to end), which is why sessions cut connections with
+// shutdown (cutConn) and leave the Close to the reader.
+func (r *wsReader) warmRead(fd uintptr) bool {
+	n, err := sysRead(fd, r.buf.b[r.w:])
+	switch {
+	case err == syscall.EAGAIN:
+		return false
+	case err != nil:
+		r.err = &net.OpError{Op: "read", Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: err}
+		return true
+	case n == 0:
+		r.err = io.EOF
+		return true
+	}
+	r.w += n
+	r.fresh = true
+	for r.r < r.w {
+		ok, err := r.nextWhole()
+		if err != nil {
+			r.err = err
+			return true
+		}
+		if !ok {
+			return true
+		}
+	}
+	r.r, r.w = 0, 0
+	return false
 }
 
 // fill reads at least one more byte into the buffer, waiting if need be.

@@ -238,7 +238,7 @@ func (s *Session) writeFailedLocked(c *websocket.Conn, err error) {
 	after := s.closeLocked(writeFailureReason(err), err, closeAbort)
 	s.mu.Unlock()
 	after()
-	c.NetConn().Close()
+	cutConn(c.NetConn())
 }
 
 // writeFailureReason names a failed write. A peer that has gone away (its connection reset,
