@@ -539,7 +539,7 @@ func allStacks() string {
 // TestReaderWarmHandoff: a reader that gets a frame every 200 ms keeps its goroutine (its
 // read deadline is moved only when it fires); once the client goes quiet it hands over.
 func TestReaderWarmHandoff(t *testing.T) {
-	e := newEnv(t, nil)
+	e := newEnv(t, func(c *Config) { c.PingInterval = time.Minute }) // the client does not answer pings
 	c, _, h := e.dialWS()
 	base := e.srv.traffic.readerHandoffs.Load()
 	for i := 0; i < 15; i++ {
@@ -573,7 +573,7 @@ func (h *borrowSess) OnMessage(m Message) {
 }
 
 // TestWSBorrowedMessages: a message that arrives whole is handed to a BorrowingHandler where
-// the reader's buffer holds it (two in a row lie at the same place); a fragmented one and one
+// the reader's buffer holds it (two in a row on a busy reader lie at the same place); a fragmented one and one
 // larger than the buffer are assembled as before; a handler that does not borrow gets data
 // of its own, which the next read does not overwrite.
 func TestWSBorrowedMessages(t *testing.T) {
@@ -588,15 +588,16 @@ func TestWSBorrowedMessages(t *testing.T) {
 			rc := e.dialRawQuery(t, "EIO=4&transport=websocket", "")
 			rc.read() // open
 			h := <-sessions
-			var at [2]*byte
-			for i, text := range []string{"4first", "4secnd"} {
+			// From the second message on the reader is busy and keeps its buffer.
+			var at [3]*byte
+			for i, text := range []string{"4first", "4secnd", "4third"} {
 				rc.write(clientFrame(fin(opText), []byte(text), true))
 				if m := h.waitMsg(t); string(m.Data) != text[1:] {
 					t.Fatalf("got %q", m.Data)
 				}
 				at[i] = <-h.at
 			}
-			if at[0] != at[1] {
+			if at[1] != at[2] {
 				t.Fatal("two whole messages were not handed over in the reader's buffer")
 			}
 			rc.write(clientFrame(opText, []byte("4frag"), true), clientFrame(fin(opContinuation), []byte("mented"), true))
