@@ -70,10 +70,11 @@ type latestState struct {
 	unsentSkips uint8 // checks left to skip (see latestBlockedLocked)
 
 	// The direct write (wsdirect.go).
-	wmu      sync.Mutex    // held while a direct write or a reader's control frame is written
-	direct   *directWriter // guarded by Session.mu: nil until the first direct write
-	noDirect bool          // guarded by Session.mu: the websocket has no file descriptor
-	cont     []byte        // guarded by Session.mu: the rest of a partial direct write; wmu is held for it
+	wmu      sync.Mutex   // held while a direct write or a reader's control frame is written
+	direct   directWriter // guarded by Session.mu: ready once directOK
+	directOK bool         // guarded by Session.mu
+	noDirect bool         // guarded by Session.mu: the websocket has no file descriptor
+	cont     []byte       // guarded by Session.mu: the rest of a partial direct write; wmu is held for it
 }
 
 // latLocked returns the session's latestState, making it; s.mu is held.

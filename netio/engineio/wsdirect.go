@@ -12,6 +12,12 @@ import (
 // the message goes to the slot and a writer as before; when it takes part of the frame, the
 // rest is handed to a writer goroutine, which writes it before anything else.
 //
+// The write uses the descriptor's number, kept from the first offer, without going through
+// the net.Conn: that is sound because a direct write holds Session.mu and sees the session
+// open, and nothing closes the session's websocket before the session is closed (closeLocked
+// runs first; after it the connection is only shut down, cutConn, until the reader, last,
+// closes it in finish). Whoever adds a Close of the websocket must keep that order.
+//
 // Frames are never interleaved. A direct write holds the session's mu throughout, which a
 // writer goroutine needs before it writes anything; the reader's control frames (pongs, close
 // frames, written through gorilla) and a direct write exclude each other through
@@ -30,8 +36,8 @@ const (
 
 // canWriteDirectLocked reports whether a latest-wins message can be written by the caller
 // now: a websocket with a file descriptor, no writer goroutine at work (a parked one waits
-// for s.mu to do anything), nothing queued before it and a link that is not backed up. s.mu
-// is held.
+// for s.mu to do anything) and nothing queued before it (whether the link is backed up is
+// asked with the write itself). s.mu is held.
 func (s *Session) canWriteDirectLocked() bool {
 	if s.ws == nil || s.busyWriterLocked() || s.closed || s.out.len() > 0 {
 		return false
@@ -40,19 +46,22 @@ func (s *Session) canWriteDirectLocked() bool {
 	if lat.has || lat.cont != nil || lat.noDirect {
 		return false
 	}
-	if lat.direct == nil {
+	if !lat.directOK {
 		// Made at the first offer: a connection that never gets one (a lobby) keeps none.
-		if lat.direct = newDirectWriter(rawConnOf(s.ws.NetConn())); lat.direct == nil {
+		if !lat.direct.init(rawConnOf(s.ws.NetConn())) {
 			lat.noDirect = true
 			return false
 		}
+		lat.directOK = true
 	}
-	return !s.latestBlockedLocked()
+	return true
 }
 
 // writeDirectLocked writes m as one frame on the caller's goroutine, s.mu held (s.lat is set:
 // canWriteDirectLocked made it). borrowed says m.Data is the caller's again after the call. h
 // is asked LatestValid first, with s.mu held (false drops m: directWritten, with dropped set).
+// A link found backed up (the unsent check of latestBlockedLocked, made in the same call as
+// the write) leaves m to the slot: directNone.
 func (s *Session) writeDirectLocked(m Message, h LatestHooks, tag LatestTag, borrowed bool) (res directResult, dropped bool) {
 	lat := s.lat
 	if !lat.wmu.TryLock() { // the reader is writing a control frame
@@ -65,22 +74,30 @@ func (s *Session) writeDirectLocked(m Message, h LatestHooks, tag LatestTag, bor
 		}
 		return directWritten, true
 	}
-	n, total, err := lat.direct.write(m)
+	limit := s.srv.cfg.LatestMaxUnsent
+	check := limit >= 0 && lat.unsentSkips == 0
+	if limit >= 0 && !check {
+		lat.unsentSkips--
+	}
+	w, err := lat.direct.write(m, check, limit)
+	if w.empty {
+		lat.unsentSkips = skipsAfterEmpty
+	}
 	switch {
 	case err != nil:
 		lat.wmu.Unlock()
 		s.directFailedLocked(err)
 		return directFailed, false
-	case n == 0:
+	case w.blocked || w.n == 0:
 		lat.wmu.Unlock()
 		return directNone, false
 	}
 	s.srv.traffic.sent[websocketIndex].Add(uint64(len(m.Data) + boolInt(!m.Binary)))
 	s.srv.traffic.latestDirect.Add(1)
-	if n < total {
+	if w.n < w.total {
 		s.srv.traffic.latestPartial.Add(1)
 		// wmu stays locked until the writer has written the rest.
-		lat.cont = lat.direct.rest(m, n, borrowed)
+		lat.cont = lat.direct.rest(m, w.n, borrowed)
 		s.startWriterLocked()
 		return directPartial, false
 	}

@@ -7,8 +7,14 @@ import "syscall"
 // directWriter is not available here: every write goes through the writer goroutine.
 type directWriter struct{}
 
-func newDirectWriter(syscall.RawConn) *directWriter { return nil }
+func (*directWriter) init(syscall.RawConn) bool { return false }
 
-func (*directWriter) write(Message) (int, int, error) { return 0, 0, nil }
+// directWrite is what one direct write did.
+type directWrite struct {
+	n, total       int
+	blocked, empty bool
+}
+
+func (*directWriter) write(Message, bool, int) (directWrite, error) { return directWrite{}, nil }
 
 func (*directWriter) rest(Message, int, bool) []byte { return nil }

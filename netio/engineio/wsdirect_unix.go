@@ -4,69 +4,80 @@ package engineio
 
 import (
 	"bytes"
+	"os"
 	"syscall"
 	"unsafe"
 )
 
 // directWriter writes one server frame with one non-blocking writev(2) straight on the
 // connection's file descriptor: the frame header (and a text message's packet type digit)
-// from its own array, the data from the caller's slice. It is made once per connection, at
-// its first direct write, so a write allocates nothing. Callers serialise (Session.writing).
+// from its own array, the data from the caller's slice. It lives in the session's
+// latestState, made at its first offer, so a write allocates nothing.
+//
+// It writes on the descriptor's number (wsdirect.go says why that is sound), without the
+// net.Conn's locks and poller: the write never waits for the socket, and the exclusion the
+// descriptor's write lock would give, the session ensures already (Session.mu against the
+// writer goroutine, latestState.wmu against the reader's control frames). The kernel's unsent
+// bytes, when they are to be checked, are asked just before.
 type directWriter struct {
-	rc    syscall.RawConn
-	fn    func(fd uintptr) bool // rc.Write's callback
-	hdr   [11]byte              // frame header (at most 10 bytes) and a text message's '4'
-	iov   [2]syscall.Iovec
-	niov  int
-	n     int
-	errno syscall.Errno
+	fd  uintptr
+	hdr [11]byte // frame header (at most 10 bytes) and a text message's '4'
+	iov [2]syscall.Iovec
 }
 
-func newDirectWriter(rc syscall.RawConn) *directWriter {
+// init takes the connection's descriptor number; false when it has none.
+func (d *directWriter) init(rc syscall.RawConn) bool {
 	if rc == nil {
-		return nil
+		return false
 	}
-	d := &directWriter{rc: rc}
-	d.fn = d.writev
-	return d
+	ok := false
+	rc.Control(func(fd uintptr) { d.fd, ok = fd, true })
+	return ok
 }
 
-// write writes m as one unfragmented frame and returns how many bytes of the frame the
-// kernel took, of total; n is 0 when it took none (it would block).
-func (d *directWriter) write(m Message) (n, total int, err error) {
+// directWrite is what one direct write did.
+type directWrite struct {
+	n, total int  // bytes of the frame the kernel took (0: it would block), of total
+	blocked  bool // the unsent check held the frame back: nothing was written
+	empty    bool // the unsent check found nothing unsent
+}
+
+// write writes m as one unfragmented frame, with one attempt that never waits for the socket
+// to drain. With check, the kernel's unsent bytes are asked first, and more than limit hold
+// the frame back.
+func (d *directWriter) write(m Message, check bool, limit int) (directWrite, error) {
 	h := d.header(m)
-	total = h + len(m.Data)
+	res := directWrite{total: h + len(m.Data)}
+	if check {
+		n, ok := unsentOf(d.fd)
+		res.empty = ok && n == 0
+		if ok && n > limit {
+			res.blocked = true
+			return res, nil
+		}
+	}
 	d.iov[0] = syscall.Iovec{Base: &d.hdr[0]}
 	d.iov[0].SetLen(h)
-	d.niov = 1
+	niov := 1
 	if len(m.Data) > 0 {
 		d.iov[1] = syscall.Iovec{Base: &m.Data[0]}
 		d.iov[1].SetLen(len(m.Data))
-		d.niov = 2
+		niov = 2
 	}
-	err = d.rc.Write(d.fn)
-	d.iov[1] = syscall.Iovec{} // do not keep the caller's data
-	if err == nil && d.errno != 0 && d.errno != syscall.EAGAIN {
-		err = d.errno
-	}
-	if err != nil {
-		return 0, total, err
-	}
-	return d.n, total, nil
-}
-
-// writev is the rc.Write callback: one attempt, never a wait for the socket to drain.
-func (d *directWriter) writev(fd uintptr) bool {
 	for {
-		n, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&d.iov[0])), uintptr(d.niov))
-		if e == syscall.EINTR {
+		n, _, e := syscall.Syscall(syscall.SYS_WRITEV, d.fd, uintptr(unsafe.Pointer(&d.iov[0])), uintptr(niov))
+		switch e {
+		case syscall.EINTR:
 			continue
+		case 0:
+			res.n = int(n)
+		case syscall.EAGAIN:
+		default:
+			d.iov[1] = syscall.Iovec{}
+			return res, os.NewSyscallError("writev", e)
 		}
-		d.n, d.errno = int(n), e
-		if e != 0 {
-			d.n = 0
-		}
-		return true
+		d.iov[1] = syscall.Iovec{} // do not keep the caller's data
+		return res, nil
 	}
 }
 
