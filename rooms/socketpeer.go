@@ -25,9 +25,13 @@ type SocketPeer struct {
 	// connection; a snapshot's validity check compares a delta's base with
 	// it.
 	lastWritten atomic.Uint64
-	// written is the room's side of the connection, told of each write;
-	// set with the first offer and on a change, read by whoever writes.
+	// The room's side of the connection, told of each write: the room's
+	// own conn, or any other Written boxed. Set with the first offer and on
+	// a change, read by whoever writes.
+	conn    atomic.Pointer[conn]
 	written atomic.Pointer[writtenRef]
+	// live is set once Activate has run: offers then skip mu.
+	live atomic.Bool
 
 	mu      sync.Mutex
 	active  bool                 // guarded by mu
@@ -75,18 +79,36 @@ func (p *SocketPeer) Send(ev *Event) error {
 	return p.s.EmitPrepared(pe)
 }
 
-// OfferSnapshot implements Peer.
+// OfferSnapshot implements Peer. Once the peer is live nothing is locked:
+// a snapshot is latest-wins and goes after the events queued before it
+// whatever the order of the calls (engineio's writer rule).
 func (p *SocketPeer) OfferSnapshot(tick, base uint64, pkt []byte, w Written) error {
+	p.setWritten(w)
+	if p.live.Load() {
+		return p.offer(tick, base, pkt)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if r := p.written.Load(); r == nil || r.w != w {
-		p.written.Store(&writtenRef{w})
-	}
 	if !p.active {
 		p.pending = &heldLatest{tick, base, append([]byte(nil), pkt...)}
 		return nil
 	}
 	return p.offer(tick, base, pkt)
+}
+
+// setWritten records who is told of writes, when it changed.
+func (p *SocketPeer) setWritten(w Written) {
+	if c, ok := w.(*conn); ok {
+		if p.conn.Load() != c {
+			p.conn.Store(c)
+			p.written.Store(nil)
+		}
+		return
+	}
+	if r := p.written.Load(); r == nil || r.w != w {
+		p.written.Store(&writtenRef{w})
+		p.conn.Store(nil)
+	}
 }
 
 func (p *SocketPeer) offer(tick, base uint64, pkt []byte) error {
@@ -106,7 +128,9 @@ func (h *snapshotHooks) LatestValid(tag engineio.LatestTag) bool {
 // LatestWritten records the write and tells the room.
 func (h *snapshotHooks) LatestWritten(tag engineio.LatestTag) {
 	h.lastWritten.Store(tag.A)
-	if r := h.written.Load(); r != nil {
+	if c := h.conn.Load(); c != nil {
+		c.SnapshotWritten(tag.A, tag.B)
+	} else if r := h.written.Load(); r != nil {
 		r.w.SnapshotWritten(tag.A, tag.B)
 	}
 }
@@ -129,4 +153,5 @@ func (p *SocketPeer) Activate() {
 	}
 	p.events, p.pending = nil, nil
 	p.active = true
+	p.live.Store(true)
 }

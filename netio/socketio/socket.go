@@ -37,13 +37,14 @@ type EventHandler func(s *Socket, args Args, ack Ack)
 
 // Socket is one client's connection to one namespace.
 type Socket struct {
-	id        string     // static
-	nsp       *Namespace // static
-	nspName   string     // static
-	client    *client    // static
-	auth      Auth       // static: the CONNECT auth object
-	connAt    time.Time  // static
-	transport string     // static: the transport at connect time
+	id        string            // static
+	nsp       *Namespace        // static
+	nspName   string            // static
+	client    *client           // static
+	sess      *engineio.Session // static: client.sess, kept here for the snapshot path
+	auth      Auth              // static: the CONNECT auth object
+	connAt    time.Time         // static
+	transport string            // static: the transport at connect time
 
 	rooms map[string]struct{} // guarded by nsp.mu; nil until the first Join; never holds the own id room
 
@@ -59,6 +60,7 @@ type Socket struct {
 	data          map[string]any                // guarded by mu
 	connected     bool                          // guarded by mu
 	closing       bool                          // guarded by mu: onClose has started
+	msgpack       bool                          // static: the client's parser is msgpack
 }
 
 type pendingAck struct {
@@ -72,6 +74,8 @@ func newSocket(n *Namespace, c *client, auth Auth, nspName string) *Socket {
 		nsp:       n,
 		nspName:   nspName,
 		client:    c,
+		sess:      c.sess,
+		msgpack:   c.kind() == parserMsgpack, // known: the CONNECT that makes a socket set it
 		auth:      auth,
 		connAt:    time.Now(),
 		transport: c.sess.Transport(),
@@ -225,7 +229,7 @@ func (s *Socket) OfferLatest(event string, arg sioparser.Canonical, h engineio.L
 	if sioparser.IsReservedEvent(event) {
 		return ErrReservedEvent
 	}
-	if s.client.kind() != parserMsgpack {
+	if !s.msgpack {
 		data, err := sioparser.EncodeArgs(event, []any{arg})
 		if err != nil {
 			return err
@@ -237,7 +241,7 @@ func (s *Socket) OfferLatest(event string, arg sioparser.Canonical, h engineio.L
 		if err != nil {
 			return err
 		}
-		return s.client.sess.SendLatestHooks(msgs, h, tag)
+		return s.sess.SendLatestHooks(msgs, h, tag)
 	}
 	srv := s.nsp.srv
 	buf, _ := srv.packetBufs.Get().(*[]byte)
@@ -253,7 +257,7 @@ func (s *Socket) OfferLatest(event string, arg sioparser.Canonical, h engineio.L
 	if !s.Connected() {
 		return ErrDisconnected
 	}
-	return s.client.sess.OfferLatest(engineio.Message{Binary: true, Data: b}, h, tag)
+	return s.sess.OfferLatest(engineio.Message{Binary: true, Data: b}, h, tag)
 }
 
 // putPacketBuffer gives b back unless it grew too large to keep (a full state of a big room).
