@@ -71,6 +71,12 @@ cpu_seconds() {
 	rest=$(sed 's/^.*) //' "/proc/$1/stat")
 	awk -v t="$tck" '{ printf "%.2f", ($12 + $13) / t }' <<<"$rest"
 }
+# sys_seconds PID: stime alone, the kernel's share (on loopback a write also runs the peer's receive).
+sys_seconds() {
+	local rest
+	rest=$(sed 's/^.*) //' "/proc/$1/stat")
+	awk -v t="$tck" '{ printf "%.2f", $13 / t }' <<<"$rest"
+}
 vm_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 # steal_and_total: the machine's stolen CPU ticks (a virtual machine's neighbours) and all
@@ -80,6 +86,7 @@ read -r steal_before total_before < <(steal_and_total)
 # The machine's 1-minute load average before and after: other work on it shows here.
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 cpu_before=$(cpu_seconds "$server_pid")
+sys_before=$(sys_seconds "$server_pid")
 start=$(date +%s.%N)
 set +e
 /usr/bin/time -f '%e %U %S %M' -o "$work/gamebot.time" "$gamebot_bin" --url "$url" --bots "$BOTS" \
@@ -90,6 +97,7 @@ status=$?
 set -e
 end=$(date +%s.%N)
 cpu_after=$(cpu_seconds "$server_pid")
+sys_after=$(sys_seconds "$server_pid")
 read -r steal_after total_after < <(steal_and_total)
 load_after=$(cut -d' ' -f1 /proc/loadavg)
 hwm=$(vm_kb "$server_pid" VmHWM)
@@ -105,6 +113,7 @@ jq -n --slurpfile report "$work/report.json" \
 	--arg cmd "ROOMS=$ROOMS ROOM_SIZE=$ROOM_SIZE BOTS=$BOTS BEHAVIOUR=$BEHAVIOUR INPUT_RATE=$INPUT_RATE DURATION=$DURATION RAMP=$RAMP TRANSPORT=$TRANSPORT PARSER=$PARSER HASH_EVERY=$HASH_EVERY GAMEBOT_ARGS='$GAMEBOT_ARGS' tests/load/run.sh" \
 	--argjson wall "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')" \
 	--argjson cpu_run "$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { printf "%.2f", b - a }')" \
+	--argjson sys_run "$(awk -v a="$sys_before" -v b="$sys_after" 'BEGIN { printf "%.2f", b - a }')" \
 	--argjson cpu_total "$cpu_after" --argjson hwm "$hwm" --argjson rss "$rss" \
 	--argjson gb_user "$gb_user" --argjson gb_sys "$gb_sys" --argjson gb_maxrss "$gb_maxrss" \
 	--argjson steal "$(awk -v s="$((steal_after - steal_before))" -v t="$((total_after - total_before))" 'BEGIN { printf "%.1f", (t > 0 ? 100 * s / t : 0) }')" \
@@ -117,12 +126,14 @@ jq -n --slurpfile report "$work/report.json" \
 		server: {
 			hash_every: ($hash_every | tonumber),
 			cpu_seconds_during_run: $cpu_run,
+			sys_seconds_during_run: $sys_run,
 			cpu_seconds_total: $cpu_total,
 			cpu_cores_during_run: (($cpu_run / $wall) * 100 | round / 100),
 			peak_rss_kb: $hwm,
 			rss_at_end_kb: $rss
 		},
-		gamebot_process: {wall_seconds: $wall, cpu_seconds: (($gb_user + $gb_sys) * 100 | round / 100), peak_rss_kb: $gb_maxrss},
+		gamebot_process: {wall_seconds: $wall, cpu_seconds: (($gb_user + $gb_sys) * 100 | round / 100),
+			user_seconds: $gb_user, sys_seconds: $gb_sys, peak_rss_kb: $gb_maxrss},
 		gamebot: $report[0]
 	}
 	# CPU per player-tick: the CPU seconds of each process over the snapshots the bots received
