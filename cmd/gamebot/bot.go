@@ -12,18 +12,7 @@ import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/netio/sioparser"
-	"github.com/vmihailenco/msgpack/v5"
 )
-
-// snapshot is the `snapshot` event argument (rooms/wire.go).
-type snapshot struct {
-	T  uint64  `msgpack:"t"`
-	B  uint64  `msgpack:"b"`
-	A  uint64  `msgpack:"a"`
-	TS int64   `msgpack:"ts"`
-	E  []byte  `msgpack:"e"`
-	H  *uint32 `msgpack:"h"`
-}
 
 // pendingInputs is how many unacknowledged inputs a bot remembers the send
 // time of: at 20/s, 6.4 s. Older ones are not measured.
@@ -319,7 +308,7 @@ func (b *bot) onSnapshot(raw []byte) {
 	st.snapBytes.Add(uint64(len(raw)))
 	st.wireDown.Add(uint64(len(raw) + b.r.snapOverhead + wsHeader(len(raw)+b.r.snapOverhead, false)))
 	var s snapshot
-	if err := msgpack.Unmarshal(raw, &s); err != nil {
+	if err := decodeSnapshot(raw, &s); err != nil {
 		b.badSnapshot(codeBadSnapshot, "does not decode: %v", err)
 		return
 	}
@@ -342,9 +331,9 @@ func (b *bot) onSnapshot(raw []byte) {
 	}
 	if err := b.mirror.Apply(s.E, full); err != nil {
 		b.badSnapshot(codeApply, "%v", err)
-	} else if s.H != nil {
+	} else if s.HasH {
 		st.hashed.Add(1)
-		if b.mirror.Hash() != *s.H {
+		if b.mirror.Hash() != s.H {
 			st.desyncs.Add(1)
 		}
 	}
