@@ -51,7 +51,8 @@ gamebot_bin=${GAMEBOT_BIN:-$work/gamebot}
 # Bots and server share the machine: every bot is one socket at each end.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-"$gameserver_bin" -addr 127.0.0.1:0 -hash-every "$HASH_EVERY" -log-level warn $SERVER_ARGS \
+# The admin listener on a port of its own: another gameserver on this machine may hold 9090.
+"$gameserver_bin" -addr 127.0.0.1:0 -admin-addr 127.0.0.1:0 -hash-every "$HASH_EVERY" -log-level warn $SERVER_ARGS \
 	>"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 url=""
