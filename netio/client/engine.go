@@ -214,7 +214,7 @@ func (c *engineConn) inlineLocked() (*wsTransport, bool) {
 		return nil, false
 	}
 	tr, ok := c.tr.(*wsTransport)
-	if !ok || tr.raw == nil || !c.writeMu.TryLock() {
+	if !ok || tr.nb == nil || !c.writeMu.TryLock() {
 		return nil, false
 	}
 	c.inlining = true
@@ -234,7 +234,8 @@ func (c *engineConn) inline(tr *wsTransport, pkts []engineio.Packet) {
 	switch {
 	case err != nil || c.closed:
 	case res == inlineNotWritten:
-		c.q = append(pkts[:len(pkts):len(pkts)], c.q...)
+		q := make([]engineio.Packet, 0, len(pkts)+len(c.q))
+		c.q = append(append(q, pkts...), c.q...)
 	case res == inlineTail:
 		c.flush = true
 	}

@@ -26,11 +26,11 @@ import (
 // to the socket, and so that every frame, the pong and close frames gorilla would write
 // included, goes out in order under one lock.
 type wsTransport struct {
-	ws           *websocket.Conn // static
-	conn         net.Conn        // static: ws.NetConn(), where frames are written
-	raw          syscall.RawConn // static: for writes that must not block; nil when conn has none (TLS)
-	writeTimeout time.Duration   // static
-	readBuf      []byte          // the reader's: every message is read into it (see run)
+	ws           *websocket.Conn    // static
+	conn         net.Conn           // static: ws.NetConn(), where frames are written
+	nb           *nonblockingWriter // static: for writes that must not block; nil when conn has no raw descriptor (TLS)
+	writeTimeout time.Duration      // static
+	readBuf      []byte             // the reader's: every message is read into it (see run)
 
 	mu       sync.Mutex // held around every write to conn
 	deadline time.Time  // guarded by mu: the write deadline last set
@@ -44,7 +44,7 @@ func newWSTransport(ws *websocket.Conn, writeTimeout time.Duration) *wsTransport
 	t := &wsTransport{ws: ws, conn: ws.NetConn(), writeTimeout: writeTimeout}
 	if sc, ok := t.conn.(syscall.Conn); ok && nonblockingWrites {
 		if raw, err := sc.SyscallConn(); err == nil {
-			t.raw = raw
+			t.nb = newNonblockingWriter(raw)
 		}
 	}
 	// gorilla answers a ping and a close frame by writing a frame of its own, which would
@@ -96,7 +96,7 @@ const (
 // nothing when another write holds the socket, the transport has no raw connection, or a
 // tail is waiting; what the socket did not take stays in tail.
 func (t *wsTransport) tryWrite(pkts []engineio.Packet) (inlineResult, error) {
-	if t.raw == nil || !t.mu.TryLock() {
+	if t.nb == nil || !t.mu.TryLock() {
 		return inlineNotWritten, nil
 	}
 	defer t.mu.Unlock()
@@ -104,7 +104,7 @@ func (t *wsTransport) tryWrite(pkts []engineio.Packet) (inlineResult, error) {
 		return inlineNotWritten, nil
 	}
 	t.out = appendFrames(t.out[:0], pkts)
-	n, err := writeNonblocking(t.raw, t.out)
+	n, err := t.nb.writeNonblocking(t.out)
 	res := inlineWritten
 	switch {
 	case err != nil:
