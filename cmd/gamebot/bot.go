@@ -32,11 +32,12 @@ type bot struct {
 	r     *runner
 	index int
 	name  string
-	// rng is the bot's goroutine's while it is off the input clock, and send's (under mu)
-	// while it is on it: the clock shard's lock orders the two.
+	// rng is the bot's goroutine's while it is off the input clock, and send's and an
+	// observer's (under mu) while it is on it: the clock shard's lock orders the two.
 	rng  *rand.Rand
 	buf  []byte  // the input's encoding, send's
 	view botView // what the strategy sees, send's: a field, so that the call does not allocate it
+	obs  botView // what an observer sees, onSnapshot's (under mu)
 
 	url      string                        // the server the bot connects to first
 	s        *client.Socket                // the connection in use
@@ -344,6 +345,12 @@ func (b *bot) onSnapshot(raw []byte) {
 	}
 	b.changed = true
 	b.seatSnap++
+	if o, ok := b.strat.(observer); ok {
+		b.obs = botView{mirror: b.mirror, player: b.pid, changed: true, snaps: b.seatSnap, n: b.seatIn,
+			rate: b.r.cfg.InputRate, rng: b.rng}
+		o.observe(&b.obs)
+		b.changed = false
+	}
 	if b.got {
 		d := now.Sub(b.lastAt)
 		st.interArrival.record(d)
