@@ -2,14 +2,9 @@ package client
 
 import (
 	"bytes"
-	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/sioparser"
 )
 
@@ -43,49 +38,12 @@ func TestCanonicalEventBytes(t *testing.T) {
 	}
 }
 
-// discardServer accepts a client's CONNECT and then reads and drops whatever it sends.
-func discardServer(tb testing.TB) *httptest.Server {
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
-		_ = ws.WriteMessage(websocket.TextMessage, engineio.AppendPacket(nil, engineio.Packet{
-			Type: engineio.PacketOpen,
-			Data: []byte(`{"sid":"abc","upgrades":[],"pingInterval":60000,"pingTimeout":60000,"maxPayload":1000000}`),
-		}))
-		if _, _, err := ws.ReadMessage(); err != nil {
-			return
-		}
-		_ = ws.WriteMessage(websocket.BinaryMessage, []byte("\x83\xa4type\x00\xa4data\x81\xa3sid\xa1x\xa3nsp\xa1/"))
-		for {
-			if _, _, err := ws.NextReader(); err != nil {
-				return
-			}
-		}
-	}))
-	tb.Cleanup(srv.Close)
-	return srv
-}
-
 // BenchmarkEmitInput: one bot input (a canonical map) emitted on an idle WebSocket, as
 // cmd/gamebot sends it 20 times a second per bot. The wall time per op is mostly the sleep
 // that lets the connection go idle between inputs; cpu-ns/op is the process's CPU time per
 // input (getrusage: the client's emit and write, and the in-process server's read).
 func BenchmarkEmitInput(b *testing.B) {
-	srv := discardServer(b)
-	o := DefaultOptions()
-	o.Transport = TransportWebSocket
-	o.Reconnection = false
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s, err := Dial(ctx, srv.URL, nil, &o)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Manager().Close()
+	s := dialWS(b, fakeServer(b, 60000, readAll).URL, 64)
 	input := sioparser.Canonical([]byte("\x83\xa3seq\x07\xa1x\xcb\x3f\xe0\x00\x00\x00\x00\x00\x00\xa1y\xcb\x3f\xe0\x00\x00\x00\x00\x00\x00"))
 	b.ReportAllocs()
 	start := processCPU()

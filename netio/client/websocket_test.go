@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"testing"
@@ -180,21 +179,7 @@ func fillAndDrain(t *testing.T, size int) (tail bool) {
 // stallServer is an Engine.IO WebSocket server that accepts the CONNECT, then reads nothing
 // until resume is closed, and then hands every event it reads to events.
 func stallServer(t *testing.T, resume <-chan struct{}, events chan<- []byte) *httptest.Server {
-	up := websocket.Upgrader{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
-		_ = ws.WriteMessage(websocket.TextMessage, engineio.AppendPacket(nil, engineio.Packet{
-			Type: engineio.PacketOpen,
-			Data: []byte(`{"sid":"abc","upgrades":[],"pingInterval":60000,"pingTimeout":60000,"maxPayload":1000000}`),
-		}))
-		if _, _, err := ws.ReadMessage(); err != nil { // the CONNECT
-			return
-		}
-		_ = ws.WriteMessage(websocket.BinaryMessage, []byte("\x83\xa4type\x00\xa4data\x81\xa3sid\xa1x\xa3nsp\xa1/"))
+	return fakeServer(t, 60000, func(ws *websocket.Conn) {
 		<-resume
 		for {
 			_, data, err := ws.ReadMessage()
@@ -203,9 +188,7 @@ func stallServer(t *testing.T, resume <-chan struct{}, events chan<- []byte) *ht
 			}
 			events <- data
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	})
 }
 
 // TestEmitOrderUnderBackpressure: emits written inline, queued behind a full socket, and cut
@@ -214,18 +197,9 @@ func stallServer(t *testing.T, resume <-chan struct{}, events chan<- []byte) *ht
 func TestEmitOrderUnderBackpressure(t *testing.T) {
 	resume := make(chan struct{})
 	events := make(chan []byte, 64)
-	srv := stallServer(t, resume, events)
-	o := DefaultOptions()
-	o.Transport = TransportWebSocket
-	o.Reconnection = false
-	o.QueueSize = 1 << 20
+	s := dialWS(t, stallServer(t, resume, events).URL, 1<<20)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := Dial(ctx, srv.URL, nil, &o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Manager().Close()
 	const n = 1000
 	blob := func(i int) []byte {
 		if i%10 == 0 {
@@ -280,47 +254,19 @@ func TestEmitOrderUnderBackpressure(t *testing.T) {
 // TestWSPingAnswered: a WebSocket-level ping from the server is answered with a pong that
 // carries its data, written under the transport's lock like every other frame.
 func TestWSPingAnswered(t *testing.T) {
-	up := websocket.Upgrader{}
 	pong := make(chan string, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer ws.Close()
+	srv := fakeServer(t, 60000, func(ws *websocket.Conn) {
 		ws.SetPongHandler(func(data string) error { pong <- data; return nil })
-		_ = ws.WriteMessage(websocket.TextMessage, engineio.AppendPacket(nil, engineio.Packet{
-			Type: engineio.PacketOpen,
-			Data: []byte(`{"sid":"abc","upgrades":[],"pingInterval":60000,"pingTimeout":60000,"maxPayload":1000000}`),
-		}))
-		if _, _, err := ws.ReadMessage(); err != nil {
-			return
-		}
-		_ = ws.WriteMessage(websocket.BinaryMessage, []byte("\x83\xa4type\x00\xa4data\x81\xa3sid\xa1x\xa3nsp\xa1/"))
 		_ = ws.WriteControl(websocket.PingMessage, []byte("hi"), time.Now().Add(time.Second))
-		for {
-			if _, _, err := ws.ReadMessage(); err != nil {
-				return
-			}
-		}
-	}))
-	defer srv.Close()
-	o := DefaultOptions()
-	o.Transport = TransportWebSocket
-	o.Reconnection = false
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s, err := Dial(ctx, srv.URL, nil, &o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Manager().Close()
+		readAll(ws)
+	})
+	dialWS(t, srv.URL, 64)
 	select {
 	case d := <-pong:
 		if d != "hi" {
 			t.Errorf("pong %q", d)
 		}
-	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
 		t.Fatal("no pong")
 	}
 }
