@@ -191,7 +191,9 @@ func (r *Room) submit(ctx context.Context, now bool, fn func(*Tx) error) error {
 // the request caused. The handler's changes to the World belong to the
 // next tick (they reach the next snapshot), and it runs before that tick's
 // lifecycle commands and inputs. Message returns what the room itself
-// answered: ctx's error or ErrClosed when answer was not called.
+// answered: ctx's error or ErrClosed when answer was not called, and ctx's
+// error also when ctx ended while the handler ran (answer was or will be
+// called then too: a caller answers once).
 func (r *Room) Message(ctx context.Context, m game.Message, answer func(reply any, err error)) error {
 	return r.Call(ctx, func() error {
 		if r.seatOf(m.From) == nil {
@@ -205,19 +207,43 @@ func (r *Room) Message(ctx context.Context, m game.Message, answer func(reply an
 		if r.world.Tick() == r.tick {
 			r.world.BeginTick(r.tick + 1) // the tick being built
 		}
-		r.holding = true
-		reply, err := r.gctx.Messages.Dispatch(m)
-		r.holding = false
-		if err != nil {
-			answer(nil, &RefusedError{Reason: err.Error()})
-		} else {
-			answer(reply, nil)
-		}
-		for _, h := range r.held {
-			_ = h.peer.Send(h.ev)
-		}
-		clear(r.held)
-		r.held = r.held[:0]
+		var reply any
+		var err error
+		r.holdEvents(func() { reply, err = r.gctx.Messages.Dispatch(m) }, func() {
+			if err != nil {
+				answer(nil, &RefusedError{Reason: err.Error()})
+			} else {
+				answer(reply, nil)
+			}
+		})
 		return nil
 	})
+}
+
+// DoAnswered is Do for a request whose answer must reach its sender
+// before anything the step causes: fn runs inside the next tick with the
+// events it (and the mode code it calls) sends held, then answer runs with
+// fn's error, on the room goroutine, then the held events go out. answer is
+// not called when the command never ran (DoAnswered's own error: ctx's, or
+// ErrClosed); it may be called when ctx ended while the step ran.
+func (r *Room) DoAnswered(ctx context.Context, fn func(*Tx) error, answer func(error)) error {
+	return r.Do(ctx, func(tx *Tx) error {
+		var err error
+		r.holdEvents(func() { err = fn(tx) }, func() { answer(err) })
+		return err
+	})
+}
+
+// holdEvents runs fn with the events it sends held, then answer, then
+// sends the held events.
+func (r *Room) holdEvents(fn, answer func()) {
+	r.holding = true
+	fn()
+	r.holding = false
+	answer()
+	for _, h := range r.held {
+		_ = h.peer.Send(h.ev)
+	}
+	clear(r.held)
+	r.held = r.held[:0]
 }

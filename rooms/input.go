@@ -130,6 +130,18 @@ func (s *Seat) admit(now time.Time) bool {
 	return true
 }
 
+// restartFlood starts the flood detection over, for a new connection on the
+// seat (Return): the flood windows measure a client, and one disconnected
+// for flooding would otherwise be judged again at its new connection's
+// first input, by the old connection's count and by its inputs still in
+// flight when it was closed. Called by the room goroutine.
+func (s *Seat) restartFlood() {
+	s.mu.Lock()
+	s.win, s.count, s.streak = time.Time{}, 0, 0
+	s.mu.Unlock()
+	s.flood.Store(false)
+}
+
 // safeDecode calls the mode's DecodeInput on the caller's goroutine (the
 // game API allows it: DecodeInput must not touch game state). A panic in it
 // is a mode bug: the input is dropped and the room is told to fail.

@@ -257,10 +257,36 @@ func (r *Room) flooded(st *seatState) {
 		return // already disconnected; late inputs of the old socket
 	}
 	r.stats.floods.Add(1)
-	r.log.Warn("rooms: input flood, disconnecting", "room", r.id, "player", st.player.ID)
+	if log, unlogged := r.floodLog.add(time.Now()); log {
+		r.log.Warn("rooms: input flood, disconnecting", "room", r.id, "player", st.player.ID,
+			"similar_since_last_line", unlogged)
+	}
 	_ = st.conn.peer.Send(NewEvent(EventNotice, Notice{Code: "RATE_LIMITED", Message: "too many inputs"}))
 	st.conn.peer.Close("rate limited")
 	_ = r.drop(st.player.ID)
+}
+
+// floodLogEvery is the shortest time between two flood warnings of a room:
+// a flooder that rejoins and floods again would otherwise write a line every
+// few seconds for as long as it cares to (Stats.Floods counts every one).
+const floodLogEvery = 10 * time.Second
+
+// floodLog says when a room may log a flood disconnect. Owned by the room
+// goroutine.
+type floodLog struct {
+	last     time.Time // of the last line; zero before the first
+	unlogged uint64    // disconnects since then without a line
+}
+
+// add counts a disconnect at now; log reports whether to write a line for
+// it, with how many went without one since the previous line.
+func (f *floodLog) add(now time.Time) (log bool, unlogged uint64) {
+	if !f.last.IsZero() && now.Sub(f.last) < floodLogEvery {
+		f.unlogged++
+		return false, 0
+	}
+	f.last, unlogged, f.unlogged = now, f.unlogged, 0
+	return true, unlogged
 }
 
 // endMatch ends the match after the current tick: the final state, then

@@ -83,6 +83,7 @@ type Room struct {
 	inputs      []queuedInput // reused by drainInputs
 	holding     bool          // a message handler runs: events wait in held
 	held        []heldEvent
+	floodLog    floodLog // rate of the flood disconnect warning
 }
 
 // Options are what one room needs beyond its mode and the host-wide
@@ -355,6 +356,7 @@ func (r *Room) ret(id game.PlayerID, peer Peer) error {
 	}
 	r.forget(st)
 	st.conn = r.newConn(st.seat, peer)
+	st.seat.restartFlood() // the new connection is judged on its own inputs
 	if wasDropped && r.Phase() != PhaseEnded {
 		r.game.Return(id)
 	}

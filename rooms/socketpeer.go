@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,7 +58,10 @@ func (p *SocketPeer) Send(ev *Event) error {
 	if err != nil {
 		return err
 	}
-	pe := enc.(*socketio.Prepared)
+	pe, ok := enc.(*socketio.Prepared)
+	if !ok { // encoded first by a Peer of another kind: an Event is one kind's
+		return fmt.Errorf("rooms: event %q was encoded as %T, not for a socket", ev.Name, enc)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.active {
@@ -90,7 +94,9 @@ func (p *SocketPeer) offer(tick, base uint64, pkt []byte, written func()) error 
 	return p.s.EmitLatest("snapshot", valid, done, sioparser.Canonical(pkt))
 }
 
-// Close implements Peer. The disconnect runs the socket's disconnect
+// Close implements Peer. Socket.IO carries no reason on a server's
+// disconnect (the client sees "io server disconnect"): whoever calls
+// Close logs and counts the reason. The disconnect runs the socket's disconnect
 // handlers, and the lobby's handler asks the room to drop the seat: on the
 // room goroutine, which calls Close, that request would wait for the room
 // itself. So the disconnect runs on its own short-lived goroutine.

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netio/sioparser"
+	"github.com/tickroom/tickroom/rooms/server"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -172,11 +172,11 @@ func startTickroom(t *testing.T, modes ...game.Mode) string {
 	if testing.Short() {
 		t.Skip("runs a server and bots for seconds")
 	}
-	cfg := tickroom.DefaultConfig()
+	cfg := server.DefaultConfig()
 	cfg.Modes = modes
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	cfg.Lobby.Room.HashEvery = 1
-	srv, err := tickroom.New(&cfg)
+	srv, err := server.New(&cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

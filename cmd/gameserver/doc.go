@@ -6,8 +6,8 @@
 // rooms are refused, running ones end as they would, the rest close at
 // -drain-timeout), a second one closes the rooms at once. `-probe /readyz`
 // makes it a probe of a running server's admin listener instead, for
-// Kubernetes exec probes. It is a thin main over package tickroom (the
-// module root), which serves Socket.IO, /healthz and /stats, the admin
+// Kubernetes exec probes. It is a thin main over package server
+// (rooms/server), which serves Socket.IO, /healthz and /stats, the admin
 // listener, and drains and shuts down; docs/operations.md has every flag;
 // the protocol lives in netio/, the runtime in rooms/.
 package main

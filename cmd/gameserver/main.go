@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/game/tag"
@@ -24,6 +23,7 @@ import (
 	"github.com/tickroom/tickroom/netio/socketio"
 	"github.com/tickroom/tickroom/rooms/cluster"
 	"github.com/tickroom/tickroom/rooms/lobby"
+	"github.com/tickroom/tickroom/rooms/server"
 )
 
 // config is the binary's configuration; flags override the environment.
@@ -51,7 +51,7 @@ type config struct {
 	// all, trusted proxies, origins, outbox bytes, auth size).
 	SocketIO socketio.Config
 	// HTTP bounds the public listener's requests and keep-alive connections.
-	HTTP tickroom.HTTPLimits
+	HTTP server.HTTPLimits
 	// NATS, when set, makes this server a node of a cluster over that NATS
 	// bus (docs/cluster.md); PublicURL is the origin its players reach it
 	// at, by default http:// and the address it listens on (which must then
@@ -87,9 +87,9 @@ type opsConfig struct {
 // minTokenSecret is the shortest TICKROOM_TOKEN_SECRET accepted.
 const minTokenSecret = 32
 
-// defaultConfig is the server's defaults (tickroom.DefaultConfig).
+// defaultConfig is the server's defaults (server.DefaultConfig).
 func defaultConfig() config {
-	d := tickroom.DefaultConfig()
+	d := server.DefaultConfig()
 	return config{
 		Addr: d.Addr, ShutdownTimeout: d.ShutdownTimeout, LogLevel: slog.LevelInfo, SeatGrace: d.Lobby.Grace, SocketIO: *d.SocketIO,
 		Ops: opsConfig{AdminAddr: defaultAdminAddr, DrainTimeout: defaultDrainTimeout},
@@ -306,7 +306,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 		}
 		sc.Cluster.PublicURL = "http://" + ln.Addr().String()
 	}
-	srv, err := tickroom.New(sc)
+	srv, err := server.New(sc)
 	if err != nil {
 		ln.Close()
 		return err
@@ -338,7 +338,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, re
 
 // serveDrain serves srv on ln until ctx is done or the drain that the
 // closing of drain starts has ended.
-func serveDrain(ctx context.Context, srv *tickroom.Server, ln net.Listener, drain <-chan struct{}) error {
+func serveDrain(ctx context.Context, srv *server.Server, ln net.Listener, drain <-chan struct{}) error {
 	served := make(chan struct{})
 	defer close(served)
 	go func() {
@@ -349,7 +349,7 @@ func serveDrain(ctx context.Context, srv *tickroom.Server, ln net.Listener, drai
 		}
 	}()
 	err := srv.Serve(ctx, ln)
-	if errors.Is(err, tickroom.ErrServed) && srv.Draining() {
+	if errors.Is(err, server.ErrServed) && srv.Draining() {
 		return nil // a signal right after the LISTEN line: drained, with nothing to wait for, before Serve began
 	}
 	return err
@@ -357,8 +357,8 @@ func serveDrain(ctx context.Context, srv *tickroom.Server, ln net.Listener, drai
 
 // serverConfig is the server of cfg: the bundled modes, the demo page, and
 // the lobby as the flags say.
-func serverConfig(cfg config, log *slog.Logger) *tickroom.Config {
-	sc := tickroom.DefaultConfig()
+func serverConfig(cfg config, log *slog.Logger) *server.Config {
+	sc := server.DefaultConfig()
 	sc.Addr = cfg.Addr
 	sc.Modes = []game.Mode{arena.Mode{}, tag.Mode{}} // the bundled modes
 	sc.Demo = true

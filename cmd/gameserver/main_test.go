@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms/lobby"
+	"github.com/tickroom/tickroom/rooms/server"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -354,7 +354,7 @@ func TestFlagsDocumented(t *testing.T) {
 // TestDrainBeforeServe: a drain that ends before Serve begins (a SIGTERM right after the
 // LISTEN line, with nothing to wait for) ends the run cleanly, not with ErrServed.
 func TestDrainBeforeServe(t *testing.T) {
-	srv, err := tickroom.New(serverConfig(testConfig(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv, err := server.New(serverConfig(testConfig(), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,16 +206,25 @@ func (s *Server) stop(tb testing.TB) {
 			}
 		}
 	}
-	log := s.stderr.String()
-	if strings.Contains(log, "WARNING: DATA RACE") {
-		tb.Errorf("testproc: %s reported a data race:\n%s", s.name, log)
-	} else if strings.Contains(log, "panic:") {
-		tb.Errorf("testproc: %s panicked:\n%s", s.name, Tail(log, 8000))
-	} else if s.err != nil && !s.killed.Load() && !isSignalExit(s.err) {
-		tb.Errorf("testproc: %s exited with %v\nstderr tail:\n%s", s.name, s.err, Tail(log, 4000))
+	CheckExit(tb, s.name, s.stderr.String(), s.err, s.killed.Load())
+}
+
+// CheckExit fails tb when a stopped child process named name, whose output
+// was log and whose Wait returned err, reported a data race, panicked, or
+// exited with an error other than by SIGTERM (killed: the test killed it on
+// purpose). With -v it logs the output's tail.
+func CheckExit(tb testing.TB, name, log string, err error, killed bool) {
+	tb.Helper()
+	switch {
+	case strings.Contains(log, "WARNING: DATA RACE"):
+		tb.Errorf("%s reported a data race:\n%s", name, log)
+	case strings.Contains(log, "panic:"):
+		tb.Errorf("%s panicked:\n%s", name, Tail(log, 8000))
+	case err != nil && !killed && !isSignalExit(err):
+		tb.Errorf("%s exited with %v\noutput tail:\n%s", name, err, Tail(log, 4000))
 	}
 	if testing.Verbose() {
-		tb.Logf("%s log tail:\n%s", s.name, Tail(log, 3000))
+		tb.Logf("%s output tail:\n%s", name, Tail(log, 3000))
 	}
 }
 

@@ -2,8 +2,8 @@
 // Prometheus' own text parser (github.com/prometheus/common/expfmt), and sums the samples of a
 // metric that match some labels.
 //
-// It is test-only code (the root package's tests and tests/ops use it): it sits outside the
-// data flow, and no package's non-test code imports it (tests/arch checks internal/test*).
+// It is test-only code (rooms/server's tests, tests/ops and tests/soak use it): it sits outside
+// the data flow, and no package's non-test code imports it (tests/arch checks internal/test*).
 package testscrape
 
 import (
@@ -24,28 +24,41 @@ type Families map[string]*dto.MetricFamily
 // and fails tb unless the answer is 200 in the Prometheus text format.
 func Get(tb testing.TB, url, token string) Families {
 	tb.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	fams, err := Fetch(url, token)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	return fams
+}
+
+// Fetch is Get returning the error, for a scrape on a goroutine other than the test's (a
+// sampler), where failing the test is not allowed.
+func Fetch(url, token string) (Families, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	// Uncompressed: to gzip the page the server takes a compressor of about 1 MB from a pool,
+	// which stays in its live heap, the figure a test may be reading (tests/soak).
+	req.Header.Set("Accept-Encoding", "identity")
 	c := &http.Client{Timeout: 10 * time.Second}
 	res, err := c.Do(req)
 	if err != nil {
-		tb.Fatalf("scrape %s: %v", url, err)
+		return nil, fmt.Errorf("scrape %s: %w", url, err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		tb.Fatalf("scrape %s: %s", url, res.Status)
+		return nil, fmt.Errorf("scrape %s: %s", url, res.Status)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(res.Body)
 	if err != nil {
-		tb.Fatalf("scrape %s: not the text format: %v", url, err)
+		return nil, fmt.Errorf("scrape %s: not the text format: %w", url, err)
 	}
-	return fams
+	return fams, nil
 }
 
 // Has reports whether the scrape has the metric family name.

@@ -75,6 +75,9 @@ type RemoteRequest struct {
 	Name       string         `msgpack:"name"`              // the player's name, cleaned by the serving node
 	Subject    string         `msgpack:"subject,omitempty"` // the player's verified account
 	PlayerMeta map[string]any `msgpack:"playerMeta,omitempty"`
+	// Seated: the player holds a seat on its own node (a rejoin answers
+	// ALREADY_IN_ROOM, after the owner's UNAUTHORIZED check).
+	Seated bool `msgpack:"seated,omitempty"`
 }
 
 // nodeOfToken is the node a seat token belongs to: tokens of a clustered
@@ -121,12 +124,25 @@ func (h *Host) Remote(ctx context.Context, req *RemoteRequest) (*Joined, error) 
 			return nil, ErrUnavailable
 		}
 	}
-	j, err := h.serveRemote(req)
+	j, err := h.serveRemoteSafely(req)
 	if j != nil {
 		j.URL = h.cfg.PublicURL
 	}
 	h.done.finish(a, j, err)
 	return j, err
+}
+
+// serveRemoteSafely is serveRemote with a panic (in mode code it called:
+// Configure, CanJoin) answered INTERNAL: it must not end the process, nor
+// leave the request's retries waiting.
+func (h *Host) serveRemoteSafely(req *RemoteRequest) (j *Joined, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.recovered("remote request", v)
+			j, err = nil, reqErr(CodeInternal, "internal error")
+		}
+	}()
+	return h.serveRemote(req)
 }
 
 func (h *Host) serveRemote(req *RemoteRequest) (*Joined, error) {
@@ -145,6 +161,8 @@ func (h *Host) serveRemote(req *RemoteRequest) (*Joined, error) {
 			return nil, errSeatGone
 		case ref.subject != req.Subject:
 			return nil, reqErr(CodeUnauthorized, "the seat belongs to another account")
+		case req.Seated:
+			return nil, reqErr(CodeAlreadyInRoom, "leave your room first")
 		}
 		return h.renew(ref, req.Token)
 	case RemoteQuickjoin:

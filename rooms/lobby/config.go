@@ -23,7 +23,11 @@ type Config struct {
 	// Zero means 20 s.
 	Grace time.Duration
 	// RequestTimeout bounds how long a request waits for a room's reply;
-	// past it the request answers INTERNAL and has no effect. Zero means
+	// past it the request answers INTERNAL. One the room had not begun
+	// then has no effect; one it was running when the wait ended is
+	// undone where it took or moved a seat (create, join, quickjoin,
+	// rejoin) and completes otherwise. A disconnect's grace, a grace's
+	// expiry and a kick already acked are not bounded by it. Zero means
 	// 5 s.
 	RequestTimeout time.Duration
 	// RemoteTimeout bounds how long a request waits for another node of a

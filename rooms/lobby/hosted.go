@@ -3,6 +3,7 @@ package lobby
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -61,6 +62,9 @@ type seatRef struct {
 	peer  *rooms.SocketPeer // nil while in grace
 	token string
 	grace *time.Timer
+	// graceGen counts the seat's grace periods: a timer of an earlier one
+	// that fired while a rejoin ran does not end a later one.
+	graceGen uint64
 }
 
 // roomSpec is what a room:create or room:quickjoin asks of a new room
@@ -86,7 +90,7 @@ func (h *Host) launch(mode game.Mode, settings game.Settings, spec roomSpec) (*h
 	opts := &rooms.Options{
 		FirstTick: h.phases.Next(time.Now(), time.Second/time.Duration(settings.TickRate)),
 		OnEnd:     func(results map[string]any) { h.matchEnded(hr, results) }, // on the room goroutine
-		OnClose:   func(rooms.CloseReason) { hr.letGo() },                       // likewise
+		OnClose:   func(rooms.CloseReason) { hr.letGo() },                     // likewise
 	}
 	r, err := rooms.NewRoom(hr.id, mode, settings, newSeed(), &h.cfg.Room, opts)
 	if err != nil {
@@ -109,9 +113,9 @@ func (h *Host) launch(mode game.Mode, settings game.Settings, spec roomSpec) (*h
 	}
 	info := hr.info(rooms.PhaseWaiting.String(), 0)
 	listing, err := h.store.Add(info)
-	if err != nil {
+	if err != nil { // the store is closing with the host
 		h.mu.Unlock()
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrClosed, err)
 	}
 	hr.code, hr.listing = info.Code, listing
 	hr.current.Store(info)

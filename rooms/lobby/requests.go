@@ -50,13 +50,14 @@ func (h *Host) newRoutes() []*route {
 	}{
 		{"room:create", h.create}, {"room:join", h.join}, {"room:rejoin", h.rejoin},
 		{"room:leave", h.leave}, {"room:quickjoin", h.quickjoin}, {"room:ready", h.ready},
-		{"room:start", h.start}, {"room:kick", h.kick}, {"room:chat", h.chat},
+		{"room:kick", h.kick}, {"room:chat", h.chat},
 		{"lobby:list", h.list}, {"lobby:watch", h.watch}, {"lobby:unwatch", h.unwatch},
 		{"room:resync", h.resync}, {"time:sync", timeSync},
 	} {
 		add(r.event, sync(r.fn))
 	}
 	add("room:message", h.message) // answered on the room goroutine
+	add("room:start", h.start)     // answered in the tick step that starts the game
 	return routes
 }
 

@@ -63,7 +63,7 @@ func (h *Host) seatFor(who joiner, hr *hostedRoom) (*Joined, error) {
 // (nil for a joiner of another node), in one step on the room goroutine:
 // the game's seat, the lobby's record, the events to the others.
 func (h *Host) takeSeat(hr *hostedRoom, who joiner, peer *rooms.SocketPeer) (*Joined, error) {
-	ref := &seatRef{hr: hr, id: game.PlayerID(hr.nextID.Add(1)), name: who.name, subject: who.subject}
+	ref := &seatRef{hr: hr, name: who.name, subject: who.subject}
 	var res *Joined
 	ctx, cancel := h.reqCtx()
 	defer cancel()
@@ -72,6 +72,7 @@ func (h *Host) takeSeat(hr *hostedRoom, who joiner, peer *rooms.SocketPeer) (*Jo
 		p = peer
 	}
 	err := hr.room.Do(ctx, func(tx *rooms.Tx) error {
+		ref.id = game.PlayerID(hr.nextID.Add(1)) // here: a join that never ran takes no id
 		seat, err := tx.Join(game.Player{ID: ref.id, Name: ref.name, Subject: who.subject, Meta: who.meta}, p)
 		if err != nil {
 			return err
@@ -87,7 +88,7 @@ func (h *Host) takeSeat(hr *hostedRoom, who joiner, peer *rooms.SocketPeer) (*Jo
 			hr.connected.Add(1)
 			who.c.seat.Store(ref)
 		} else {
-			ref.grace = time.AfterFunc(h.cfg.Grace, func() { h.safely("seat grace", func() { h.graceExpired(ref) }) })
+			h.startGrace(ref)
 		}
 		tx.OnUndo(func() { h.unseat(ref) })
 		h.playerEvent(hr, OpJoin, ref, ref.id)
@@ -146,8 +147,15 @@ func (h *Host) newToken(ref *seatRef) {
 	if h.cfg.NodeID != "" {
 		tok = h.cfg.NodeID + "." + tok
 	}
+	h.setToken(ref, tok)
+}
+
+// setToken makes tok ref's seat token, dropping its old one.
+func (h *Host) setToken(ref *seatRef, tok string) {
 	h.mu.Lock()
-	delete(h.tokens, ref.token)
+	if h.tokens[ref.token] == ref {
+		delete(h.tokens, ref.token)
+	}
 	ref.token = tok
 	h.tokens[tok] = ref
 	h.mu.Unlock()
@@ -202,7 +210,11 @@ func (h *Host) rejoinSeat(c *conn, ref *seatRef, tok string) (any, func(), error
 		ref.conn, ref.peer = c, peer
 		h.newToken(ref)
 		c.seat.Store(ref)
-		tx.OnUndo(func() { h.toGrace(tx, ref) })
+		tx.OnUndo(func() {
+			// The player never got the new token: the one it holds works again.
+			h.setToken(ref, tok)
+			h.toGrace(tx, ref)
+		})
 		if old == nil {
 			h.playerEvent(hr, OpUpdate, ref, ref.id)
 		}
@@ -293,9 +305,9 @@ func (h *Host) disconnected(c *conn) {
 	if ref == nil {
 		return
 	}
-	ctx, cancel := h.reqCtx()
-	defer cancel()
-	err := ref.hr.room.Do(ctx, func(tx *rooms.Tx) error {
+	// Not bounded by RequestTimeout: a seat left attached to a connection
+	// that is gone would never expire. It ends with the host or the room.
+	err := ref.hr.room.Do(h.ctx, func(tx *rooms.Tx) error {
 		if ref.conn == c && ref.hr.players[ref.id] == ref { // not taken over by a rejoin, not given up
 			h.toGrace(tx, ref)
 		}
@@ -315,16 +327,22 @@ func (h *Host) toGrace(tx *rooms.Tx, ref *seatRef) {
 	ref.conn, ref.peer = nil, nil
 	hr.connected.Add(-1)
 	h.playerEvent(hr, OpUpdate, ref, ref.id)
-	ref.grace = time.AfterFunc(h.cfg.Grace, func() { h.safely("seat grace", func() { h.graceExpired(ref) }) })
+	h.startGrace(ref)
 }
 
-// graceExpired gives up a seat whose grace period ended, unless a rejoin
-// won the race.
-func (h *Host) graceExpired(ref *seatRef) {
-	ctx, cancel := h.reqCtx()
-	defer cancel()
-	_ = ref.hr.room.Do(ctx, func(tx *rooms.Tx) error {
-		if ref.conn == nil {
+// startGrace starts ref's grace period. On the room goroutine.
+func (h *Host) startGrace(ref *seatRef) {
+	ref.graceGen++
+	gen := ref.graceGen
+	ref.grace = time.AfterFunc(h.cfg.Grace, func() { h.safely("seat grace", func() { h.graceExpired(ref, gen) }) })
+}
+
+// graceExpired gives up a seat whose grace period gen ended, unless a
+// rejoin won the race (and, perhaps, a later disconnect started another).
+// Not bounded by RequestTimeout: it must happen.
+func (h *Host) graceExpired(ref *seatRef, gen uint64) {
+	_ = ref.hr.room.Do(h.ctx, func(tx *rooms.Tx) error {
+		if ref.conn == nil && ref.graceGen == gen {
 			h.giveUp(tx, ref)
 		}
 		return nil

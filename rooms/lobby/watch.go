@@ -193,7 +193,12 @@ func (h *Host) watch(c *conn, payload []byte) (any, func(), error) {
 		if old := hub.watchers[c]; old != nil && old.timer != nil {
 			old.timer.Stop()
 		}
-		hub.watchers[c] = w
+		// A connection that went away while this request waited had its
+		// unwatch already (the disconnect handler's, posted after the
+		// socket stopped being connected): registering it now would leak.
+		if c.s.Connected() {
+			hub.watchers[c] = w
+		}
 		// The changes the store reports from now on reach w through the
 		// hub, after this list: none is lost between the two.
 		infos = h.selectRooms(&flt, flt.limit)

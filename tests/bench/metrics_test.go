@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
+	"github.com/tickroom/tickroom/rooms/server"
 )
 
 // BenchmarkArenaLoadMetrics is BenchmarkArenaLoad against the whole tickroom server (its
@@ -36,11 +36,11 @@ func BenchmarkArenaLoadMetrics(b *testing.B) {
 // until the benchmark ends; with scrape, a goroutine GETs its /metrics once a second.
 func newOpsServer(tb testing.TB, scrape bool) (wsURL string) {
 	tb.Helper()
-	cfg := tickroom.DefaultConfig()
+	cfg := server.DefaultConfig()
 	cfg.Modes = []game.Mode{arena.Mode{}}
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	cfg.Ops.AdminAddr = "127.0.0.1:0"
-	srv, err := tickroom.New(&cfg)
+	srv, err := server.New(&cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -3,14 +3,14 @@ package clusterproc
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"io"
 	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tickroom/tickroom/internal/testproc"
 )
 
 // Proc is a running process whose output a test reads and which it may
@@ -65,9 +65,9 @@ func Start(tb testing.TB, name string, wait time.Duration, ready func(line strin
 	case line := <-lines:
 		return p, line
 	case <-p.done:
-		tb.Fatalf("clusterproc: %s exited before it was ready: %v\n%s", name, p.err, tail(p.Output(), 4000))
+		tb.Fatalf("clusterproc: %s exited before it was ready: %v\n%s", name, p.err, testproc.Tail(p.Output(), 4000))
 	case <-time.After(wait):
-		tb.Fatalf("clusterproc: %s not ready within %v\n%s", name, wait, tail(p.Output(), 4000))
+		tb.Fatalf("clusterproc: %s not ready within %v\n%s", name, wait, testproc.Tail(p.Output(), 4000))
 	}
 	return nil, ""
 }
@@ -133,40 +133,13 @@ func (p *Proc) Stop(wait time.Duration) bool {
 func (p *Proc) finish(tb testing.TB) {
 	tb.Helper()
 	if p.Alive() && !p.Stop(15*time.Second) {
-		tb.Errorf("clusterproc: %s did not stop within 15s of SIGTERM\n%s", p.name, tail(p.Output(), 4000))
+		tb.Errorf("clusterproc: %s did not stop within 15s of SIGTERM\n%s", p.name, testproc.Tail(p.Output(), 4000))
 	}
 	out := p.Output()
 	p.mu.Lock()
 	killed := p.killed
 	p.mu.Unlock()
-	switch {
-	case strings.Contains(out, "WARNING: DATA RACE"):
-		tb.Errorf("clusterproc: %s reported a data race:\n%s", p.name, out)
-	case strings.Contains(out, "panic:"):
-		tb.Errorf("clusterproc: %s panicked:\n%s", p.name, tail(out, 8000))
-	case p.err != nil && !killed && !termExit(p.err):
-		tb.Errorf("clusterproc: %s exited with %v\n%s", p.name, p.err, tail(out, 4000))
-	}
-	if testing.Verbose() {
-		tb.Logf("%s output tail:\n%s", p.name, tail(out, 2000))
-	}
-}
-
-// termExit reports an exit by SIGTERM (a process that did not catch it).
-func termExit(err error) bool {
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
-		return false
-	}
-	ws, ok := ee.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "..." + s[len(s)-n:]
+	testproc.CheckExit(tb, p.name, out, p.err, killed)
 }
 
 // syncBuffer collects a process's output lines for the test to read.

@@ -20,10 +20,10 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/game/arena"
 	"github.com/tickroom/tickroom/rooms/cluster"
+	"github.com/tickroom/tickroom/rooms/server"
 )
 
 func main() {
@@ -39,7 +39,7 @@ func main() {
 		log.Error("listen", "err", err)
 		os.Exit(1)
 	}
-	cfg := tickroom.DefaultConfig()
+	cfg := server.DefaultConfig()
 	cfg.Modes = []game.Mode{arena.Mode{}}
 	cfg.Logger = log
 	cfg.Lobby.Room.HashEvery = *hashEvery
@@ -49,7 +49,7 @@ func main() {
 		cc.PublicURL = *publicURL
 	}
 	cfg.Cluster = &cc
-	srv, err := tickroom.New(&cfg)
+	srv, err := server.New(&cfg)
 	if err != nil {
 		log.Error("new", "err", err)
 		os.Exit(1)

@@ -1,4 +1,4 @@
-package tickroom
+package server
 
 import (
 	"bytes"

@@ -1,6 +1,7 @@
-package tickroom
+package server
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,11 +18,15 @@ import (
 // codes are the server's own words.
 
 // newRegistry is a server's own registry: its collector, the Go runtime's
-// and the process'.
+// and the process'. The Go collector adds one runtime/metrics figure to its
+// defaults: the live heap as of the last GC (go_gc_heap_live_bytes), the
+// heap that is left once garbage is gone, which says whether memory came
+// back after load; go_memstats_* count garbage not yet collected.
 func newRegistry(s *Server) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		collectors.NewGoCollector(),
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		newCollector(s),
 	)

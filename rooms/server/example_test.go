@@ -1,4 +1,4 @@
-package tickroom_test
+package server_test
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"net"
 	"time"
 
-	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netio/client"
+	"github.com/tickroom/tickroom/rooms/server"
 )
 
 // counter is a whole game mode: each player is a counter, and an input {add: n}
@@ -70,10 +70,10 @@ func (g *counterGame) View(_ game.PlayerID, visit func(game.EntityID)) { g.w.Ent
 // player makes a room, adds 5, reads the count back from a snapshot, and
 // hears the room close when the server shuts down.
 func Example() {
-	cfg := tickroom.DefaultConfig()
+	cfg := server.DefaultConfig()
 	cfg.Modes = []game.Mode{counter{}}
 	cfg.Logger = slog.New(slog.DiscardHandler) // a real server logs; the example prints
-	srv, err := tickroom.New(&cfg)
+	srv, err := server.New(&cfg)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,4 +1,4 @@
-package tickroom_test
+package server_test
 
 import (
 	"context"
@@ -13,24 +13,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/rooms/lobby"
+	"github.com/tickroom/tickroom/rooms/server"
 )
 
 // newServer is a server of the counter mode with change's changes, its log discarded; it is
 // shut down when the test ends.
-func newServer(t *testing.T, change func(c *tickroom.Config)) *tickroom.Server {
+func newServer(t *testing.T, change func(c *server.Config)) *server.Server {
 	t.Helper()
-	cfg := tickroom.DefaultConfig()
+	cfg := server.DefaultConfig()
 	cfg.Modes = []game.Mode{counter{}}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if change != nil {
 		change(&cfg)
 	}
-	srv, err := tickroom.New(&cfg)
+	srv, err := server.New(&cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func newServer(t *testing.T, change func(c *tickroom.Config)) *tickroom.Server {
 
 // serve runs srv.Serve on a loopback port until the test ends (or the returned cancel) and
 // returns its base URL and Serve's result.
-func serve(t *testing.T, srv *tickroom.Server) (string, context.CancelFunc, <-chan error) {
+func serve(t *testing.T, srv *server.Server) (string, context.CancelFunc, <-chan error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,7 +65,7 @@ func serve(t *testing.T, srv *tickroom.Server) (string, context.CancelFunc, <-ch
 }
 
 // waitAddr waits for srv.Addr, which Serve sets as it starts.
-func waitAddr(t *testing.T, srv *tickroom.Server) net.Addr {
+func waitAddr(t *testing.T, srv *server.Server) net.Addr {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for srv.Addr() == nil {
@@ -151,7 +151,7 @@ func (p *player) expect(t *testing.T, want ...string) {
 // when Config.Demo is on.
 func TestRoutes(t *testing.T) {
 	for _, demo := range []bool{false, true} {
-		srv := newServer(t, func(c *tickroom.Config) { c.Demo = demo })
+		srv := newServer(t, func(c *server.Config) { c.Demo = demo })
 		base, _, _ := serve(t, srv)
 		if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
 			t.Errorf("healthz: %d %q", code, body)
@@ -179,7 +179,7 @@ func TestRoutes(t *testing.T) {
 
 // TestSocketIOPath: Socket.IO is served where SocketIO.Engine.Path says, and only there.
 func TestSocketIOPath(t *testing.T) {
-	srv := newServer(t, func(c *tickroom.Config) { c.SocketIO.Engine.Path = "/game" })
+	srv := newServer(t, func(c *server.Config) { c.SocketIO.Engine.Path = "/game" })
 	base, _, _ := serve(t, srv)
 	if code, body := get(t, base+"/game/?EIO=4&transport=polling"); code != 200 || !strings.HasPrefix(body, `0{"sid":`) {
 		t.Errorf("handshake at /game/: %d %q", code, body)
@@ -222,7 +222,7 @@ func TestServeShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Serve(context.Background(), ln); !errors.Is(err, tickroom.ErrServed) {
+	if err := srv.Serve(context.Background(), ln); !errors.Is(err, server.ErrServed) {
 		t.Errorf("a second Serve: %v, want ErrServed", err)
 	}
 	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
@@ -252,7 +252,7 @@ func TestHandlerShutdown(t *testing.T) {
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Errorf("a second Shutdown: %v", err)
 	}
-	if err := srv.ListenAndServe(context.Background()); !errors.Is(err, tickroom.ErrServed) {
+	if err := srv.ListenAndServe(context.Background()); !errors.Is(err, server.ErrServed) {
 		t.Errorf("ListenAndServe after Shutdown: %v, want ErrServed", err)
 	}
 	inUse, err := net.Listen("tcp", "127.0.0.1:0")
@@ -260,11 +260,11 @@ func TestHandlerShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer inUse.Close()
-	srv = newServer(t, func(c *tickroom.Config) { c.Addr = inUse.Addr().String() })
+	srv = newServer(t, func(c *server.Config) { c.Addr = inUse.Addr().String() })
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.ListenAndServe(context.Background()); !errors.Is(err, tickroom.ErrServed) {
+	if err := srv.ListenAndServe(context.Background()); !errors.Is(err, server.ErrServed) {
 		t.Errorf("ListenAndServe after Shutdown, on an address in use: %v, want ErrServed", err)
 	}
 }
@@ -272,7 +272,7 @@ func TestHandlerShutdown(t *testing.T) {
 // TestListenAndServe: it listens on Config.Addr, reports the address, and returns nil after
 // the context ends; on an address in use it returns the listen error.
 func TestListenAndServe(t *testing.T) {
-	srv := newServer(t, func(c *tickroom.Config) { c.Addr = "127.0.0.1:0" })
+	srv := newServer(t, func(c *server.Config) { c.Addr = "127.0.0.1:0" })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.ListenAndServe(ctx) }()
@@ -290,8 +290,8 @@ func TestListenAndServe(t *testing.T) {
 	}
 	defer inUse.Close()
 	busy := inUse.Addr().String()
-	srv = newServer(t, func(c *tickroom.Config) { c.Addr = busy })
-	if err := srv.ListenAndServe(context.Background()); err == nil || errors.Is(err, tickroom.ErrServed) {
+	srv = newServer(t, func(c *server.Config) { c.Addr = busy })
+	if err := srv.ListenAndServe(context.Background()); err == nil || errors.Is(err, server.ErrServed) {
 		t.Errorf("ListenAndServe on %s in use: %v", busy, err)
 	}
 }
@@ -318,7 +318,7 @@ func TestServeListenerFails(t *testing.T) {
 		t.Fatalf("Serve: %v, want %v", err, errAccept)
 	}
 	p.expect(t, "room:closed shutdown", "disconnect")
-	if err := srv.Serve(context.Background(), ln); !errors.Is(err, tickroom.ErrServed) {
+	if err := srv.Serve(context.Background(), ln); !errors.Is(err, server.ErrServed) {
 		t.Errorf("Serve after a failed Serve: %v, want ErrServed", err)
 	}
 }

@@ -1,4 +1,4 @@
-package tickroom_test
+package server_test
 
 import (
 	"context"
@@ -8,23 +8,24 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/internal/testhost"
 	"github.com/tickroom/tickroom/internal/testscrape"
+	"github.com/tickroom/tickroom/rooms/server"
 )
 
 // opsServer is a served server of the counter and stall modes with a loopback admin listener;
 // it returns the public and admin base URLs.
-func opsServer(t *testing.T, change func(c *tickroom.Config)) (srv *tickroom.Server, public, admin string) {
+func opsServer(t *testing.T, change func(c *server.Config)) (srv *server.Server, public, admin string) {
 	t.Helper()
-	srv = newServer(t, func(c *tickroom.Config) {
+	srv = newServer(t, func(c *server.Config) {
 		c.Modes = append(c.Modes, stallMode{newStall(t)})
 		c.Ops.AdminAddr = "127.0.0.1:0"
 		if change != nil {
@@ -69,12 +70,12 @@ func call(t *testing.T, method, url, token string, hdr ...string) (int, string) 
 // token, and every admin route refuses a missing or wrong token (401) and answers the right
 // one; /metrics included.
 func TestAdminAuth(t *testing.T) {
-	_, err := tickroom.New(&tickroom.Config{Modes: []game.Mode{counter{}}, Ops: tickroom.Ops{AdminAddr: ":0"}})
-	if !errors.Is(err, tickroom.ErrBadConfig) {
+	_, err := server.New(&server.Config{Modes: []game.Mode{counter{}}, Ops: server.Ops{AdminAddr: ":0"}})
+	if !errors.Is(err, server.ErrBadConfig) {
 		t.Fatalf("a non-loopback admin address without a token: %v, want ErrBadConfig", err)
 	}
 	const token = "a-long-enough-admin-token"
-	srv, public, _ := opsServer(t, func(c *tickroom.Config) {
+	srv, public, _ := opsServer(t, func(c *server.Config) {
 		c.Ops.AdminAddr = ":0" // every interface; the test only talks to loopback
 		c.Ops.AdminToken = token
 	})
@@ -138,7 +139,7 @@ func TestAdminGuards(t *testing.T) {
 // TestAdminAPI: the room list and a room's detail show a seated player (its RTT once a ping
 // came back), and the close route closes the room with room:closed {reason: "shutdown"}.
 func TestAdminAPI(t *testing.T) {
-	srv, public, admin := opsServer(t, func(c *tickroom.Config) {
+	srv, public, admin := opsServer(t, func(c *server.Config) {
 		c.SocketIO.Engine.PingInterval = 200 * time.Millisecond
 	})
 	p := join(t, public)
@@ -193,6 +194,7 @@ func TestMetricsFamilies(t *testing.T) {
 	srv, public, admin := opsServer(t, nil)
 	join(t, public)
 	onlyRoom(t, srv)
+	runtime.GC() // go_gc_heap_live_bytes is as of the last GC: 0 before the first
 	fams := testscrape.Get(t, admin+"/metrics", "")
 	for deadline := time.Now().Add(5 * time.Second); fams.Sum("tickroom_tick_duration_seconds") == 0; {
 		if time.Now().After(deadline) {
@@ -210,7 +212,8 @@ func TestMetricsFamilies(t *testing.T) {
 		"tickroom_snapshot_bytes_total", "tickroom_snapshot_encodes_total", "tickroom_snapshot_baseline_violations_total",
 		"tickroom_inputs_total", "tickroom_input_flood_disconnects_total", "tickroom_requests_total",
 		"tickroom_requests_dropped_total", "tickroom_request_duration_seconds", "tickroom_lobby_refusals_total",
-		"tickroom_panics_recovered_total", "go_goroutines", "go_memstats_alloc_bytes", "process_cpu_seconds_total",
+		"tickroom_panics_recovered_total", "go_goroutines", "go_memstats_alloc_bytes", "go_gc_heap_live_bytes",
+		"process_cpu_seconds_total",
 	} {
 		if !fams.Has(name) {
 			t.Errorf("no %s", name)
@@ -220,6 +223,9 @@ func TestMetricsFamilies(t *testing.T) {
 		if !strings.HasPrefix(name, "tickroom_") && !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") {
 			t.Errorf("a metric of no collector of the server's: %s", name)
 		}
+	}
+	if n := fams.Sum("go_gc_heap_live_bytes"); n <= 0 {
+		t.Errorf("go_gc_heap_live_bytes = %v, want the live heap after a GC, above 0", n)
 	}
 	if n := fams.Sum("tickroom_rooms", "mode", "counter"); n != 1 {
 		t.Errorf("tickroom_rooms{mode=counter} = %v, want 1", n)
@@ -242,7 +248,7 @@ func TestMetricsFamilies(t *testing.T) {
 // at the deadline the room left closes with room:closed {reason: "shutdown"} and Serve
 // returns nil.
 func TestDrainDeadline(t *testing.T) {
-	srv := newServer(t, func(c *tickroom.Config) {
+	srv := newServer(t, func(c *server.Config) {
 		c.Ops.AdminAddr = "127.0.0.1:0"
 		c.Ops.DrainTimeout = 1500 * time.Millisecond
 	})
@@ -284,7 +290,7 @@ func TestDrainDeadline(t *testing.T) {
 // StallAfter, and 200 again when they tick; the stalled room shows in the API and metrics.
 func TestLivezStall(t *testing.T) {
 	var st *stall
-	srv, public, admin := opsServer(t, func(c *tickroom.Config) {
+	srv, public, admin := opsServer(t, func(c *server.Config) {
 		c.Ops.StallAfter = 500 * time.Millisecond
 		st = c.Modes[len(c.Modes)-1].(stallMode).st
 	})
@@ -306,7 +312,7 @@ func TestLivezStall(t *testing.T) {
 }
 
 // onlyRoom waits for the server's one room and returns its id.
-func onlyRoom(t *testing.T, srv *tickroom.Server) string {
+func onlyRoom(t *testing.T, srv *server.Server) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -445,11 +451,11 @@ func createMode(t *testing.T, url, mode string) string {
 // BenchmarkMetricsScrape is one /metrics scrape of a server with 50 running rooms: what a
 // Prometheus scrape costs the server (docs/operations.md, "What metrics cost").
 func BenchmarkMetricsScrape(b *testing.B) {
-	cfg := tickroom.DefaultConfig()
+	cfg := server.DefaultConfig()
 	cfg.Modes = []game.Mode{counter{}}
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	cfg.Ops.AdminAddr = "127.0.0.1:0"
-	srv, err := tickroom.New(&cfg)
+	srv, err := server.New(&cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

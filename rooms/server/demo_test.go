@@ -1,4 +1,4 @@
-package tickroom_test
+package server_test
 
 import (
 	"bytes"
@@ -9,14 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tickroom/tickroom"
+	"github.com/tickroom/tickroom/rooms/server"
 )
 
 // TestDemoHandler: with Config.Demo on, the embedded demo is served at "/" with its modules as
 // JavaScript (module scripts load only with a JavaScript type), with no-cache and nosniff, and
 // unknown paths are 404.
 func TestDemoHandler(t *testing.T) {
-	srv := httptest.NewServer(newServer(t, func(c *tickroom.Config) { c.Demo = true }).Handler())
+	srv := httptest.NewServer(newServer(t, func(c *server.Config) { c.Demo = true }).Handler())
 	defer srv.Close()
 	for _, c := range []struct {
 		path, ctype, contains string
@@ -62,11 +62,11 @@ func TestDemoHandler(t *testing.T) {
 // TestDemoServesSources: every module of client-js/src and every file of client-js/demo is
 // served byte for byte as it is on disk, so the demo always runs the package's current code.
 func TestDemoServesSources(t *testing.T) {
-	srv := httptest.NewServer(newServer(t, func(c *tickroom.Config) { c.Demo = true }).Handler())
+	srv := httptest.NewServer(newServer(t, func(c *server.Config) { c.Demo = true }).Handler())
 	defer srv.Close()
 	for glob, urlDir := range map[string]string{
-		filepath.Join("client-js", "src", "*.js"): "/client/",
-		filepath.Join("client-js", "demo", "*"):   "/",
+		filepath.Join("..", "..", "client-js", "src", "*.js"): "/client/",
+		filepath.Join("..", "..", "client-js", "demo", "*"):   "/",
 	} {
 		files, err := filepath.Glob(glob)
 		if err != nil {

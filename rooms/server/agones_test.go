@@ -1,4 +1,4 @@
-package tickroom_test
+package server_test
 
 import (
 	"io"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom"
+	"github.com/tickroom/tickroom/rooms/server"
 )
 
 // sidecar is a fake Agones SDK sidecar: it records every call and answers 200, except the
@@ -90,8 +90,8 @@ func (sc *sidecar) waitFor(t *testing.T, what string, cond func() bool) {
 func TestAgones(t *testing.T) {
 	sc := newSidecar(t)
 	const period = 100 * time.Millisecond
-	srv, public, _ := opsServer(t, func(c *tickroom.Config) {
-		c.Ops.Agones = tickroom.AgonesConfig{Enabled: true, URL: sc.url, HealthPeriod: period}
+	srv, public, _ := opsServer(t, func(c *server.Config) {
+		c.Ops.Agones = server.AgonesConfig{Enabled: true, URL: sc.url, HealthPeriod: period}
 		c.Ops.DrainTimeout = 300 * time.Millisecond
 	})
 	sc.waitFor(t, "ready", func() bool { return sc.count("/ready", time.Time{}) == 1 })
@@ -127,8 +127,8 @@ func TestAgones(t *testing.T) {
 func TestAgonesStall(t *testing.T) {
 	sc := newSidecar(t)
 	var st *stall
-	srv, public, _ := opsServer(t, func(c *tickroom.Config) {
-		c.Ops.Agones = tickroom.AgonesConfig{Enabled: true, URL: sc.url, HealthPeriod: 100 * time.Millisecond}
+	srv, public, _ := opsServer(t, func(c *server.Config) {
+		c.Ops.Agones = server.AgonesConfig{Enabled: true, URL: sc.url, HealthPeriod: 100 * time.Millisecond}
 		c.Ops.StallAfter = 500 * time.Millisecond
 		st = c.Modes[len(c.Modes)-1].(stallMode).st
 	})

@@ -1,4 +1,4 @@
-// Package tickroom is the embeddable tickroom server: a user's main gives it
+// Package server is the embeddable tickroom server: a user's main gives it
 // its own game modes (package game) and gets what the gameserver binary
 // has: the public HTTP listener with Socket.IO at /socket.io/, /healthz and
 // /stats, the lobby with its seat grace, limits and token verifier hook,
@@ -30,4 +30,4 @@
 // Shutdown runs once and closes, in order, the rooms, the Socket.IO
 // connections, the public listener, then the operations side (Agones
 // hears Shutdown, the admin listener closes last).
-package tickroom
+package server
