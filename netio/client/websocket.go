@@ -3,11 +3,17 @@ package client
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -15,41 +21,188 @@ import (
 )
 
 // wsTransport is Engine.IO over one WebSocket: a text frame per text packet, a binary frame
-// per binary message.
+// per binary message. gorilla/websocket reads the frames; the transport writes its own (a
+// client's frames are masked), so that a write that must not block (tryWrite) can go straight
+// to the socket, and so that every frame, the pong and close frames gorilla would write
+// included, goes out in order under one lock.
 type wsTransport struct {
-	ws           *websocket.Conn // static
-	writeTimeout time.Duration   // static
-	deadline     time.Time       // guarded by engineConn.writeMu: the write deadline last set
+	ws           *websocket.Conn    // static
+	conn         net.Conn           // static: ws.NetConn(), where frames are written
+	nb           *nonblockingWriter // static: for writes that must not block; nil when conn has no raw descriptor (TLS)
+	writeTimeout time.Duration      // static
+	readBuf      []byte             // the reader's: every message is read into it (see run)
+
+	mu       sync.Mutex // held around every write to conn
+	deadline time.Time  // guarded by mu: the write deadline last set
+	out      []byte     // guarded by mu: the frames being written
+	// tail, guarded by mu, is what a write that must not block left unwritten of its frames;
+	// the next write sends it first.
+	tail []byte
+}
+
+func newWSTransport(ws *websocket.Conn, writeTimeout time.Duration) *wsTransport {
+	t := &wsTransport{ws: ws, conn: ws.NetConn(), writeTimeout: writeTimeout}
+	if sc, ok := t.conn.(syscall.Conn); ok && nonblockingWrites {
+		if raw, err := sc.SyscallConn(); err == nil {
+			t.nb = newNonblockingWriter(raw)
+		}
+	}
+	// gorilla answers a ping and a close frame by writing a frame of its own, which would
+	// bypass mu: the transport writes those answers itself.
+	ws.SetPingHandler(func(data string) error {
+		err := t.writeControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil // as gorilla's own handler: a late pong is no reason to stop reading
+		}
+		return err
+	})
+	ws.SetCloseHandler(func(code int, _ string) error {
+		_ = t.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(time.Second))
+		return nil
+	})
+	return t
 }
 
 func (t *wsTransport) name() string { return engineio.TransportWebSocket }
 
+// write writes pkts, after any tail, blocking until done or the write deadline passes.
 func (t *wsTransport) write(pkts []engineio.Packet) error {
-	var buf []byte
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.out = appendFrames(append(t.out[:0], t.tail...), pkts)
+	t.tail = t.tail[:0]
+	// The deadline moves only when a quarter of it has passed: setting it on every write
+	// cost more than the check (docs/benchmarks.md).
+	if now := time.Now(); t.deadline.Sub(now) < t.writeTimeout-t.writeTimeout/4 {
+		t.deadline = now.Add(t.writeTimeout)
+		_ = t.conn.SetWriteDeadline(t.deadline)
+	}
+	_, err := t.conn.Write(t.out)
+	t.trimOut()
+	return err
+}
+
+// inlineResult is what tryWrite did with its packets.
+type inlineResult uint8
+
+const (
+	inlineNotWritten inlineResult = iota // nothing written: queue the packets
+	inlineWritten                        // every byte is on the socket
+	inlineTail                           // written in part: the rest waits in tail for write
+)
+
+// tryWrite writes pkts with one system call that does not block, on the caller's goroutine:
+// an Emit on an idle connection then costs no goroutine switch to a writer. It writes
+// nothing when another write holds the socket, the transport has no raw connection, or a
+// tail is waiting; what the socket did not take stays in tail.
+func (t *wsTransport) tryWrite(pkts []engineio.Packet) (inlineResult, error) {
+	if t.nb == nil || !t.mu.TryLock() {
+		return inlineNotWritten, nil
+	}
+	defer t.mu.Unlock()
+	if len(t.tail) > 0 {
+		return inlineNotWritten, nil
+	}
+	t.out = appendFrames(t.out[:0], pkts)
+	n, err := t.nb.writeNonblocking(t.out)
+	res := inlineWritten
+	switch {
+	case err != nil:
+	case n == 0:
+		res = inlineNotWritten
+	case n < len(t.out):
+		t.tail = append(t.tail[:0], t.out[n:]...)
+		res = inlineTail
+	}
+	t.trimOut()
+	return res, err
+}
+
+// trimOut drops a write buffer grown by a large message, so that an idle connection does not
+// keep it.
+func (t *wsTransport) trimOut() {
+	if cap(t.out) > maxKeptBuffer {
+		t.out = nil
+	}
+}
+
+// maxKeptBuffer is the largest read or write buffer a connection keeps between messages.
+const maxKeptBuffer = 64 << 10
+
+// writeControl writes a control frame after any tail, blocking until deadline at most.
+func (t *wsTransport) writeControl(op int, data []byte, deadline time.Time) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.out = appendFrame(append(t.out[:0], t.tail...), byte(op), data)
+	t.tail = t.tail[:0]
+	t.deadline = deadline
+	_ = t.conn.SetWriteDeadline(deadline)
+	_, err := t.conn.Write(t.out)
+	return err
+}
+
+// appendFrames appends one WebSocket frame per packet: binary packets as binary frames, the
+// others as text frames holding the Engine.IO text packet.
+func appendFrames(dst []byte, pkts []engineio.Packet) []byte {
 	for _, p := range pkts {
-		// The deadline moves only when a quarter of it has passed: setting it on every
-		// frame cost more than the check.
-		if now := time.Now(); t.deadline.Sub(now) < t.writeTimeout-t.writeTimeout/4 {
-			t.deadline = now.Add(t.writeTimeout)
-			_ = t.ws.SetWriteDeadline(t.deadline)
-		}
-		var err error
 		if p.Binary {
-			err = t.ws.WriteMessage(websocket.BinaryMessage, p.Data)
+			dst = appendFrame(dst, websocket.BinaryMessage, p.Data)
 		} else {
-			buf = engineio.AppendPacket(buf[:0], p)
-			err = t.ws.WriteMessage(websocket.TextMessage, buf)
-		}
-		if err != nil {
-			return err
+			dst = appendTextFrame(dst, p)
 		}
 	}
-	return nil
+	return dst
+}
+
+// appendFrame appends one final frame of opcode op holding payload, masked as a client's
+// frames must be (RFC 6455, section 5.3).
+func appendFrame(dst []byte, op byte, payload []byte) []byte {
+	dst = appendFrameHeader(dst, op, len(payload))
+	start := len(dst)
+	dst = append(dst, payload...)
+	maskPayload(dst[start:], dst[start-4:start])
+	return dst
+}
+
+// appendTextFrame appends p as a text frame, the packet written straight into the frame.
+func appendTextFrame(dst []byte, p engineio.Packet) []byte {
+	dst = appendFrameHeader(dst, websocket.TextMessage, 1+len(p.Data))
+	start := len(dst)
+	dst = append(append(dst, '0'+byte(p.Type)), p.Data...)
+	maskPayload(dst[start:], dst[start-4:start])
+	return dst
+}
+
+// appendFrameHeader appends a final frame's header for n payload bytes, the masking key last.
+func appendFrameHeader(dst []byte, op byte, n int) []byte {
+	const fin, masked = 0x80, 0x80
+	switch {
+	case n <= 125:
+		dst = append(dst, fin|op, masked|byte(n))
+	case n <= 65535:
+		dst = append(dst, fin|op, masked|126, byte(n>>8), byte(n))
+	default:
+		dst = binary.BigEndian.AppendUint64(append(dst, fin|op, masked|127), uint64(n))
+	}
+	return binary.LittleEndian.AppendUint32(dst, rand.Uint32())
+}
+
+// maskPayload XORs b with the 4-byte key, eight bytes at a time where it can.
+func maskPayload(b, key []byte) {
+	k := binary.LittleEndian.Uint32(key)
+	k8 := uint64(k) | uint64(k)<<32
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], binary.LittleEndian.Uint64(b[i:])^k8)
+	}
+	for ; i < len(b); i++ {
+		b[i] ^= key[i&3]
+	}
 }
 
 func (t *wsTransport) run(c *engineConn) error {
 	for {
-		p, err := readWSPacket(t.ws)
+		p, err := t.read()
 		if err != nil {
 			return err
 		}
@@ -57,19 +210,59 @@ func (t *wsTransport) run(c *engineConn) error {
 	}
 }
 
-// readWSPacket reads one frame as a packet; a clean end of the connection is
-// errTransportClosed and a bad text frame a *parseError.
+// read reads one message into readBuf: the packet's data is valid until the next read. Every
+// consumer copies what it keeps (the parsers' decoders copy, and a ping's data is copied into
+// its pong), so a message costs no allocation.
+func (t *wsTransport) read() (engineio.Packet, error) {
+	mt, r, err := t.ws.NextReader()
+	if err != nil {
+		return engineio.Packet{}, wsReadError(err)
+	}
+	buf := t.readBuf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 512)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return engineio.Packet{}, wsReadError(err)
+		}
+	}
+	if cap(buf) <= maxKeptBuffer {
+		t.readBuf = buf
+	} else {
+		t.readBuf = nil
+	}
+	return wsPacket(mt, buf)
+}
+
+// readWSPacket reads one frame as a packet whose data is its own; a clean end of the
+// connection is errTransportClosed and a bad text frame a *parseError.
 func readWSPacket(ws *websocket.Conn) (engineio.Packet, error) {
 	mt, data, err := ws.ReadMessage()
 	if err != nil {
-		var ce *websocket.CloseError
-		var ne net.Error
-		if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-			errors.Is(err, net.ErrClosed) || errors.As(err, &ne) {
-			return engineio.Packet{}, errTransportClosed
-		}
-		return engineio.Packet{}, err
+		return engineio.Packet{}, wsReadError(err)
 	}
+	return wsPacket(mt, data)
+}
+
+// wsReadError maps the end of the connection, clean or not, to errTransportClosed.
+func wsReadError(err error) error {
+	var ce *websocket.CloseError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.As(err, &ne) {
+		return errTransportClosed
+	}
+	return err
+}
+
+// wsPacket makes the packet of a message of type mt.
+func wsPacket(mt int, data []byte) (engineio.Packet, error) {
 	if mt == websocket.BinaryMessage {
 		return engineio.Packet{Type: engineio.PacketMessage, Binary: true, Data: data}, nil
 	}
@@ -82,10 +275,9 @@ func readWSPacket(ws *websocket.Conn) (engineio.Packet, error) {
 
 func (t *wsTransport) shutdown(graceful bool) {
 	if graceful {
-		msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
-		_ = t.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		_ = t.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 	}
-	_ = t.ws.NetConn().Close()
+	_ = t.conn.Close()
 }
 
 // dialWebSocket opens the Engine.IO WebSocket, for a new session (sid empty) or to upgrade one.
@@ -147,7 +339,7 @@ func (m *Manager) openWebSocket(ctx context.Context) (*engineConn, error) {
 		_ = ws.NetConn().Close()
 		return nil, err
 	}
-	tr := &wsTransport{ws: ws, writeTimeout: pingWindow(hs)}
+	tr := newWSTransport(ws, pingWindow(hs))
 	c := newEngineConn(m, hs, tr, m.opts.QueueSize, &m.wg)
 	c.start(nil)
 	return c, nil
