@@ -109,8 +109,9 @@ const idleHandoff = time.Second
 // that goes quiet after a frame (the Socket.IO connect of an idle one) never holds a buffer.
 //
 // The read deadline that measures quiet is not moved per frame (each move is a runtime timer
-// change): it is set once, and when it fires after data came meanwhile, set again. Only the
-// session's own websocket does this; a closing one (whose read deadline is the close grace)
+// change): it is set once, and when it fires after data came meanwhile, set again. It stays
+// set when a frame goes on to the pull path (fill, payload); if it fires there, read clears
+// it and reads on. Only the session's own websocket does this; a closing one (whose read deadline is the close grace)
 // keeps the deadline it has.
 func (r *wsReader) waitWarm() (quiet bool, err error) {
 	if r.mode != readSession {

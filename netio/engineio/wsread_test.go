@@ -661,3 +661,34 @@ func TestWSHandlerCutsBusyReader(t *testing.T) {
 		t.Fatalf("the connection did not end: %v", err)
 	}
 }
+
+// TestWSFrameSplitAcrossWarmDeadline: a frame whose bytes arrive more than idleHandoff apart
+// (a message split across TCP segments, a slow upload) is read to its end, whether the reader
+// was busy (its first bytes reached warmRead) or had just woken from a wait without a buffer:
+// the warm wait's read deadline does not apply to the pull path.
+func TestWSFrameSplitAcrossWarmDeadline(t *testing.T) {
+	for _, busy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("busy=%v", busy), func(t *testing.T) {
+			t.Parallel()
+			e := newRawEnv(t, "fd", func(c *Config) { c.PingInterval = time.Minute })
+			rc, h := e.dialRaw(t)
+			h.echo = false
+			n := 1
+			if busy {
+				n = 3 // the reader is busy from the second
+			}
+			for i := 0; i < n; i++ {
+				rc.write(clientFrame(fin(opText), []byte("4x"), true))
+				h.waitMsg(t)
+			}
+			f := clientFrame(fin(opText), []byte("4split"), true)
+			rc.write(f[:4])
+			time.Sleep(idleHandoff + idleHandoff/2)
+			rc.write(f[4:])
+			if m := h.waitMsg(t); string(m.Data) != "split" {
+				t.Fatalf("got %q", m.Data)
+			}
+			h.assertOpen(t)
+		})
+	}
+}

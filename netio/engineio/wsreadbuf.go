@@ -1,8 +1,10 @@
 package engineio
 
 import (
+	"errors"
 	"io"
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -53,6 +55,12 @@ func (r *wsReader) release() {
 
 // read reads into dst once, parking until there is data when block is set; it reports io.EOF
 // when the peer has closed its side.
+//
+// The warm wait's read deadline (waitWarm) may still be set: it is not cleared when the wait
+// hands a frame to this pull path, which would cost a timer change per frame. It measures
+// quiet between frames, not how long a frame takes (one split across TCP segments, a slow
+// upload): when it fires here it is cleared and the read goes on, unless the session has
+// closed (the deadline is then the close path's).
 func (r *wsReader) read(dst []byte, block bool) (int, error) {
 	if r.rc == nil {
 		n, err := r.c.NetConn().Read(dst)
@@ -66,6 +74,12 @@ func (r *wsReader) read(dst []byte, block bool) (int, error) {
 	}
 	r.dst, r.block = dst, block
 	err := r.rc.Read(r.ioFn)
+	for err != nil && r.warm && errors.Is(err, os.ErrDeadlineExceeded) {
+		if closed := r.setWarmDeadline(false); closed {
+			break
+		}
+		err = r.rc.Read(r.ioFn)
+	}
 	r.dst = nil
 	if err != nil {
 		return 0, err
