@@ -73,7 +73,7 @@ type latestState struct {
 	wmu      sync.Mutex   // held while a direct write or a reader's control frame is written
 	direct   directWriter // guarded by Session.mu: ready once directOK
 	directOK bool         // guarded by Session.mu
-	noDirect bool         // guarded by Session.mu: the websocket has no file descriptor
+	noDirect bool         // guarded by Session.mu: no direct writes (no file descriptor, a close frame sent, a failed control write)
 	cont     []byte       // guarded by Session.mu: the rest of a partial direct write; wmu is held for it
 }
 

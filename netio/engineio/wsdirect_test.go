@@ -235,3 +235,48 @@ func TestDirectWriterRest(t *testing.T) {
 		}
 	}
 }
+
+// TestOfferLatestAfterCloseFrame: once the reader has written a close frame (its echo of the
+// client's, or a reject), the session may still be open for a moment, until the reader ends
+// it; an offer then must not be written directly: nothing may follow the close frame.
+func TestOfferLatestAfterCloseFrame(t *testing.T) {
+	e := newRawEnv(t, "fd", func(c *Config) { c.PingInterval = time.Minute })
+	rc, h := e.dialRaw(t)
+	idleWriter(t, h.s)
+	h.s.mu.Lock()
+	ws := h.s.ws
+	h.s.mu.Unlock()
+	r := e.srv.newReader(h.s, ws, readSession) // the reader's writes, without its goroutine
+	r.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	if err := h.s.OfferLatest(Message{Binary: true, Data: []byte("state")}, nil, LatestTag{}); err != nil && !errors.Is(err, ErrClosed) {
+		t.Fatal(err)
+	}
+	if op, _ := rc.read(); op != opClose {
+		t.Fatalf("got opcode %d, want the close frame", op)
+	}
+	if op, p, err := rc.tryRead(); err == nil {
+		t.Fatalf("a frame after the close frame: %d %q", op, p)
+	}
+	if n := e.srv.traffic.latestDirect.Load(); n != 0 {
+		t.Fatalf("%d direct writes after the close frame", n)
+	}
+}
+
+// TestOfferLatestAfterFailedControlWrite: a control frame the reader failed to write may
+// have left part of a frame on the wire; no direct write follows it.
+func TestOfferLatestAfterFailedControlWrite(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PingInterval = time.Minute })
+	_, _, h := e.dialWS()
+	idleWriter(t, h.s)
+	h.s.mu.Lock()
+	ws := h.s.ws
+	h.s.mu.Unlock()
+	ws.NetConn().(*net.TCPConn).CloseWrite() // the pong fails with EPIPE
+	e.srv.newReader(h.s, ws, readSession).writeControl(websocket.PongMessage, []byte("p"))
+	h.s.mu.Lock()
+	direct := h.s.canWriteDirectLocked()
+	h.s.mu.Unlock()
+	if direct {
+		t.Fatal("direct writes allowed after a failed control write")
+	}
+}

@@ -333,9 +333,16 @@ func (r *wsReader) control(op byte, n int, key uint32) error {
 // writeControl writes a control frame, waiting at most closeGrace for the connection (as
 // gorilla's WriteControl does for its own lock): a direct write of the session (wsdirect.go)
 // must not be cut into. Errors are the connection's: the read side sees them too.
+//
+// No direct write may follow a close frame (the session is closed only later, when the reader
+// ends) or a failed write (gorilla refuses every later write then, and part of a frame may be
+// on the wire); the direct writer does not see gorilla's state, so it is told here.
 func (r *wsReader) writeControl(op int, data []byte) {
 	r.s.mu.Lock()
 	lat := r.s.latLocked()
+	if op == websocket.CloseMessage {
+		r.stopDirectLocked(lat)
+	}
 	r.s.mu.Unlock()
 	deadline := time.Now().Add(closeGrace)
 	for !lat.wmu.TryLock() {
@@ -345,7 +352,19 @@ func (r *wsReader) writeControl(op int, data []byte) {
 		time.Sleep(time.Millisecond)
 	}
 	defer lat.wmu.Unlock()
-	r.c.WriteControl(op, data, deadline)
+	if err := r.c.WriteControl(op, data, deadline); err != nil {
+		r.s.mu.Lock()
+		r.stopDirectLocked(lat)
+		r.s.mu.Unlock()
+	}
+}
+
+// stopDirectLocked ends direct writes on the reader's websocket when it is the session's (a
+// probing one's frames do not concern them); s.mu is held.
+func (r *wsReader) stopDirectLocked(lat *latestState) {
+	if r.s.ws == r.c {
+		lat.noDirect = true
+	}
 }
 
 // reject sends the close frame for a protocol violation and returns the error ending the
