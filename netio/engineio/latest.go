@@ -30,9 +30,9 @@ func (l *latestSlot) messages(one *[1]Message) []Message {
 // LatestHooks is how the owner of latest-wins messages (OfferLatest) decides, just before one
 // is written, whether it still makes sense, and learns that it was written. One value serves
 // every message of its owner; the tag given with each message tells them apart. Both run on
-// the goroutine that writes: the writer's, or OfferLatest's caller when it writes the message
-// itself. They must return at once and must not call the session: LatestValid may be asked
-// with the session's lock held.
+// the goroutine that writes: the writer's, or the caller of OfferLatest (or SendLatestHooks)
+// when it writes the message itself. They must return at once and must not call the session:
+// LatestValid may be asked with the session's lock held.
 type LatestHooks interface {
 	// LatestValid is asked just before the message of tag is written; false drops it.
 	LatestValid(tag LatestTag) bool
@@ -104,31 +104,36 @@ func (s *Session) latestBytes() int {
 // writing, valid (when not nil) is asked whether the group still makes sense
 // (a delta whose baseline was not the last state written does not); if not,
 // it is dropped. After the group has been handed to the socket, written
-// (when not nil) is called. Both are called from the goroutine that writes
-// (see OfferLatest), without the session's lock. It never blocks.
+// (when not nil) is called. Both run on the goroutine that writes (the
+// websocket's writer, or the request answering a poll), never on the caller's;
+// they must return at once and must not call the session (over polling valid is
+// asked with the session's lock held). It never blocks.
 // The group counts in Config.MaxOutboxBytes with what the outbox holds:
 // past it the session closes as "slow client" (ErrSlowClient).
 func (s *Session) SendLatest(msgs []Message, valid func() bool, written func()) error {
-	if len(msgs) == 0 {
-		return nil
-	}
 	var h LatestHooks
 	if valid != nil || written != nil {
 		h = &funcHooks{valid: valid, written: written}
 	}
-	return s.SendLatestHooks(msgs, h, LatestTag{})
+	return s.sendLatest(msgs, h, LatestTag{}, offerSlot)
 }
 
 // SendLatestHooks is SendLatest with hooks instead of functions: h (when not nil) is asked
-// LatestValid(tag) just before the group is written and told LatestWritten(tag) after.
+// LatestValid(tag) just before the group is written and told LatestWritten(tag) after. Unlike
+// SendLatest, a group of one message may be written by the caller itself, as OfferLatest
+// does (LatestHooks says what h may do then); msgs are not copied.
 func (s *Session) SendLatestHooks(msgs []Message, h LatestHooks, tag LatestTag) error {
+	return s.sendLatest(msgs, h, tag, offerDirect)
+}
+
+func (s *Session) sendLatest(msgs []Message, h LatestHooks, tag LatestTag, mode offerMode) error {
 	switch len(msgs) {
 	case 0:
 		return nil
 	case 1:
-		return s.offerLatest(latestSlot{one: msgs[0], hooks: h, tag: tag}, false)
+		return s.offerLatest(latestSlot{one: msgs[0], hooks: h, tag: tag}, mode)
 	}
-	return s.offerLatest(latestSlot{more: msgs, hooks: h, tag: tag}, false)
+	return s.offerLatest(latestSlot{more: msgs, hooks: h, tag: tag}, offerSlot)
 }
 
 // OfferLatest puts one message into the latest-wins slot as SendLatestHooks does, except that
@@ -140,12 +145,21 @@ func (s *Session) SendLatestHooks(msgs []Message, h LatestHooks, tag LatestTag) 
 // h's calls happen on the caller's goroutine before OfferLatest returns. Otherwise m waits in
 // the slot for the writer, as with SendLatest.
 func (s *Session) OfferLatest(m Message, h LatestHooks, tag LatestTag) error {
-	return s.offerLatest(latestSlot{one: m, hooks: h, tag: tag}, true)
+	return s.offerLatest(latestSlot{one: m, hooks: h, tag: tag}, offerBorrowed)
 }
 
-// offerLatest puts l into the slot, or writes it at once; borrowed says that l.one.Data is
-// the caller's again once it returns.
-func (s *Session) offerLatest(l latestSlot, borrowed bool) error {
+// offerMode says whether an offer may be written by its caller, and whose its data is.
+type offerMode uint8
+
+const (
+	offerSlot     offerMode = iota // only the writer writes it (SendLatest)
+	offerDirect                    // the caller may write it; the session keeps the data
+	offerBorrowed                  // the caller may write it; the data is the caller's again after the call
+)
+
+// offerLatest puts l into the slot, or, as mode allows, writes it at once.
+func (s *Session) offerLatest(l latestSlot, mode offerMode) error {
+	borrowed := mode == offerBorrowed
 	if l.more == nil {
 		l.bytes = len(l.one.Data)
 	} else {
@@ -160,7 +174,7 @@ func (s *Session) offerLatest(l latestSlot, borrowed bool) error {
 		s.slowClientLocked()
 		return ErrSlowClient
 	}
-	if l.more == nil && s.canWriteDirectLocked() {
+	if mode != offerSlot && l.more == nil && s.canWriteDirectLocked() {
 		switch res, dropped := s.writeDirectLocked(l.one, l.hooks, l.tag, borrowed); res {
 		case directFailed:
 			s.mu.Unlock()
@@ -168,7 +182,7 @@ func (s *Session) offerLatest(l latestSlot, borrowed bool) error {
 		case directWritten, directPartial:
 			s.mu.Unlock()
 			if !dropped && s.latestWritten(l.hooks, l.tag) {
-				s.closePanicked()
+				s.closePanickedAway() // OnClose must not run on the caller's goroutine (a room's loop)
 			}
 			return nil
 		}

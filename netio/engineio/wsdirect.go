@@ -70,7 +70,7 @@ func (s *Session) writeDirectLocked(m Message, h LatestHooks, tag LatestTag, bor
 	if ok, panicked := s.latestValid(h, tag); !ok {
 		lat.wmu.Unlock()
 		if panicked {
-			s.closePanickedLocked()
+			s.closePanickedAway()
 		}
 		return directWritten, true
 	}
@@ -128,9 +128,10 @@ func (s *Session) directFailedLocked(err error) {
 	s.mu.Lock()
 }
 
-// closePanickedLocked is closePanicked with s.mu held, run from a goroutine of its own so
-// that handler code never runs on the caller's.
-func (s *Session) closePanickedLocked() {
+// closePanickedAway is closePanicked run from a goroutine of its own, so that handler code
+// (OnClose) never runs on the caller's (a room's loop, which OnClose may wait for). s.mu may
+// be held.
+func (s *Session) closePanickedAway() {
 	if s.srv.addGoroutine() {
 		go func() {
 			defer s.srv.wg.Done()

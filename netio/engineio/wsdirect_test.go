@@ -280,3 +280,93 @@ func TestOfferLatestAfterFailedControlWrite(t *testing.T) {
 		t.Fatal("direct writes allowed after a failed control write")
 	}
 }
+
+// blockingCloseSess is a handler whose OnClose waits for release: code reached from it (a
+// lobby leaving a room) may wait for the goroutine that offered a snapshot.
+type blockingCloseSess struct {
+	testSess
+	release chan struct{}
+}
+
+func (h *blockingCloseSess) OnClose(reason string, err error) {
+	<-h.release
+	h.testSess.OnClose(reason, err)
+}
+
+// panicWritten is LatestHooks whose LatestWritten panics.
+type panicWritten struct{}
+
+func (panicWritten) LatestValid(LatestTag) bool { return true }
+func (panicWritten) LatestWritten(LatestTag)    { panic("written bug") }
+
+// TestOfferLatestDirectWrittenPanics: a panic in LatestWritten on the direct path closes the
+// session as "server error" without running OnClose on the offering goroutine (a room's
+// loop, which OnClose may wait for).
+func TestOfferLatestDirectWrittenPanics(t *testing.T) {
+	sessions := make(chan *blockingCloseSess, 1)
+	e := newEnvConn(t, nil, func(_ *env, s *Session) {
+		h := &blockingCloseSess{testSess{s: s, msgs: make(chan Message, 16), closed: make(chan closeEvent, 4)}, make(chan struct{})}
+		s.SetHandler(h)
+		sessions <- h
+	})
+	c, _, err := websocket.DefaultDialer.Dial(e.wsURL+"?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readWS(t, c) // open
+	h := <-sessions
+	defer close(h.release)
+	idleWriter(t, h.s)
+	returned := make(chan struct{})
+	go func() {
+		h.s.OfferLatest(Message{Binary: true, Data: []byte("state")}, panicWritten{}, LatestTag{A: 1})
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(5 * time.Second):
+		t.Fatal("OfferLatest ran OnClose after a panic in LatestWritten")
+	}
+	if n := e.srv.traffic.latestDirect.Load(); n != 1 {
+		t.Fatalf("%d direct writes, want 1", n)
+	}
+	h.release <- struct{}{}
+	if ev := h.waitClose(t); ev.reason != ReasonServerError {
+		t.Fatalf("closed with %q", ev.reason)
+	}
+}
+
+// TestSendLatestNotOnCaller: SendLatest's valid never runs with the session's lock held on a
+// websocket, even an idle one (a caller's valid may call the session); it is not written
+// directly.
+func TestSendLatestNotOnCaller(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PingInterval = time.Minute })
+	c, _, h := e.dialWS()
+	idleWriter(t, h.s)
+	valid := make(chan bool, 1) // whether valid got the session's lock
+	err := h.s.SendLatest([]Message{{Data: []byte("state")}}, func() bool {
+		got := false
+		for deadline := time.Now().Add(time.Second); !got && time.Now().Before(deadline); {
+			if got = h.s.mu.TryLock(); got {
+				h.s.mu.Unlock()
+			} else {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		valid <- got
+		return true
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !<-valid {
+		t.Fatal("valid ran with the session's lock held")
+	}
+	if _, data := readWSSkipPings(t, c); string(data) != "4state" {
+		t.Fatalf("got %q", data)
+	}
+	if n := e.srv.traffic.latestDirect.Load(); n != 0 {
+		t.Fatalf("%d direct writes", n)
+	}
+}

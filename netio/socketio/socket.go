@@ -190,7 +190,9 @@ func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
 // written, goes out after the events queued with Emit, and waits while the
 // kernel holds unsent bytes for a backed-up link. Just before writing, valid
 // (when not nil) decides whether it still makes sense; after writing,
-// written (when not nil) is called from the writer. It is for state that
+// written (when not nil) is called. Both run on the goroutine that writes
+// the connection, never on the caller's, and must not call the socket (valid
+// may be asked with the connection's lock held). It is for state that
 // supersedes itself, such as game snapshots; it never blocks.
 func (s *Socket) EmitLatest(event string, valid func() bool, written func(), args ...any) error {
 	if sioparser.IsReservedEvent(event) {
@@ -223,7 +225,8 @@ func (s *Socket) EmitLatest(event string, valid func() bool, written func(), arg
 // OfferLatest is EmitLatest for an event with one argument, arg, already encoded as canonical
 // msgpack (sioparser.Canonical), with hooks instead of functions
 // (engineio.Session.OfferLatest): for a msgpack peer nothing is allocated, and when the
-// connection is idle the caller writes the packet itself. arg is only read during the call.
+// connection is idle the caller writes the packet itself, and h's calls happen on its
+// goroutine (engineio.LatestHooks says what they may do). arg is only read during the call.
 // It is for the game snapshot each player gets every tick; it never blocks.
 func (s *Socket) OfferLatest(event string, arg sioparser.Canonical, h engineio.LatestHooks, tag engineio.LatestTag) error {
 	if sioparser.IsReservedEvent(event) {
