@@ -154,8 +154,12 @@ func (s *Session) dropContLocked() {
 func (s *Session) writeCont(w *wsWriter, lat *latestState, cont []byte) error {
 	defer lat.wmu.Unlock()
 	nc := w.c.NetConn()
-	w.moveDeadline(s)
-	// gorilla sets the deadline before each of its writes; this write is not one of them.
+	if w.moveDeadline(s) {
+		// gorilla sets the deadline it was given before each of its writes: a moved one
+		// must reach it, or the writer's next frames get the older, nearer one.
+		w.c.SetWriteDeadline(w.deadline)
+	}
+	// This write is not gorilla's: the deadline is set on the connection itself.
 	nc.SetWriteDeadline(w.deadline)
 	_, err := nc.Write(cont)
 	return err

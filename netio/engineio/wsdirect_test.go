@@ -370,3 +370,30 @@ func TestSendLatestNotOnCaller(t *testing.T) {
 		t.Fatalf("%d direct writes", n)
 	}
 }
+
+// TestWriteContDeadline: the writer's deadline, moved when it writes the rest of a partial
+// direct write, holds for its later frames too: gorilla reapplies the deadline it was given
+// on each write, so it must be given the moved one.
+func TestWriteContDeadline(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PingInterval = time.Minute })
+	c, _, h := e.dialWS()
+	idleWriter(t, h.s)
+	h.s.mu.Lock()
+	ws, lat := h.s.ws, h.s.latLocked()
+	h.s.mu.Unlock()
+	w := &wsWriter{c: ws, deadline: time.Now().Add(20 * time.Millisecond)} // about to be moved
+	ws.SetWriteDeadline(w.deadline)
+	lat.wmu.Lock() // held for the rest, as a partial direct write leaves it
+	if err := h.s.writeCont(w, lat, []byte{0x80 | opBinary, 1, 'x'}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // past the old deadline
+	if err := h.s.writePacket(w, Packet{Type: PacketMessage, Binary: true, Data: []byte("y")}); err != nil {
+		t.Fatalf("a frame after the rest: %v", err)
+	}
+	for _, want := range []string{"x", "y"} {
+		if _, data := readWSSkipPings(t, c); string(data) != want {
+			t.Fatalf("got %q, want %q", data, want)
+		}
+	}
+}
