@@ -355,15 +355,12 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 // both directions down (a blocked write fails, a waiting read sees the end) and leaves closing
 // the descriptor to the reader, which ends on it. The reader may be inside a read of that
 // descriptor running a handler (wsreadbuf.go, warmRead): Close would wait for that read to
-// end, and from one of its own handlers forever. A connection that cannot be shut down (no
-// file descriptor: its reader never reads that way) is closed.
+// end, and from one of its own handlers forever. Every connection the reader reads that way
+// (rawConnOf finds its descriptor) is shut down on the descriptor, whatever wraps it; one
+// without (TLS, a pipe) is read with blocking reads and is closed.
 func cutConn(nc net.Conn) {
-	if tc, ok := nc.(interface {
-		CloseRead() error
-		CloseWrite() error
-	}); ok {
-		tc.CloseRead()
-		tc.CloseWrite()
+	if rc := rawConnOf(nc); rc != nil {
+		shutdownRaw(rc)
 		return
 	}
 	nc.Close()

@@ -40,6 +40,25 @@ func (l noFDListener) Accept() (net.Conn, error) {
 	return noFD{c}, nil
 }
 
+// fdOnly keeps the connection's syscall.Conn but hides the rest of *net.TCPConn (CloseRead,
+// CloseWrite): a wrapper the reader still reads through the descriptor.
+type fdOnly struct {
+	net.Conn
+	sc syscall.Conn
+}
+
+func (c fdOnly) SyscallConn() (syscall.RawConn, error) { return c.sc.SyscallConn() }
+
+type fdOnlyListener struct{ net.Listener }
+
+func (l fdOnlyListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return fdOnly{c, c.(syscall.Conn)}, nil
+}
+
 // newRawEnv is newEnv on the read path named by mode.
 func newRawEnv(t testing.TB, mode string, mod func(*Config)) *env {
 	t.Helper()
@@ -66,8 +85,11 @@ func newRawEnvConn(t testing.TB, mode string, mod func(*Config), onConn func(e *
 	}
 	e.srv = srv
 	e.hs = httptest.NewUnstartedServer(srv)
-	if mode == "blocking" {
+	switch mode {
+	case "blocking":
 		e.hs.Listener = noFDListener{e.hs.Listener}
+	case "fd-only":
+		e.hs.Listener = fdOnlyListener{e.hs.Listener}
 	}
 	e.hs.Start()
 	e.url = e.hs.URL + "/engine.io/"
@@ -637,28 +659,33 @@ func (h *cutSess) OnMessage(m Message) {
 
 // TestWSHandlerCutsBusyReader: a busy reader runs handlers inside its read of the descriptor
 // (warmRead); a handler that drops the connection there (closeAbort) must not wait for that
-// read to end (it would wait forever): the session closes and the client sees the end.
+// read to end (it would wait forever): the session closes and the client sees the end. The
+// same holds for a connection wrapper that has a descriptor but no CloseRead/CloseWrite.
 func TestWSHandlerCutsBusyReader(t *testing.T) {
-	sessions := make(chan *cutSess, 1)
-	e := newRawEnvConn(t, "fd", nil, func(_ *env, s *Session) {
-		h := &cutSess{testSess{s: s, msgs: make(chan Message, 16), closed: make(chan closeEvent, 4)}}
-		s.SetHandler(h)
-		sessions <- h
-	})
-	rc := e.dialRawQuery(t, "EIO=4&transport=websocket", "")
-	rc.read() // open
-	h := <-sessions
-	for _, m := range []string{"4a", "4b", "4c"} { // the reader is busy from the second
-		rc.write(clientFrame(fin(opText), []byte(m), true))
-		h.waitMsg(t)
-	}
-	rc.write(clientFrame(fin(opText), []byte("4cut"), true))
-	if ev := h.waitClose(t); ev.reason != ReasonTransportError {
-		t.Fatalf("closed with %q", ev.reason)
-	}
-	rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.Copy(io.Discard, rc.br); err != nil {
-		t.Fatalf("the connection did not end: %v", err)
+	for _, mode := range []string{"fd", "fd-only"} {
+		t.Run(mode, func(t *testing.T) {
+			sessions := make(chan *cutSess, 1)
+			e := newRawEnvConn(t, mode, nil, func(_ *env, s *Session) {
+				h := &cutSess{testSess{s: s, msgs: make(chan Message, 16), closed: make(chan closeEvent, 4)}}
+				s.SetHandler(h)
+				sessions <- h
+			})
+			rc := e.dialRawQuery(t, "EIO=4&transport=websocket", "")
+			rc.read() // open
+			h := <-sessions
+			for _, m := range []string{"4a", "4b", "4c"} { // the reader is busy from the second
+				rc.write(clientFrame(fin(opText), []byte(m), true))
+				h.waitMsg(t)
+			}
+			rc.write(clientFrame(fin(opText), []byte("4cut"), true))
+			if ev := h.waitClose(t); ev.reason != ReasonTransportError {
+				t.Fatalf("closed with %q", ev.reason)
+			}
+			rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.Copy(io.Discard, rc.br); err != nil {
+				t.Fatalf("the connection did not end: %v", err)
+			}
+		})
 	}
 }
 
