@@ -632,10 +632,16 @@ func TestWSBorrowedMessages(t *testing.T) {
 				t.Fatalf("large: %d bytes", len(m.Data))
 			}
 
-			// The plain test handler owns its messages.
+			// The plain test handler owns its messages. Two messages first make the reader
+			// busy: it then keeps its buffer, and reads the next two to the same place, so
+			// the second would overwrite the first if the first were not copied.
 			e2 := newRawEnv(t, mode, nil)
 			rc2, h2 := e2.dialRaw(t)
 			h2.echo = false
+			for _, m := range []string{"4a", "4b"} {
+				rc2.write(clientFrame(fin(opText), []byte(m), true))
+				h2.waitMsg(t)
+			}
 			rc2.write(clientFrame(fin(opText), []byte("4first"), true))
 			first := h2.waitMsg(t)
 			rc2.write(clientFrame(fin(opText), []byte("4secnd"), true))
