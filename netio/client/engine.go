@@ -178,7 +178,8 @@ func (c *engineConn) onPacket(p engineio.Packet) {
 
 // send queues messages as one unit; it fails with ErrQueueFull past the bound and with
 // ErrDisconnected once the connection is closed. It never blocks on the network. On an idle
-// WebSocket it writes them itself, with a write that does not block (inline).
+// WebSocket it writes them itself, with a write that does not block (inline). It never
+// closes the connection: callers hold locks (Socket.mu) that closing takes.
 func (c *engineConn) send(pkts []engineio.Packet, volatile bool) error {
 	c.mu.Lock()
 	if c.closed {
@@ -225,14 +226,16 @@ func (c *engineConn) inlineLocked() (*wsTransport, bool) {
 // releases both. What the socket does not take is left to the writer goroutine: the packets
 // go to the front of the queue (sends meanwhile queued behind them, and no writer took
 // them: see inlining), or the tail of a frame stays in the transport, which writes it before
-// anything else.
+// anything else. A failed write is left to the writer too, which meets the error and closes
+// the connection on its own goroutine: the caller holds Socket.mu, which closing takes, and
+// handlers must not run on it.
 func (c *engineConn) inline(tr *wsTransport, pkts []engineio.Packet) {
 	c.mu.Unlock()
-	res, err := tr.tryWrite(pkts)
+	res := tr.tryWrite(pkts)
 	c.mu.Lock()
 	c.inlining = false
 	switch {
-	case err != nil || c.closed:
+	case c.closed:
 	case res == inlineNotWritten:
 		q := make([]engineio.Packet, 0, len(pkts)+len(c.q))
 		c.q = append(append(q, pkts...), c.q...)
@@ -242,9 +245,6 @@ func (c *engineConn) inline(tr *wsTransport, pkts []engineio.Packet) {
 	c.kickLocked()
 	c.mu.Unlock()
 	c.writeMu.Unlock()
-	if err != nil {
-		c.close(ReasonTransportError, err, false)
-	}
 }
 
 // sendControl queues a packet past the bound: pongs must go out even when data backs up.

@@ -10,9 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"slices"
-	"sync"
 	"syscall"
 	"time"
 
@@ -32,54 +30,119 @@ type wsTransport struct {
 	writeTimeout time.Duration      // static
 	readBuf      []byte             // the reader's: every message is read into it (see run)
 
-	mu       sync.Mutex // held around every write to conn
-	deadline time.Time  // guarded by mu: the write deadline last set
-	out      []byte     // guarded by mu: the frames being written
+	// mu is held around every write to conn: a channel of capacity 1 rather than a
+	// sync.Mutex, so that the reader answering a ping gives up after a while (lockBefore)
+	// instead of waiting behind a write blocked on a full socket, as gorilla's own
+	// WriteControl gives up.
+	mu       chan struct{}
+	deadline time.Time // guarded by mu: the write deadline last set
+	out      []byte    // guarded by mu: the frames being written
 	// tail, guarded by mu, is what a write that must not block left unwritten of its frames;
 	// the next write sends it first.
 	tail []byte
+	// broken, guarded by mu, is the error of a write that may have cut a frame: no frame may
+	// follow a cut one, so every later write fails with it and the connection closes (gorilla
+	// marks its connection dead after a write error the same way).
+	broken *writeError
 }
 
+// writeError is what a write that may have cut a frame failed with: the connection is dead.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return "client: websocket write: " + e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// controlWait bounds a control frame's write, the wait for mu included, as gorilla bounds
+// its pong.
+const controlWait = time.Second
+
 func newWSTransport(ws *websocket.Conn, writeTimeout time.Duration) *wsTransport {
-	t := &wsTransport{ws: ws, conn: ws.NetConn(), writeTimeout: writeTimeout}
-	if sc, ok := t.conn.(syscall.Conn); ok && nonblockingWrites {
+	t := newFrameWriter(ws.NetConn(), writeTimeout)
+	t.ws = ws
+	// gorilla answers a ping and a close frame by writing a frame of its own, which would
+	// bypass mu: the transport writes those answers itself. (The close frame gorilla writes
+	// on a protocol error it reads still bypasses mu: the connection ends then anyway.)
+	ws.SetPingHandler(func(data string) error {
+		// A pong given up on is no reason to stop reading, as with gorilla's own handler;
+		// a cut frame is (writeControl fails only then).
+		return t.writeControl(websocket.PongMessage, []byte(data), time.Now().Add(controlWait))
+	})
+	ws.SetCloseHandler(func(code int, _ string) error {
+		_ = t.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(controlWait))
+		return nil
+	})
+	return t
+}
+
+// newFrameWriter is the writing half of a transport on conn.
+func newFrameWriter(conn net.Conn, writeTimeout time.Duration) *wsTransport {
+	t := &wsTransport{conn: conn, writeTimeout: writeTimeout, mu: make(chan struct{}, 1)}
+	if sc, ok := conn.(syscall.Conn); ok && nonblockingWrites {
 		if raw, err := sc.SyscallConn(); err == nil {
 			t.nb = newNonblockingWriter(raw)
 		}
 	}
-	// gorilla answers a ping and a close frame by writing a frame of its own, which would
-	// bypass mu: the transport writes those answers itself.
-	ws.SetPingHandler(func(data string) error {
-		err := t.writeControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil // as gorilla's own handler: a late pong is no reason to stop reading
-		}
-		return err
-	})
-	ws.SetCloseHandler(func(code int, _ string) error {
-		_ = t.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(time.Second))
-		return nil
-	})
 	return t
+}
+
+func (t *wsTransport) lock()   { t.mu <- struct{}{} }
+func (t *wsTransport) unlock() { <-t.mu }
+
+func (t *wsTransport) tryLock() bool {
+	select {
+	case t.mu <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// lockBefore takes mu unless deadline passes first.
+func (t *wsTransport) lockBefore(deadline time.Time) bool {
+	if t.tryLock() {
+		return true
+	}
+	wait := time.NewTimer(time.Until(deadline))
+	defer wait.Stop()
+	select {
+	case t.mu <- struct{}{}:
+		return true
+	case <-wait.C:
+		return false
+	}
 }
 
 func (t *wsTransport) name() string { return engineio.TransportWebSocket }
 
 // write writes pkts, after any tail, blocking until done or the write deadline passes.
 func (t *wsTransport) write(pkts []engineio.Packet) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	t.lock()
+	defer t.unlock()
+	if t.broken != nil {
+		return t.broken
+	}
 	t.out = appendFrames(append(t.out[:0], t.tail...), pkts)
 	t.tail = t.tail[:0]
-	// The deadline moves only when a quarter of it has passed: setting it on every write
-	// cost more than the check (docs/benchmarks.md).
+	t.moveDeadline()
+	_, err := t.conn.Write(t.out)
+	t.trimOut()
+	if err != nil {
+		t.broken = &writeError{err}
+		return t.broken
+	}
+	return nil
+}
+
+// moveDeadline sets the write deadline writeTimeout ahead once a quarter of it has passed:
+// setting it on every write cost more than the check (docs/benchmarks.md). Every write of
+// data moves it, tryWrite's included: the raw connection fails even a write that would not
+// block once the deadline has passed, and a control frame leaves a short one. Called with mu
+// held.
+func (t *wsTransport) moveDeadline() {
 	if now := time.Now(); t.deadline.Sub(now) < t.writeTimeout-t.writeTimeout/4 {
 		t.deadline = now.Add(t.writeTimeout)
 		_ = t.conn.SetWriteDeadline(t.deadline)
 	}
-	_, err := t.conn.Write(t.out)
-	t.trimOut()
-	return err
 }
 
 // inlineResult is what tryWrite did with its packets.
@@ -88,34 +151,41 @@ type inlineResult uint8
 const (
 	inlineNotWritten inlineResult = iota // nothing written: queue the packets
 	inlineWritten                        // every byte is on the socket
-	inlineTail                           // written in part: the rest waits in tail for write
+	// inlineTail: written in part; the rest waits in tail for write, or the write failed
+	// partway and write fails with that error.
+	inlineTail
 )
 
 // tryWrite writes pkts with one system call that does not block, on the caller's goroutine:
 // an Emit on an idle connection then costs no goroutine switch to a writer. It writes
 // nothing when another write holds the socket, the transport has no raw connection, or a
-// tail is waiting; what the socket did not take stays in tail.
-func (t *wsTransport) tryWrite(pkts []engineio.Packet) (inlineResult, error) {
-	if t.nb == nil || !t.mu.TryLock() {
-		return inlineNotWritten, nil
+// tail is waiting; what the socket did not take stays in tail. It returns no error: the
+// caller holds locks that closing the connection takes (Socket.mu), so a failure is left to
+// the writer goroutine, whose write meets it again (or the broken error) and closes.
+func (t *wsTransport) tryWrite(pkts []engineio.Packet) inlineResult {
+	if t.nb == nil || !t.tryLock() {
+		return inlineNotWritten
 	}
-	defer t.mu.Unlock()
-	if len(t.tail) > 0 {
-		return inlineNotWritten, nil
+	defer t.unlock()
+	if len(t.tail) > 0 || t.broken != nil {
+		return inlineNotWritten
 	}
+	t.moveDeadline()
 	t.out = appendFrames(t.out[:0], pkts)
 	n, err := t.nb.writeNonblocking(t.out)
 	res := inlineWritten
 	switch {
-	case err != nil:
-	case n == 0:
+	case n == 0: // a full socket, or an error the writer meets again
 		res = inlineNotWritten
+	case err != nil:
+		t.broken = &writeError{err}
+		res = inlineTail
 	case n < len(t.out):
 		t.tail = append(t.tail[:0], t.out[n:]...)
 		res = inlineTail
 	}
 	t.trimOut()
-	return res, err
+	return res
 }
 
 // trimOut drops a write buffer grown by a large message, so that an idle connection does not
@@ -129,16 +199,29 @@ func (t *wsTransport) trimOut() {
 // maxKeptBuffer is the largest read or write buffer a connection keeps between messages.
 const maxKeptBuffer = 64 << 10
 
-// writeControl writes a control frame after any tail, blocking until deadline at most.
+// writeControl writes a control frame after any tail, giving up at deadline. It fails only
+// when the connection is broken (a write cut a frame, now or before); a frame given up on
+// with nothing written (mu stayed held, or the socket took nothing) leaves the stream whole.
 func (t *wsTransport) writeControl(op int, data []byte, deadline time.Time) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+	if !t.lockBefore(deadline) {
+		return nil
+	}
+	defer t.unlock()
+	if t.broken != nil {
+		return t.broken
+	}
 	t.out = appendFrame(append(t.out[:0], t.tail...), byte(op), data)
-	t.tail = t.tail[:0]
 	t.deadline = deadline
 	_ = t.conn.SetWriteDeadline(deadline)
-	_, err := t.conn.Write(t.out)
-	return err
+	n, err := t.conn.Write(t.out)
+	switch {
+	case err == nil:
+		t.tail = t.tail[:0]
+	case n > 0:
+		t.broken = &writeError{err}
+		return t.broken
+	}
+	return nil // nothing written: the tail, if any, still waits
 }
 
 // appendFrames appends one WebSocket frame per packet: binary packets as binary frames, the
@@ -250,8 +333,13 @@ func readWSPacket(ws *websocket.Conn) (engineio.Packet, error) {
 	return wsPacket(mt, data)
 }
 
-// wsReadError maps the end of the connection, clean or not, to errTransportClosed.
+// wsReadError maps the end of the connection, clean or not, to errTransportClosed; a broken
+// write stays itself.
 func wsReadError(err error) error {
+	var we *writeError
+	if errors.As(err, &we) {
+		return err // the ping handler's answer cut a frame: a transport error
+	}
 	var ce *websocket.CloseError
 	var ne net.Error
 	if errors.As(err, &ce) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -109,11 +110,27 @@ func tcpPair(t *testing.T) (client *net.TCPConn, server net.Conn) {
 // larger than the send buffer are cut; a fill that ends on a frame boundary all the same
 // leaves no tail, so the test tries frame sizes until one does.
 func TestTryWriteTail(t *testing.T) {
+	tryTails(t, nil)
+}
+
+// TestControlTimeoutKeepsStream: a control frame (a pong) whose deadline passes before the
+// socket takes a byte, behind a tail, is given up on without losing the tail: every frame
+// still arrives whole and in order.
+func TestControlTimeoutKeepsStream(t *testing.T) {
+	tryTails(t, func(tr *wsTransport) {
+		if err := tr.writeControl(websocket.PongMessage, []byte("late"), time.Now().Add(-time.Millisecond)); err != nil {
+			t.Errorf("a pong given up on with nothing written: %v", err)
+		}
+	})
+}
+
+// tryTails runs fillAndDrain with frame sizes until one leaves a tail.
+func tryTails(t *testing.T, between func(*wsTransport)) {
 	if !nonblockingWrites {
 		t.Skip("no writes that must not block on this platform")
 	}
 	for size := 100_001; size < 100_101; size += 17 {
-		if fillAndDrain(t, size) {
+		if fillAndDrain(t, size, between) {
 			return
 		}
 	}
@@ -121,23 +138,20 @@ func TestTryWriteTail(t *testing.T) {
 }
 
 // fillAndDrain is one round of TestTryWriteTail with frames of size bytes; it reports whether
-// a tail was left.
-func fillAndDrain(t *testing.T, size int) (tail bool) {
+// a tail was left. between, when set, runs on the full socket before the peer reads; the
+// peer skips the pong frames it may write.
+func fillAndDrain(t *testing.T, size int, between func(*wsTransport)) (tail bool) {
 	c, server := tcpPair(t)
-	raw, err := c.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := &wsTransport{conn: c, nb: newNonblockingWriter(raw), writeTimeout: 5 * time.Second}
+	tr := newFrameWriter(c, 5*time.Second)
 	payload := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, size) }
 	sent := 0
 	for ; !tail; sent++ {
 		if sent == 1000 {
 			t.Fatal("the socket never filled")
 		}
-		res, err := tr.tryWrite([]engineio.Packet{{Type: engineio.PacketMessage, Binary: true, Data: payload(sent)}})
-		if err != nil {
-			t.Fatal(err)
+		res := tr.tryWrite([]engineio.Packet{{Type: engineio.PacketMessage, Binary: true, Data: payload(sent)}})
+		if tr.broken != nil {
+			t.Fatal(tr.broken)
 		}
 		if res == inlineNotWritten {
 			break
@@ -145,19 +159,26 @@ func fillAndDrain(t *testing.T, size int) (tail bool) {
 		if res == inlineTail {
 			tail = true
 			// A tail waits: the next tryWrite must write nothing, ahead of it.
-			if res, _ := tr.tryWrite([]engineio.Packet{{Binary: true, Data: []byte{1}}}); res != inlineNotWritten {
+			if res := tr.tryWrite([]engineio.Packet{{Binary: true, Data: []byte{1}}}); res != inlineNotWritten {
 				t.Fatalf("a tryWrite went ahead of the tail: %v", res)
 			}
 		}
+	}
+	if between != nil {
+		between(tr)
 	}
 	done := make(chan error, 1)
 	go func() {
 		r := bufio.NewReader(server)
 		for i := 0; i <= sent; i++ {
-			_, p, err := readFrame(r)
+			op, p, err := readFrame(r)
 			if err != nil {
 				done <- err
 				return
+			}
+			if op == websocket.PongMessage {
+				i--
+				continue
 			}
 			if !bytes.Equal(p, payload(i)) {
 				done <- fmt.Errorf("frame %d: %d bytes of %x", i, len(p), p[:1])
@@ -252,15 +273,27 @@ func TestEmitOrderUnderBackpressure(t *testing.T) {
 }
 
 // TestWSPingAnswered: a WebSocket-level ping from the server is answered with a pong that
-// carries its data, written under the transport's lock like every other frame.
+// carries its data, written under the transport's lock like every other frame: while a write
+// holds the lock, no pong goes out.
 func TestWSPingAnswered(t *testing.T) {
 	pong := make(chan string, 1)
+	ping := make(chan struct{})
 	srv := fakeServer(t, 60000, func(ws *websocket.Conn) {
 		ws.SetPongHandler(func(data string) error { pong <- data; return nil })
+		<-ping
 		_ = ws.WriteControl(websocket.PingMessage, []byte("hi"), time.Now().Add(time.Second))
 		readAll(ws)
 	})
-	dialWS(t, srv.URL, 64)
+	s := dialWS(t, srv.URL, 64)
+	tr := connOf(t, s).currentTransport().(*wsTransport)
+	tr.lock() // as a write in flight
+	close(ping)
+	select {
+	case <-pong:
+		t.Fatal("a pong went out while a write held the transport's lock")
+	case <-time.After(300 * time.Millisecond):
+	}
+	tr.unlock()
 	select {
 	case d := <-pong:
 		if d != "hi" {
@@ -268,5 +301,54 @@ func TestWSPingAnswered(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no pong")
+	}
+}
+
+// TestControlGivesUpOnLock: the reader answering a ping waits for a write holding the
+// transport's lock only until the pong's deadline, as gorilla's WriteControl, and then goes
+// on reading with nothing written.
+func TestControlGivesUpOnLock(t *testing.T) {
+	c, server := tcpPair(t)
+	tr := newFrameWriter(c, 5*time.Second)
+	tr.lock() // a write blocked on a full socket
+	done := make(chan error, 1)
+	go func() { done <- tr.writeControl(websocket.PongMessage, []byte("p"), time.Now().Add(50*time.Millisecond)) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("a pong given up on: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("writeControl waited for the lock past its deadline")
+	}
+	tr.unlock()
+	if err := tr.write([]engineio.Packet{{Type: engineio.PacketMessage, Binary: true, Data: []byte("next")}}); err != nil {
+		t.Fatal(err)
+	}
+	if op, p, err := readFrame(bufio.NewReader(server)); err != nil || op != websocket.BinaryMessage || string(p) != "next" {
+		t.Fatalf("first frame: op %d %q %v", op, p, err)
+	}
+}
+
+// TestBrokenWriteIsSticky: after a write that may have cut a frame, every write fails and
+// the reader's error for it is a transport error, not a clean close.
+func TestBrokenWriteIsSticky(t *testing.T) {
+	c, _ := tcpPair(t)
+	tr := newFrameWriter(c, 5*time.Second)
+	_ = c.CloseWrite()
+	err := tr.write([]engineio.Packet{{Type: engineio.PacketMessage, Binary: true, Data: []byte("x")}})
+	var we *writeError
+	if !errors.As(err, &we) {
+		t.Fatalf("write on a shut socket: %v", err)
+	}
+	pkts := []engineio.Packet{{Type: engineio.PacketMessage, Data: []byte("y")}}
+	if res := tr.tryWrite(pkts); res != inlineNotWritten {
+		t.Errorf("tryWrite on a broken transport: %v", res)
+	}
+	if err := tr.writeControl(websocket.PongMessage, nil, time.Now().Add(time.Second)); err != we {
+		t.Errorf("writeControl on a broken transport: %v", err)
+	}
+	if got := wsReadError(err); got != err {
+		t.Errorf("read error %v, want the write error kept", got)
 	}
 }
