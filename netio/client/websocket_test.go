@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -312,7 +312,9 @@ func TestControlGivesUpOnLock(t *testing.T) {
 	tr := newFrameWriter(c, 5*time.Second)
 	tr.lock() // a write blocked on a full socket
 	done := make(chan error, 1)
-	go func() { done <- tr.writeControl(websocket.PongMessage, []byte("p"), time.Now().Add(50*time.Millisecond)) }()
+	go func() {
+		done <- tr.writeControl(websocket.PongMessage, []byte("p"), time.Now().Add(50*time.Millisecond))
+	}()
 	select {
 	case err := <-done:
 		if err != nil {
