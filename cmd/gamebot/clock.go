@@ -18,6 +18,7 @@ type inputClock struct {
 	interval time.Duration
 	slots    int // slots per interval
 	shards   []*clockShard
+	send     func(*bot) // (*bot).send; a test's counter
 	stop     chan struct{}
 	done     sync.WaitGroup
 }
@@ -35,15 +36,7 @@ type clockEntry struct {
 }
 
 func newInputClock(rate int) *inputClock {
-	interval := time.Second / time.Duration(rate)
-	c := &inputClock{
-		interval: interval,
-		slots:    max(1, int((interval+clockSlot-1)/clockSlot)),
-		stop:     make(chan struct{}),
-	}
-	for range runtime.GOMAXPROCS(0) {
-		c.shards = append(c.shards, &clockShard{slots: make([][]*bot, c.slots)})
-	}
+	c := newStoppedClock(rate, runtime.GOMAXPROCS(0), (*bot).send)
 	start := time.Now()
 	for _, s := range c.shards {
 		c.done.Add(1)
@@ -51,6 +44,21 @@ func newInputClock(rate int) *inputClock {
 			defer c.done.Done()
 			c.run(s, start)
 		}()
+	}
+	return c
+}
+
+// newStoppedClock is a clock of shards shards whose goroutines are not started.
+func newStoppedClock(rate, shards int, send func(*bot)) *inputClock {
+	interval := time.Second / time.Duration(rate)
+	c := &inputClock{
+		interval: interval,
+		slots:    max(1, int((interval+clockSlot-1)/clockSlot)),
+		send:     send,
+		stop:     make(chan struct{}),
+	}
+	for range shards {
+		c.shards = append(c.shards, &clockShard{slots: make([][]*bot, c.slots)})
 	}
 	return c
 }
@@ -92,9 +100,7 @@ func (c *inputClock) remove(b *bot) {
 	b.clock.pos = -1
 }
 
-// run sends the inputs of each slot as the clock passes it. A shard that falls behind sends
-// each bot of the slots it missed once, not once per missed interval: as a ticker drops
-// ticks, and the report's input rate shows it.
+// run sends the inputs of each slot as the clock passes it.
 func (c *inputClock) run(s *clockShard, start time.Time) {
 	slotLen := c.interval / time.Duration(c.slots)
 	tick := time.NewTicker(slotLen)
@@ -105,17 +111,26 @@ func (c *inputClock) run(s *clockShard, start time.Time) {
 		case <-c.stop:
 			return
 		case now := <-tick.C:
-			due := int64(now.Sub(start) / slotLen) // slots fully begun
-			if due-next > int64(c.slots) {
-				next = due - int64(c.slots) // each bot once, at most
-			}
-			s.mu.Lock()
-			for ; next <= due; next++ {
-				for _, b := range s.slots[next%int64(c.slots)] {
-					b.send()
-				}
-			}
-			s.mu.Unlock()
+			next = c.sendDue(s, next, int64(now.Sub(start)/slotLen))
 		}
 	}
+}
+
+// sendDue sends the inputs of slots next to due (the slots fully begun, counted from the
+// clock's start) and returns the next slot to send. A shard that fell behind sends each bot
+// of the slots it missed once, not once per missed interval: at most one interval's slots,
+// the last ones, as a ticker drops ticks, and the report's input rate shows it.
+func (c *inputClock) sendDue(s *clockShard, next, due int64) int64 {
+	n := int64(c.slots)
+	if due-next >= n {
+		next = due - n + 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ; next <= due; next++ {
+		for _, b := range s.slots[next%n] {
+			c.send(b)
+		}
+	}
+	return next
 }
