@@ -21,10 +21,15 @@ type snapshot struct {
 var errSnapshotShape = errors.New("not a snapshot map")
 
 // decodeSnapshot reads the snapshot map by hand: every bot decodes 20 of them a second, and
-// decoding through reflection cost about a tenth of a bot's CPU. It takes what the msgpack
-// library would take into the struct: keys in any order, unknown keys skipped, a later key
-// winning, e as bin or str, h nil or absent for none; t, b, a and h must be unsigned, ts any
-// integer.
+// decoding through reflection cost about a tenth of a bot's CPU. It reads what tickroom's
+// server writes (rooms/wire.go): one map of t, b and a as non-negative integers, ts as an
+// integer below 2^63, e as bin, then h as a non-negative integer below 2^32 on every
+// HashEvery-th snapshot. It also takes keys in any order (a later key wins), unknown string
+// keys (their values skipped, nested up to 64 deep), e as str or nil, and h nil for none.
+// Anything else is a bad snapshot, reported as an error, never a panic or a silent misread,
+// even where the msgpack library would take it (nil or negative t, b or a, non-string keys,
+// an array form, trailing bytes). FuzzDecodeSnapshot checks that whatever it takes, the library
+// reads into game.Snapshot as the same values.
 func decodeSnapshot(raw []byte, s *snapshot) error {
 	*s = snapshot{}
 	h, i, err := mpwire.ReadHead(raw, 0)
