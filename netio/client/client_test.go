@@ -66,6 +66,11 @@ func TestBackoff(t *testing.T) {
 // handshake's pingInterval and pingTimeout, in ms), accepts the client's CONNECT to "/" and
 // then hands the connection to serve.
 func fakeServer(tb testing.TB, heartbeat int, serve func(ws *websocket.Conn)) *httptest.Server {
+	return fakeServerParser(tb, heartbeat, ParserMsgpack, serve)
+}
+
+// fakeServerParser is fakeServer speaking parser.
+func fakeServerParser(tb testing.TB, heartbeat int, parser Parser, serve func(ws *websocket.Conn)) *httptest.Server {
 	up := websocket.Upgrader{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
@@ -80,7 +85,11 @@ func fakeServer(tb testing.TB, heartbeat int, serve func(ws *websocket.Conn)) *h
 		if _, _, err := ws.ReadMessage(); err != nil { // the CONNECT
 			return
 		}
-		_ = ws.WriteMessage(websocket.BinaryMessage, []byte("\x83\xa4type\x00\xa4data\x81\xa3sid\xa1x\xa3nsp\xa1/"))
+		if parser == ParserText {
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(`40{"sid":"x"}`))
+		} else {
+			_ = ws.WriteMessage(websocket.BinaryMessage, []byte("\x83\xa4type\x00\xa4data\x81\xa3sid\xa1x\xa3nsp\xa1/"))
+		}
 		serve(ws)
 	}))
 	tb.Cleanup(srv.Close)
@@ -99,17 +108,30 @@ func readAll(ws *websocket.Conn) {
 // dialWS connects a client to url over WebSocket, without reconnection, with a queue of
 // queue packets; the Manager is closed when the test ends.
 func dialWS(tb testing.TB, url string, queue int) *Socket {
+	return dialWSParser(tb, url, queue, ParserMsgpack, nil)
+}
+
+// dialWSParser is dialWS speaking parser, with setup run on the socket before it connects.
+func dialWSParser(tb testing.TB, url string, queue int, parser Parser, setup func(*Socket)) *Socket {
 	o := DefaultOptions()
 	o.Transport = TransportWebSocket
 	o.Reconnection = false
 	o.QueueSize = queue
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s, err := Dial(ctx, url, nil, &o)
+	o.Parser = parser
+	m, err := NewManager(url, &o)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { _ = s.Manager().Close() })
+	tb.Cleanup(func() { _ = m.Close() })
+	s := m.Socket("/", nil)
+	if setup != nil {
+		setup(s)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Connect(ctx); err != nil {
+		tb.Fatal(err)
+	}
 	return s
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickroom/tickroom/netio/engineio"
+	"github.com/tickroom/tickroom/netio/sioparser"
 )
 
 // goroutineID is the id of the calling goroutine, from its stack's first line: the tests
@@ -127,6 +128,107 @@ func TestDirectWriteAfterControlDeadline(t *testing.T) {
 	for _, want := range []string{"hi", "after"} {
 		if _, p, err := readFrame(r); err != nil || string(p) != want {
 			t.Fatalf("frame %q, %v; want %q", p, err, want)
+		}
+	}
+}
+
+// TestEmitWithoutRawSocket: a transport with no raw descriptor to write to directly (as over
+// TLS) sends every emit through the queue and its writer, whole and in order.
+func TestEmitWithoutRawSocket(t *testing.T) {
+	events := make(chan []byte, 64)
+	srv := fakeServer(t, 60000, func(ws *websocket.Conn) {
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			events <- data
+		}
+	})
+	s := dialWS(t, srv.URL, 1024)
+	c := connOf(t, s)
+	tr := waitInline(t, c)
+	c.mu.Lock()
+	tr.nb = nil // as a TLS connection's transport
+	_, inline := c.inlineLocked()
+	c.mu.Unlock()
+	if inline {
+		t.Fatal("a send would write directly with no raw descriptor")
+	}
+	const n = 200
+	for i := range n {
+		if err := s.Emit("e", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		var data []byte
+		select {
+		case data = <-events:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("event %d never came", i)
+		}
+		p, err := sioparser.DecodeMsgpack(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args, err := sioparser.SplitArgs(p.Data, 1)
+		var got int
+		if err != nil || args.Decode(0, &got) != nil || got != i {
+			t.Fatalf("event %d: got %d, %v", i, got, err)
+		}
+	}
+}
+
+// TestHandlerKeepsArgs: a handler that keeps the Args of an event (a binary attachment and a
+// number) still reads its own data after the next messages were read into the reader's
+// buffer, with either parser.
+func TestHandlerKeepsArgs(t *testing.T) {
+	const n = 5
+	blob := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, 10+i) }
+	for _, parser := range []Parser{ParserMsgpack, ParserText} {
+		srv := fakeServerParser(t, 60000, parser, func(ws *websocket.Conn) {
+			for i := range n {
+				data, err := sioparser.EncodeArgs("ev", []any{blob(i), i})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				p := &sioparser.Packet{Type: sioparser.Event, Namespace: "/", Data: data}
+				if parser == ParserMsgpack {
+					b, _ := sioparser.EncodeMsgpack(p)
+					_ = ws.WriteMessage(websocket.BinaryMessage, b)
+					continue
+				}
+				text, atts, err := sioparser.EncodeText(p)
+				if err != nil || len(atts) != 1 {
+					t.Errorf("text encoding: %d attachments, %v", len(atts), err)
+					return
+				}
+				_ = ws.WriteMessage(websocket.TextMessage, append([]byte{'4'}, text...))
+				_ = ws.WriteMessage(websocket.BinaryMessage, atts[0])
+			}
+			readAll(ws)
+		})
+		kept := make(chan Args, n)
+		dialWSParser(t, srv.URL, 64, parser, func(s *Socket) {
+			s.On("ev", func(args Args, _ Ack) { kept <- args })
+		})
+		var all []Args
+		for range n {
+			select {
+			case a := <-kept:
+				all = append(all, a)
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%v: only %d events", parser, len(all))
+			}
+		}
+		for i, a := range all {
+			var b []byte
+			var got int
+			if a.Decode(0, &b) != nil || a.Decode(1, &got) != nil || got != i || !bytes.Equal(b, blob(i)) {
+				t.Errorf("%v: event %d kept %q, %d", parser, i, b, got)
+			}
 		}
 	}
 }
