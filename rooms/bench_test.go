@@ -15,9 +15,9 @@ type benchPeer struct{ bytes int }
 
 func (p *benchPeer) Send(*Event) error { return nil }
 func (p *benchPeer) Close(string)      {}
-func (p *benchPeer) OfferSnapshot(_, _ uint64, pkt []byte, written func()) error {
+func (p *benchPeer) OfferSnapshot(tick, base uint64, pkt []byte, w Written) error {
 	p.bytes += len(pkt)
-	written()
+	w.SnapshotWritten(tick, base)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ type fakeEvent struct {
 type offer struct {
 	tick, base uint64
 	pkt        []byte
-	written    func()
+	written    Written
 }
 
 // snap is one written snapshot, decoded.
@@ -94,9 +95,9 @@ func (p *fakePeer) Close(reason string) {
 	p.closed = reason
 }
 
-func (p *fakePeer) OfferSnapshot(tick, base uint64, pkt []byte, written func()) error {
+func (p *fakePeer) OfferSnapshot(tick, base uint64, pkt []byte, written Written) error {
 	p.mu.Lock()
-	o := &offer{tick, base, pkt, written}
+	o := &offer{tick, base, slices.Clone(pkt), written} // the room reuses pkt
 	switch {
 	case p.holdNext:
 		p.holdNext, p.inFlight = false, o
@@ -167,7 +168,7 @@ func (p *fakePeer) write(o *offer) {
 	p.got = append(p.got, s)
 	p.lastWritten = o.tick
 	p.mu.Unlock()
-	o.written()
+	o.written.SnapshotWritten(o.tick, o.base)
 }
 
 func (p *fakePeer) snaps() []snap {

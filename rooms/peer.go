@@ -12,8 +12,8 @@ type Peer interface {
 	// OfferSnapshot puts pkt, the whole `snapshot` event argument (a
 	// msgpack map) of tick `tick`, encoded as a delta against tick base
 	// (0 = a full state), into the connection's latest-wins slot, replacing
-	// any snapshot the writer has not taken yet. The room does not touch pkt
-	// afterwards.
+	// any snapshot the writer has not taken yet. pkt is the room's again
+	// once OfferSnapshot returns: a peer that keeps it keeps a copy.
 	//
 	// The writer must drop, instead of writing, a taken pkt whose base is
 	// neither 0 nor the tick of the last snapshot it wrote on this
@@ -23,11 +23,21 @@ type Peer interface {
 	// hold. (A writer that does not check is detected: the room counts
 	// Stats.BaselineViolations and sends that player a full state next.)
 	//
-	// written is called once, from the writer, after pkt has been handed to
-	// the socket; never for a replaced or dropped pkt. Writes are reported
-	// in the order they happen.
-	OfferSnapshot(tick, base uint64, pkt []byte, written func()) error
+	// w.SnapshotWritten(tick, base) is called once, from whoever writes,
+	// after pkt has been handed to the socket; never for a replaced or
+	// dropped pkt. Writes are reported in the order they happen; a peer
+	// that writes at once reports before OfferSnapshot returns.
+	OfferSnapshot(tick, base uint64, pkt []byte, w Written) error
 
 	// Close ends the peer's connection with a reason (a flood disconnect).
 	Close(reason string)
+}
+
+// Written is told which snapshots a Peer has written: the room's side of a
+// connection, one value for all its snapshots, so that an offer allocates
+// no callback.
+type Written interface {
+	// SnapshotWritten reports that the snapshot of tick, a delta against
+	// base, has been handed to the socket. It must return at once.
+	SnapshotWritten(tick, base uint64)
 }

@@ -132,9 +132,10 @@ type conn struct {
 	stats   *counters
 }
 
-// wrote records that the snapshot of tick, a delta against base, has been
-// written; it runs on the Peer's writer goroutine.
-func (c *conn) wrote(tick, base uint64) {
+// SnapshotWritten implements Written: it records that the snapshot of
+// tick, a delta against base, has been written. It runs on whichever
+// goroutine wrote it: the Peer's writer, or the room's own on a direct write.
+func (c *conn) SnapshotWritten(tick, base uint64) {
 	c.seat.snaps.Add(1)
 	if base != 0 && base != c.written.Load() {
 		c.broken.Store(true)

@@ -12,6 +12,7 @@ type snapshotScratch struct {
 	groups  []group
 	byHash  map[uint64]int // group key hash -> first group index
 	section []byte         // every group's section, back to back
+	pkt     []byte         // the snapshot argument being offered
 	free    [][]game.EntityID
 	cur     []game.EntityID // the view being collected
 	visit   func(game.EntityID)
@@ -174,9 +175,11 @@ func (r *Room) offer(t *target, ts int64, withHash bool) {
 	s := &r.scratch
 	g := &s.groups[t.group]
 	section := s.section[g.off:g.end]
-	pkt := appendSnapshot(make([]byte, 0, len(section)+snapshotOverhead), r.tick, t.base, t.st.lastApplied, ts, section, g.hash, withHash)
+	// The peer copies what it keeps: one buffer serves every offer.
+	pkt := appendSnapshot(slices.Grow(s.pkt[:0], len(section)+snapshotOverhead), r.tick, t.base, t.st.lastApplied, ts, section, g.hash, withHash)
+	s.pkt = pkt
 	c, tick, base := t.st.conn, r.tick, t.base
-	if err := c.peer.OfferSnapshot(tick, base, pkt, func() { c.wrote(tick, base) }); err != nil {
+	if err := c.peer.OfferSnapshot(tick, base, pkt, c); err != nil {
 		s.recycle(t.cur)
 		return
 	}

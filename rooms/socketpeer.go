@@ -6,13 +6,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/sioparser"
 	"github.com/tickroom/tickroom/netio/socketio"
 )
 
 // SocketPeer is a Peer over a netio socket: events go to the socket's
 // ordered queue, encoded once per Event for every socket they go to;
-// snapshots go to its latest-wins slot (Socket.EmitLatest).
+// snapshots go to its latest-wins slot (Socket.OfferLatest), or straight
+// to the socket when its connection is idle.
 //
 // It starts held: until Activate, what the room sends is kept back, so the
 // ack of the request that seated the player reaches the client before any
@@ -20,9 +22,17 @@ import (
 type SocketPeer struct {
 	s *socketio.Socket // static
 
-	// lastWritten is the tick of the last snapshot the writer wrote on this
-	// connection; the slot's valid check compares a delta's base with it.
+	// lastWritten is the tick of the last snapshot written on this
+	// connection; a snapshot's validity check compares a delta's base with
+	// it.
 	lastWritten atomic.Uint64
+	// The room's side of the connection, told of each write: the room's
+	// own conn, or any other Written boxed. Set with the first offer and on
+	// a change, read by whoever writes.
+	conn    atomic.Pointer[conn]
+	written atomic.Pointer[writtenRef]
+	// live is set once Activate has run: offers then skip mu.
+	live atomic.Bool
 
 	mu      sync.Mutex
 	active  bool                 // guarded by mu
@@ -30,10 +40,12 @@ type SocketPeer struct {
 	pending *heldLatest          // guarded by mu: the newest snapshot offered while held
 }
 
+// writtenRef boxes a Written for an atomic pointer.
+type writtenRef struct{ w Written }
+
 type heldLatest struct {
 	tick, base uint64
-	pkt        []byte
-	written    func()
+	pkt        []byte // a copy: the room reuses its own
 }
 
 // NewSocketPeer returns a held peer for s.
@@ -71,27 +83,60 @@ func (p *SocketPeer) Send(ev *Event) error {
 	return p.s.EmitPrepared(pe)
 }
 
-// OfferSnapshot implements Peer.
-func (p *SocketPeer) OfferSnapshot(tick, base uint64, pkt []byte, written func()) error {
+// OfferSnapshot implements Peer. Once the peer is live nothing is locked:
+// a snapshot is latest-wins and goes after the events queued before it
+// whatever the order of the calls (engineio's writer rule).
+func (p *SocketPeer) OfferSnapshot(tick, base uint64, pkt []byte, w Written) error {
+	p.setWritten(w)
+	if p.live.Load() {
+		return p.offer(tick, base, pkt)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.active {
-		p.pending = &heldLatest{tick, base, pkt, written}
+		p.pending = &heldLatest{tick, base, append([]byte(nil), pkt...)}
 		return nil
 	}
-	return p.offer(tick, base, pkt, written)
+	return p.offer(tick, base, pkt)
 }
 
-func (p *SocketPeer) offer(tick, base uint64, pkt []byte, written func()) error {
-	valid := func() bool { return base == 0 || base == p.lastWritten.Load() }
-	done := func() {
-		p.lastWritten.Store(tick)
-		if written != nil {
-			written()
+// setWritten records who is told of writes, when it changed.
+func (p *SocketPeer) setWritten(w Written) {
+	if c, ok := w.(*conn); ok {
+		if p.conn.Load() != c {
+			p.conn.Store(c)
+			p.written.Store(nil)
 		}
+		return
 	}
+	if r := p.written.Load(); r == nil || r.w != w {
+		p.written.Store(&writtenRef{w})
+		p.conn.Store(nil)
+	}
+}
+
+func (p *SocketPeer) offer(tick, base uint64, pkt []byte) error {
 	// appendSnapshot writes canonical msgpack (TestSnapshotCanonical): no normalising walk.
-	return p.s.EmitLatest("snapshot", valid, done, sioparser.Canonical(pkt))
+	return p.s.OfferLatest("snapshot", sioparser.Canonical(pkt), (*snapshotHooks)(p), engineio.LatestTag{A: tick, B: base})
+}
+
+// snapshotHooks is the peer as its snapshots' engineio.LatestHooks (tag A is
+// the snapshot's tick, B its base): a conversion, not an allocation.
+type snapshotHooks SocketPeer
+
+// LatestValid keeps a full state, or a delta over the last snapshot written.
+func (h *snapshotHooks) LatestValid(tag engineio.LatestTag) bool {
+	return tag.B == 0 || tag.B == h.lastWritten.Load()
+}
+
+// LatestWritten records the write and tells the room.
+func (h *snapshotHooks) LatestWritten(tag engineio.LatestTag) {
+	h.lastWritten.Store(tag.A)
+	if c := h.conn.Load(); c != nil {
+		c.SnapshotWritten(tag.A, tag.B)
+	} else if r := h.written.Load(); r != nil {
+		r.w.SnapshotWritten(tag.A, tag.B)
+	}
 }
 
 // Close implements Peer. Socket.IO carries no reason on a server's
@@ -110,8 +155,9 @@ func (p *SocketPeer) Activate() {
 		_ = p.s.EmitPrepared(e)
 	}
 	if l := p.pending; l != nil {
-		_ = p.offer(l.tick, l.base, l.pkt, l.written)
+		_ = p.offer(l.tick, l.base, l.pkt)
 	}
 	p.events, p.pending = nil, nil
 	p.active = true
+	p.live.Store(true)
 }

@@ -48,12 +48,15 @@ func newArenaSeek(s *game.Schema) (strategy, error) {
 	return a, nil
 }
 
-// next steers to the nearest orb: the unit direction from the bot's own circle, (0, 0) when
-// it sees none. It computes only after a snapshot changed the mirror, and scans the whole
-// mirror only every rescanEvery snapshots or when its target is gone.
+// observe finds the direction to the nearest orb after each snapshot: the unit direction from
+// the bot's own circle, (0, 0) when it sees none. It scans the whole mirror only every
+// rescanEvery snapshots or when its target is gone.
+func (a *arenaSeek) observe(v *botView) { a.tx, a.ty = a.direction(v) }
+
+// next steers in the direction last found (found now when no snapshot was observed since).
 func (a *arenaSeek) next(v *botView, in *input) {
 	if v.changed {
-		a.tx, a.ty = a.direction(v)
+		a.observe(v)
 	}
 	in.set(a.inX, a.tx)
 	in.set(a.inY, a.ty)

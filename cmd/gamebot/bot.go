@@ -12,18 +12,7 @@ import (
 	"github.com/tickroom/tickroom/game"
 	"github.com/tickroom/tickroom/netio/client"
 	"github.com/tickroom/tickroom/netio/sioparser"
-	"github.com/vmihailenco/msgpack/v5"
 )
-
-// snapshot is the `snapshot` event argument (rooms/wire.go).
-type snapshot struct {
-	T  uint64  `msgpack:"t"`
-	B  uint64  `msgpack:"b"`
-	A  uint64  `msgpack:"a"`
-	TS int64   `msgpack:"ts"`
-	E  []byte  `msgpack:"e"`
-	H  *uint32 `msgpack:"h"`
-}
 
 // pendingInputs is how many unacknowledged inputs a bot remembers the send
 // time of: at 20/s, 6.4 s. Older ones are not measured.
@@ -43,8 +32,12 @@ type bot struct {
 	r     *runner
 	index int
 	name  string
-	rng   *rand.Rand // owned by the bot's goroutine
-	buf   []byte     // the input's encoding, owned by the bot's goroutine
+	// rng is the bot's goroutine's while it is off the input clock, and send's and an
+	// observer's (under mu) while it is on it: the clock shard's lock orders the two.
+	rng  *rand.Rand
+	buf  []byte  // the input's encoding, send's
+	view botView // what the strategy sees, send's: a field, so that the call does not allocate it
+	obs  botView // what an observer sees, onSnapshot's (under mu)
 
 	url      string                        // the server the bot connects to first
 	s        *client.Socket                // the connection in use
@@ -55,6 +48,7 @@ type bot struct {
 	lostOnce sync.Once
 	ended    chan struct{} // cap 1: the seat's match ended (matchOver)
 	settled  bool          // a private room joiner told its group it is done joining
+	clock    clockEntry    // where the bot sits on the input clock; guarded by the clock shard's lock
 
 	mu sync.Mutex
 	// The seat, set by each Joined (seat).
@@ -93,6 +87,7 @@ func newBot(r *runner, i int) *bot {
 		rng:   rand.New(rand.NewPCG(r.cfg.Seed, uint64(i))),
 		lost:  make(chan struct{}),
 		ended: make(chan struct{}, 1),
+		clock: clockEntry{pos: -1},
 	}
 }
 
@@ -319,7 +314,7 @@ func (b *bot) onSnapshot(raw []byte) {
 	st.snapBytes.Add(uint64(len(raw)))
 	st.wireDown.Add(uint64(len(raw) + b.r.snapOverhead + wsHeader(len(raw)+b.r.snapOverhead, false)))
 	var s snapshot
-	if err := msgpack.Unmarshal(raw, &s); err != nil {
+	if err := decodeSnapshot(raw, &s); err != nil {
 		b.badSnapshot(codeBadSnapshot, "does not decode: %v", err)
 		return
 	}
@@ -342,14 +337,20 @@ func (b *bot) onSnapshot(raw []byte) {
 	}
 	if err := b.mirror.Apply(s.E, full); err != nil {
 		b.badSnapshot(codeApply, "%v", err)
-	} else if s.H != nil {
+	} else if s.HasH {
 		st.hashed.Add(1)
-		if b.mirror.Hash() != *s.H {
+		if b.mirror.Hash() != s.H {
 			st.desyncs.Add(1)
 		}
 	}
 	b.changed = true
 	b.seatSnap++
+	if o, ok := b.strat.(observer); ok {
+		b.obs = botView{mirror: b.mirror, player: b.pid, changed: true, snaps: b.seatSnap, n: b.seatIn,
+			rate: b.r.cfg.InputRate, rng: b.rng}
+		o.observe(&b.obs)
+		b.changed = false
+	}
 	if b.got {
 		d := now.Sub(b.lastAt)
 		st.interArrival.record(d)
@@ -371,53 +372,40 @@ func (b *bot) onSnapshot(raw []byte) {
 	b.lastAcked = max(b.lastAcked, min(s.A, b.lastSent))
 }
 
-// play sends input at the configured rate until ctx is done, the
+// play has the run's input clock send input at the configured rate until ctx is done, the
 // connection is lost or the match ended; it reports the last.
-func (b *bot) play(ctx context.Context) (ended bool) {
-	rate := b.r.cfg.InputRate
-	if rate == 0 {
-		_, ended := b.await(ctx, nil)
-		return ended
+func (b *bot) play(ctx context.Context) bool {
+	c := b.r.clock
+	if c == nil {
+		return b.await(ctx)
 	}
-	// A random phase: the join's ack leaves the room on a tick, so a ticker started on it
-	// would send every input just after the room's tick, the worst moment, and every bot of
+	// A random phase: the join's ack leaves the room on a tick, so inputs sent at the phase
+	// of the ack would all go just after the room's tick, the worst moment, and every bot of
 	// the room at once. Players' clients send at no particular phase of the server's tick.
-	interval := time.Second / time.Duration(rate)
-	phase := time.NewTimer(time.Duration(b.rng.Int64N(int64(interval))))
-	defer phase.Stop()
-	if came, ended := b.await(ctx, phase.C); !came {
-		return ended
-	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		if came, ended := b.await(ctx, tick.C); !came {
-			return ended
-		}
-		b.send()
-	}
+	c.add(b, time.Duration(b.rng.Int64N(int64(c.interval))))
+	defer c.remove(b)
+	return b.await(ctx)
 }
 
-// await waits for c (nil: for ever) and reports whether it came; when it did not, ended says
-// whether the match ended, else ctx is done or the connection lost.
-func (b *bot) await(ctx context.Context, c <-chan time.Time) (came, ended bool) {
+// await waits until ctx is done, the connection is lost or the match ended, and reports
+// whether it was the last.
+func (b *bot) await(ctx context.Context) (ended bool) {
 	select {
 	case <-ctx.Done():
 	case <-b.lost:
 	case <-b.ended:
-		return false, true
-	case <-c:
-		return true, false
+		return true
 	}
-	return false, false
+	return false
 }
 
-// send makes the next input with the seat's strategy, emits it and remembers when.
+// send makes the next input with the seat's strategy, emits it and remembers when. The input
+// clock calls it, on its own goroutine.
 func (b *bot) send() {
 	b.mu.Lock()
-	v := botView{mirror: b.mirror, player: b.pid, changed: b.changed, snaps: b.seatSnap, n: b.seatIn,
+	b.view = botView{mirror: b.mirror, player: b.pid, changed: b.changed, snaps: b.seatSnap, n: b.seatIn,
 		rate: b.r.cfg.InputRate, rng: b.rng}
-	b.strat.next(&v, b.in)
+	b.strat.next(&b.view, b.in)
 	b.changed = false
 	b.seatIn++
 	seq := b.lastSent + 1

@@ -110,6 +110,8 @@ type runner struct {
 
 	server *ServerCounts // the server's counters over the run, when it has /stats
 
+	clock *inputClock // sends the playing bots' inputs; nil when InputRate is 0
+
 	newStrategy  newStrategy // the strategy of every seat
 	strategyName string
 }
@@ -167,6 +169,10 @@ func (r *runner) run(ctx context.Context, status io.Writer) *Report {
 	if r.atPeak != nil {
 		peak := time.AfterFunc(r.cfg.Duration*9/10, r.atPeak)
 		defer peak.Stop()
+	}
+	if r.cfg.InputRate > 0 {
+		r.clock = newInputClock(r.cfg.InputRate)
+		defer r.clock.close()
 	}
 	gap := time.Duration(float64(time.Second) / r.cfg.Ramp)
 	started := 0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -61,9 +62,15 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// silentServer answers the Engine.IO WebSocket handshake with a short heartbeat and then
-// never pings: a dead server as the client sees it.
-func silentServer(t *testing.T) *httptest.Server {
+// fakeServer is an Engine.IO WebSocket server that opens each session with heartbeat (the
+// handshake's pingInterval and pingTimeout, in ms), accepts the client's CONNECT to "/" and
+// then hands the connection to serve.
+func fakeServer(tb testing.TB, heartbeat int, serve func(ws *websocket.Conn)) *httptest.Server {
+	return fakeServerParser(tb, heartbeat, ParserMsgpack, serve)
+}
+
+// fakeServerParser is fakeServer speaking parser.
+func fakeServerParser(tb testing.TB, heartbeat int, parser Parser, serve func(ws *websocket.Conn)) *httptest.Server {
 	up := websocket.Upgrader{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
@@ -73,22 +80,64 @@ func silentServer(t *testing.T) *httptest.Server {
 		defer ws.Close()
 		_ = ws.WriteMessage(websocket.TextMessage, engineio.AppendPacket(nil, engineio.Packet{
 			Type: engineio.PacketOpen,
-			Data: []byte(`{"sid":"abc","upgrades":[],"pingInterval":100,"pingTimeout":100,"maxPayload":1000000}`),
+			Data: fmt.Appendf(nil, `{"sid":"abc","upgrades":[],"pingInterval":%d,"pingTimeout":%d,"maxPayload":1000000}`, heartbeat, heartbeat),
 		}))
-		for {
-			mt, data, err := ws.ReadMessage()
-			if err != nil {
-				return
-			}
-			if mt == websocket.BinaryMessage { // a CONNECT: accept it
-				_ = ws.WriteMessage(websocket.BinaryMessage, []byte("\x83\xa4type\x00\xa4data\x81\xa3sid\xa1x\xa3nsp\xa1/"))
-				_ = data
-			}
+		if _, _, err := ws.ReadMessage(); err != nil { // the CONNECT
+			return
 		}
+		if parser == ParserText {
+			_ = ws.WriteMessage(websocket.TextMessage, []byte(`40{"sid":"x"}`))
+		} else {
+			_ = ws.WriteMessage(websocket.BinaryMessage, []byte("\x83\xa4type\x00\xa4data\x81\xa3sid\xa1x\xa3nsp\xa1/"))
+		}
+		serve(ws)
 	}))
-	t.Cleanup(srv.Close)
+	tb.Cleanup(srv.Close)
 	return srv
 }
+
+// readAll reads and drops whatever the client sends until the connection ends.
+func readAll(ws *websocket.Conn) {
+	for {
+		if _, _, err := ws.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+// dialWS connects a client to url over WebSocket, without reconnection, with a queue of
+// queue packets; the Manager is closed when the test ends.
+func dialWS(tb testing.TB, url string, queue int) *Socket {
+	return dialWSParser(tb, url, queue, ParserMsgpack, nil)
+}
+
+// dialWSParser is dialWS speaking parser, with setup run on the socket before it connects.
+func dialWSParser(tb testing.TB, url string, queue int, parser Parser, setup func(*Socket)) *Socket {
+	o := DefaultOptions()
+	o.Transport = TransportWebSocket
+	o.Reconnection = false
+	o.QueueSize = queue
+	o.Parser = parser
+	m, err := NewManager(url, &o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = m.Close() })
+	s := m.Socket("/", nil)
+	if setup != nil {
+		setup(s)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Connect(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// silentServer answers the Engine.IO WebSocket handshake with a short heartbeat and then
+// never pings: a dead server as the client sees it.
+func silentServer(t *testing.T) *httptest.Server { return fakeServer(t, 100, readAll) }
 
 func TestDeadServerPingTimeout(t *testing.T) {
 	base := runtime.NumGoroutine()

@@ -21,8 +21,10 @@
 // # Goroutines
 //
 // A connection has one reader goroutine and a writer goroutine that runs only while packets
-// wait, so an idle client costs one goroutine. Emit never blocks: it queues encoded packets
-// on a bounded queue (Options.QueueSize) and fails with [ErrQueueFull] past it. Event
+// wait, so an idle client costs one goroutine. Emit never blocks: on an idle WebSocket it
+// writes the frame itself with a write that does not block (what the socket does not take
+// is left to the writer), and otherwise it queues encoded packets on a bounded queue
+// (Options.QueueSize) and fails with [ErrQueueFull] past it. Event
 // handlers run on the reader goroutine, one at a time; they must not wait for something the
 // same connection has to read (EmitWithAckContext), and must not call [Manager.Close], which
 // waits for every goroutine of the Manager to end.

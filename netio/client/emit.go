@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/tickroom/tickroom/netio/engineio"
@@ -100,11 +101,24 @@ func (s *Socket) emitID(event string, args []any, volatile bool, cb AckCallback,
 	if sioparser.IsReservedEvent(event) {
 		return 0, ErrReservedEvent
 	}
-	data, err := sioparser.EncodeArgs(event, args)
-	if err != nil {
-		return 0, err
+	// An event of canonical arguments without an ack (a bot's input) is written in one go,
+	// with no array or packet encoded on the way; the rest goes through the parser.
+	var one [1]engineio.Packet
+	var msgs []engineio.Packet
+	var p sioparser.Packet
+	if cb == nil && s.m.opts.Parser == ParserMsgpack {
+		if b, ok := sioparser.AppendCanonicalEvent(nil, s.nsp, event, args); ok {
+			one[0] = engineio.Packet{Type: engineio.PacketMessage, Binary: true, Data: b}
+			msgs = one[:]
+		}
 	}
-	p := sioparser.Packet{Type: sioparser.Event, Namespace: s.nsp, Data: data}
+	if msgs == nil {
+		data, err := sioparser.EncodeArgs(event, args)
+		if err != nil {
+			return 0, err
+		}
+		p = sioparser.Packet{Type: sioparser.Event, Namespace: s.nsp, Data: data}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.active {
@@ -119,9 +133,11 @@ func (s *Socket) emitID(event string, args []any, volatile bool, cb AckCallback,
 		s.nextAck++
 		p.ID, p.HasID = id, true
 	}
-	msgs, err := s.m.encode(&p)
-	if err != nil {
-		return 0, err
+	var err error
+	if msgs == nil {
+		if msgs, err = s.m.encode(&p); err != nil {
+			return 0, err
+		}
 	}
 	if s.connected {
 		err = s.conn.send(msgs, volatile)
@@ -144,11 +160,12 @@ func (s *Socket) emitID(event string, args []any, volatile bool, cb AckCallback,
 	return id, nil
 }
 
+// bufferLocked keeps a copy of msgs: an emit's may be on its stack.
 func (s *Socket) bufferLocked(msgs []engineio.Packet) error {
 	if s.bufN+len(msgs) > s.m.opts.QueueSize {
 		return ErrQueueFull
 	}
-	s.buf = append(s.buf, msgs)
+	s.buf = append(s.buf, slices.Clone(msgs))
 	s.bufN += len(msgs)
 	return nil
 }

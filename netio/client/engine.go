@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -75,7 +76,9 @@ type engineConn struct {
 	ping  *time.Timer        // static; reset by the reader on each ping
 	alive time.Duration      // static: pingInterval + pingTimeout
 
-	writeMu sync.Mutex // held by the writer around each transport write, and by an upgrade
+	// writeMu is held around each transport write: by the writer, by a send writing inline,
+	// and by an upgrade.
+	writeMu sync.Mutex
 
 	dec sioparser.TextDecoder // owned by the reader goroutine of the moment
 
@@ -85,6 +88,12 @@ type engineConn struct {
 	writing bool              // guarded by mu: a writer goroutine is running
 	parked  bool              // guarded by mu: that writer waits for work (writerLinger)
 	wake    chan struct{}     // guarded by mu: wakes a parked writer (capacity 1); nil when it does not linger
+	// inlining, guarded by mu: a send writes on its own goroutine (inline). Until it is done
+	// no writer takes a batch, since what it could not write goes before the queue.
+	inlining bool
+	// flush, guarded by mu: the transport holds the tail of frames an inline write left; the
+	// writer's next write sends it first.
+	flush bool
 	// writerEnd and writerStreak, guarded by mu: when the last writer ended, and how many
 	// writers in a row started soon after the previous one ended.
 	writerEnd    time.Time
@@ -158,7 +167,8 @@ func (c *engineConn) onPacket(p engineio.Packet) {
 	switch p.Type {
 	case engineio.PacketPing:
 		c.ping.Reset(c.alive)
-		c.sendControl(engineio.Packet{Type: engineio.PacketPong, Data: p.Data})
+		// The data is the transport's read buffer: the pong keeps a copy.
+		c.sendControl(engineio.Packet{Type: engineio.PacketPong, Data: bytes.Clone(p.Data)})
 	case engineio.PacketClose:
 		c.close(ReasonTransportClose, nil, false)
 	case engineio.PacketMessage:
@@ -167,22 +177,74 @@ func (c *engineConn) onPacket(p engineio.Packet) {
 }
 
 // send queues messages as one unit; it fails with ErrQueueFull past the bound and with
-// ErrDisconnected once the connection is closed. It never blocks on the network.
+// ErrDisconnected once the connection is closed. It never blocks on the network. On an idle
+// WebSocket it writes them itself, with a write that does not block (inline). It never
+// closes the connection: callers hold locks (Socket.mu) that closing takes.
 func (c *engineConn) send(pkts []engineio.Packet, volatile bool) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return ErrDisconnected
 	}
 	if volatile && (len(c.q) > 0 || c.paused) {
+		c.mu.Unlock()
 		return nil // busy: a volatile packet is dropped, as the npm client does
 	}
 	if len(c.q)+len(pkts) > c.limit {
+		c.mu.Unlock()
 		return ErrQueueFull
+	}
+	if tr, ok := c.inlineLocked(); ok {
+		c.inline(tr, pkts) // unlocks mu
+		return nil
 	}
 	c.q = append(c.q, pkts...)
 	c.kickLocked()
+	c.mu.Unlock()
 	return nil
+}
+
+// inlineLocked reports whether a send may write on the caller's goroutine, and if so marks
+// it inlining and holds writeMu for it. It may when the transport can write without
+// blocking and nothing is ahead of the packets: nothing queued, no tail to flush, no writer
+// between taking a batch and writing it (a parked one has written all it took), no upgrade
+// under way. A send that finds writeMu held (an upgrade, a graceful close) queues instead:
+// TryLock, because mu is held here and a holder of writeMu may wait for mu.
+func (c *engineConn) inlineLocked() (*wsTransport, bool) {
+	if c.paused || c.inlining || len(c.q) > 0 || c.flush || c.writing && !c.parked {
+		return nil, false
+	}
+	tr, ok := c.tr.(*wsTransport)
+	if !ok || tr.nb == nil || !c.writeMu.TryLock() {
+		return nil, false
+	}
+	c.inlining = true
+	return tr, true
+}
+
+// inline writes pkts on the caller's goroutine; it is called with mu and writeMu held and
+// releases both. What the socket does not take is left to the writer goroutine: the packets
+// go to the front of the queue (sends meanwhile queued behind them, and no writer took
+// them: see inlining), or the tail of a frame stays in the transport, which writes it before
+// anything else. A failed write is left to the writer too, which meets the error and closes
+// the connection on its own goroutine: the caller holds Socket.mu, which closing takes, and
+// handlers must not run on it.
+func (c *engineConn) inline(tr *wsTransport, pkts []engineio.Packet) {
+	c.mu.Unlock()
+	res := tr.tryWrite(pkts)
+	c.mu.Lock()
+	c.inlining = false
+	switch {
+	case c.closed:
+	case res == inlineNotWritten:
+		q := make([]engineio.Packet, 0, len(pkts)+len(c.q))
+		c.q = append(append(q, pkts...), c.q...)
+	case res == inlineTail:
+		c.flush = true
+	}
+	c.kickLocked()
+	c.mu.Unlock()
+	c.writeMu.Unlock()
 }
 
 // sendControl queues a packet past the bound: pongs must go out even when data backs up.
@@ -197,7 +259,7 @@ func (c *engineConn) sendControl(p engineio.Packet) {
 }
 
 func (c *engineConn) kickLocked() {
-	if c.paused || len(c.q) == 0 {
+	if c.paused || c.inlining || len(c.q) == 0 && !c.flush {
 		return
 	}
 	if c.writing {
@@ -252,12 +314,13 @@ func (c *engineConn) writeLoop(wake chan struct{}) {
 	}()
 	for {
 		c.mu.Lock()
-		if c.closed || c.paused || len(c.q) == 0 && (c.parked || wake == nil) {
+		idle := len(c.q) == 0 && !c.flush || c.inlining // an inline send's kick wakes it
+		if c.closed || c.paused || idle && (c.parked || wake == nil) {
 			c.writerEndedLocked()
 			c.mu.Unlock()
 			return
 		}
-		if len(c.q) == 0 {
+		if idle {
 			c.parked = true
 			c.mu.Unlock()
 			if linger == nil {
@@ -273,6 +336,7 @@ func (c *engineConn) writeLoop(wake chan struct{}) {
 			continue
 		}
 		batch, c.q = c.q, batch[:0]
+		c.flush = false // the transport writes its tail before the batch
 		tr := c.tr
 		c.mu.Unlock()
 
@@ -300,12 +364,12 @@ func (c *engineConn) close(reason string, err error, graceful bool) {
 		return
 	}
 	c.closed = true
-	rest := c.q
+	rest, flush := c.q, c.flush
 	c.q = nil
 	c.mu.Unlock()
 	c.ping.Stop()
 	close(c.done) // releases an upgrade waiting for polling to pause
-	if graceful && len(rest) > 0 {
+	if graceful && (len(rest) > 0 || flush) {
 		c.writeMu.Lock() // after the write in flight, if any
 		_ = c.currentTransport().write(rest)
 		c.writeMu.Unlock()

@@ -96,7 +96,8 @@ func NewManager(rawURL string, opts *Options) (*Manager, error) {
 }
 
 // writePools shares gorilla/websocket write buffers between connections of one buffer size:
-// an idle client then holds none.
+// an idle client then holds none. Only an upgrade's probe writes through gorilla; every
+// other frame is the transport's own (wsTransport).
 var writePools sync.Map // int -> *sync.Pool
 
 func writePool(size int) websocket.BufferPool {

@@ -92,7 +92,9 @@ type Options struct {
 	// WebSocketReadBufferSize is the per-connection read buffer of gorilla/websocket. Small
 	// keeps idle clients cheap; bigger frames are still read whole.
 	WebSocketReadBufferSize int
-	// WebSocketWriteBufferSize is the size of pooled write buffers, held only while writing.
+	// WebSocketWriteBufferSize is the size of gorilla/websocket's pooled write buffers, held
+	// only while writing. The client writes its data, pong and close frames itself, not
+	// through them: only the probe and upgrade packets of an upgrade from polling use them.
 	WebSocketWriteBufferSize int
 	// HTTPClient, when set, carries the polling requests. Nil gives each Manager its own
 	// client, whose idle connections Close releases.

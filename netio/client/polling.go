@@ -242,7 +242,7 @@ func (c *engineConn) switchTo(pt *pollingTransport, ws *websocket.Conn, window t
 		c.close(ReasonTransportError, err, false)
 		return nil, err
 	}
-	wst := &wsTransport{ws: ws, writeTimeout: window}
+	wst := newWSTransport(ws, window)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {

@@ -257,6 +257,6 @@ func BenchmarkSessionDeliver(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		s.onPacket(p)
+		s.onPacket(p, false)
 	}
 }

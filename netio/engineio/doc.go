@@ -19,7 +19,10 @@
 // anyone else. A websocket connection has one reader goroutine at a time, which reads frames
 // itself (checking them with the pure frame rules of wsframe.go) and parks with no buffer and
 // a minimal stack while the client is idle; its writer
-// goroutine exists only while there is something to write. Timers, not goroutines, drive
+// goroutine exists only while there is something to write. A latest-wins message offered
+// while no writer is at work (OfferLatest: a game snapshot) is written by the caller itself,
+// with one write that never blocks, falling back to the slot and the writer when the kernel
+// will not take it whole (wsdirect.go). Timers, not goroutines, drive
 // heartbeats and upgrade timeouts.
 //
 // Limits for the open internet (docs/netio.md, "Limits"): a handshake is admitted against

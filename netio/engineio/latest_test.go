@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"net"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -40,12 +41,48 @@ func TestSendLatestWebSocket(t *testing.T) {
 		_, data := readWSSkipPings(t, c)
 		got = append(got, string(data))
 	}
-	if strings.Join(got, ",") != "4reliable,4state-3" && strings.Join(got, ",") != "4state-3,4reliable" {
+	if strings.Join(got, ",") != "4reliable,4state-3" { // what was queued first goes first
 		t.Fatalf("got %v", got)
 	}
 	if w := <-written; w != 3 {
 		t.Fatalf("written reported for %d", w)
 	}
+}
+
+// TestOfferLatestAfterQueuedEvent: a message queued with Send before an offer reaches the
+// client before it, whether the offer is written directly or by the writer.
+func TestOfferLatestAfterQueuedEvent(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PingInterval = time.Minute })
+	c, _, h := e.dialWS()
+	h.echo = false
+	const n = 300
+	go func() {
+		for i := 1; i <= n; i++ {
+			h.s.Send(Message{Data: []byte(strconv.Itoa(i))})
+			h.s.OfferLatest(numbered(i, 8), nil, LatestTag{A: uint64(i)})
+			if i%2 == 0 {
+				time.Sleep(time.Millisecond) // let the writer go idle now and then: direct writes
+			}
+		}
+	}()
+	lastEvent := 0
+	for {
+		mt, data := readWSSkipPings(t, c)
+		if mt == websocket.TextMessage {
+			if lastEvent, _ = strconv.Atoi(string(data[1:])); lastEvent == 0 {
+				t.Fatalf("got %q", data)
+			}
+			continue
+		}
+		state := int(binary.BigEndian.Uint32(data))
+		if state > lastEvent {
+			t.Fatalf("state %d arrived before event %d", state, state)
+		}
+		if state == n {
+			break
+		}
+	}
+	t.Logf("%d direct writes", e.srv.traffic.latestDirect.Load())
 }
 
 // TestSendLatestBackedUpLink: a client stops reading while the server offers

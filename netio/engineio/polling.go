@@ -50,7 +50,7 @@ func (s *Session) servePolling(w http.ResponseWriter, r *http.Request) {
 
 // pollReadyLocked reports whether a GET can be answered now.
 func (s *Session) pollReadyLocked() bool {
-	return s.out.len() > 0 || s.latest != nil || s.closed || s.pollClose || s.probed || s.ws != nil
+	return s.out.len() > 0 || s.hasLatestLocked() || s.closed || s.pollClose || s.probed || s.ws != nil
 }
 
 func (s *Session) wakePollLocked() {
@@ -103,12 +103,12 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 		s.pollActive = false
 	}
 	packets := s.out.take()
-	var written *latestSlot
+	var written latestSlot
 	panicked := false
-	if l := s.takeLatestLocked(); l != nil && !s.closed {
-		var ok bool
-		if ok, panicked = s.latestValid(l); ok {
-			for _, m := range l.msgs { // after the queued packets, as over WebSocket
+	if l, ok := s.takeLatestLocked(); ok && !s.closed {
+		if ok, panicked = s.latestValid(l.hooks, l.tag); ok {
+			var one [1]Message
+			for _, m := range l.messages(&one) { // after the queued packets, as over WebSocket
 				packets = append(packets, Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data})
 			}
 			written = l
@@ -138,7 +138,7 @@ func (s *Session) servePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	s.srv.traffic.sent[pollingIndex].Add(uint64(len(body)))
 	writePollResponse(w, r, body)
-	if s.latestWritten(written) || panicked {
+	if s.latestWritten(written.hooks, written.tag) || panicked {
 		s.closePanicked()
 	}
 }
@@ -226,7 +226,7 @@ func (s *Session) servePost(w http.ResponseWriter, r *http.Request) {
 			s.close(ReasonTransportClose, nil, closePeer) // later packets are ignored
 			break
 		}
-		s.onPacket(p)
+		s.onPacket(p, false)
 	}
 	if perr != nil {
 		s.close(ReasonParseError, perr, closeError)

@@ -54,10 +54,10 @@ func (s *Session) callOnConnection() (panicked bool) {
 	return false
 }
 
-// latestValid asks a latest-wins group whether it is still to be written (true when it has
-// no valid); a panic drops it and is reported.
-func (s *Session) latestValid(l *latestSlot) (ok, panicked bool) {
-	if l.valid == nil {
+// latestValid asks a latest-wins message's hooks whether it is still to be written (true when
+// it has none); a panic drops it and is reported.
+func (s *Session) latestValid(h LatestHooks, tag LatestTag) (ok, panicked bool) {
+	if h == nil {
 		return true, false
 	}
 	defer func() {
@@ -66,16 +66,16 @@ func (s *Session) latestValid(l *latestSlot) (ok, panicked bool) {
 			ok, panicked = false, true
 		}
 	}()
-	if !l.valid() {
+	if !h.LatestValid(tag) {
 		s.srv.traffic.latestStale.Add(1)
 		return false, false
 	}
 	return true, false
 }
 
-// latestWritten tells a latest-wins group it was written, and reports a panic.
-func (s *Session) latestWritten(l *latestSlot) (panicked bool) {
-	if l == nil || l.written == nil {
+// latestWritten tells a latest-wins message's hooks it was written, and reports a panic.
+func (s *Session) latestWritten(h LatestHooks, tag LatestTag) (panicked bool) {
+	if h == nil {
 		return false
 	}
 	defer func() {
@@ -84,7 +84,7 @@ func (s *Session) latestWritten(l *latestSlot) (panicked bool) {
 			panicked = true
 		}
 	}()
-	l.written()
+	h.LatestWritten(tag)
 	return false
 }
 

@@ -38,6 +38,10 @@ type Server struct {
 	closed   bool                // guarded by mu
 }
 
+// since is the time since the server was made (monotonic): what sessions keep instead of a
+// time.Time.
+func (srv *Server) since() time.Duration { return time.Since(srv.epoch) }
+
 // NewServer returns a server calling onConnection for every new session, on the handshake
 // request's goroutine, before the session receives anything. A nil cfg means DefaultConfig().
 // The config is copied.

@@ -1,6 +1,8 @@
 package engineio
 
 import (
+	"bytes"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -23,6 +25,16 @@ type SessionHandler interface {
 	// OnClose is called exactly once, after the last OnMessage returned, with one of the
 	// Reason* strings (or the one given to Close) and the cause when there is one.
 	OnClose(reason string, err error)
+}
+
+// BorrowingHandler is a SessionHandler whose OnMessage does not keep m.Data after it returns
+// (it copies what it keeps). Its messages may be handed over in the reader's own buffer, valid
+// only during the call: a message that arrived whole in one read then costs no allocation
+// and no copy.
+type BorrowingHandler interface {
+	SessionHandler
+	// BorrowsMessages marks the handler; it is never called.
+	BorrowsMessages()
 }
 
 type nopHandler struct{}
@@ -58,8 +70,6 @@ type Session struct {
 	closeErr      error           // guarded by mu
 	out           outbox          // guarded by mu
 	ws            *websocket.Conn // guarded by mu: set once when the transport is websocket
-	wsUnsent      *unsentProbe    // guarded by mu: set with ws
-	unsentSkips   uint8           // guarded by mu: latest-slot writes left before the next unsent check
 	writing       bool            // guarded by mu: a writer goroutine owns ws writes
 	parked        bool            // guarded by mu: that writer waits for work (see writerLinger)
 	wake          chan struct{}   // guarded by mu: wakes a parked writer (capacity 1); nil when it does not linger
@@ -82,7 +92,10 @@ type Session struct {
 
 	heartbeat heartbeat // guarded by mu
 
-	latest *latestSlot // guarded by mu: the latest-wins slot, see SendLatest
+	// lat is the latest-wins slot and the direct write (latest.go, wsdirect.go), made at the
+	// first offer (or control frame): an idle connection keeps only the pointer. Once set it
+	// never changes.
+	lat *latestState // guarded by mu
 
 	slot connSlot // guarded by mu: the session's place in the caps, zero once freed
 
@@ -254,7 +267,7 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 	s.closed = true
 	s.closeReason, s.closeErr = reason, err
 	s.countCloseLocked(reason)
-	s.latest = nil // a state nobody will read
+	s.dropLatestLocked() // a state nobody will read
 	slot := s.slot
 	s.slot = connSlot{}
 	close(s.done)
@@ -324,7 +337,7 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 	s.srv.log.Debug("engineio: session closed", "sid", s.id, "reason", reason, "err", err)
 	return func() {
 		for _, c := range drop {
-			c.NetConn().Close()
+			cutConn(c.NetConn())
 		}
 		s.srv.release(slot)
 		if remove {
@@ -336,6 +349,21 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 			s.dmu.Unlock()
 		}
 	}
+}
+
+// cutConn ends a websocket's connection at once without waiting for its reader: it shuts
+// both directions down (a blocked write fails, a waiting read sees the end) and leaves closing
+// the descriptor to the reader, which ends on it. The reader may be inside a read of that
+// descriptor running a handler (wsreadbuf.go, warmRead): Close would wait for that read to
+// end, and from one of its own handlers forever. Every connection the reader reads that way
+// (rawConnOf finds its descriptor) is shut down on the descriptor, whatever wraps it; one
+// without (TLS, a pipe) is read with blocking reads and is closed.
+func cutConn(nc net.Conn) {
+	if rc := rawConnOf(nc); rc != nil {
+		shutdownRaw(rc)
+		return
+	}
+	nc.Close()
 }
 
 // pollingCloseTimeout bounds how long a polling session closed with Close waits for the
@@ -350,7 +378,7 @@ func (s *Session) cutConns() {
 	s.mu.Unlock()
 	for _, c := range conns {
 		if c != nil {
-			c.NetConn().Close()
+			cutConn(c.NetConn())
 		}
 	}
 }
@@ -377,7 +405,7 @@ func (s *Session) endLinger() {
 
 // deliver calls OnMessage unless the session is closed. A panic in it closes the session
 // once OnMessage is over, so OnClose still runs after it.
-func (s *Session) deliver(m Message) {
+func (s *Session) deliver(m Message, borrowed bool) {
 	s.dmu.Lock()
 	s.mu.Lock()
 	if s.closed {
@@ -388,6 +416,11 @@ func (s *Session) deliver(m Message) {
 	s.inHandler = true
 	h := s.handler
 	s.mu.Unlock()
+	if borrowed {
+		if _, ok := h.(BorrowingHandler); !ok {
+			m.Data = bytes.Clone(m.Data) // OnMessage owns what it is given
+		}
+	}
 
 	panicked := s.callOnMessage(h, m)
 	s.handlerReturned(h)
@@ -428,8 +461,9 @@ func (s *Session) runOnConnection() {
 	}
 }
 
-// onPacket handles a packet received on the session's current transport.
-func (s *Session) onPacket(p Packet) {
+// onPacket handles a packet received on the session's current transport; borrowed says
+// p.Data is the reader's buffer, valid only during the call.
+func (s *Session) onPacket(p Packet, borrowed bool) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -441,7 +475,7 @@ func (s *Session) onPacket(p Packet) {
 	switch p.Type {
 	case PacketMessage:
 		s.mu.Unlock()
-		s.deliver(Message{Binary: p.Binary, Data: p.Data})
+		s.deliver(Message{Binary: p.Binary, Data: p.Data}, borrowed)
 		return
 	case PacketPong:
 		s.heartbeat.pong()

@@ -46,6 +46,9 @@ type traffic struct {
 	closes         [len(closeReasons)]atomic.Uint64   // closed sessions, by reason
 	latestReplaced atomic.Uint64                      // latest-wins groups replaced before the writer took them
 	latestStale    atomic.Uint64                      // taken groups their valid func dropped
+	latestDirect   atomic.Uint64                      // latest-wins messages the caller wrote itself (wsdirect.go)
+	latestPartial  atomic.Uint64                      // of those, the ones the kernel took only part of
+	readerHandoffs atomic.Uint64                      // quiet readers that handed their wait to a fresh goroutine
 }
 
 func (t *traffic) closed(reason string) {

@@ -41,6 +41,15 @@ func newUnsentProbe(c net.Conn) *unsentProbe {
 	return p
 }
 
+// unsentOf asks the kernel for the unsent bytes of socket fd; false when it cannot tell.
+func unsentOf(fd uintptr) (int, bool) {
+	var n int32
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_IOCTL, fd, siocoutqnsd, uintptr(unsafe.Pointer(&n))); errno != 0 {
+		return 0, false
+	}
+	return int(n), true
+}
+
 // unsent returns the unsent byte count, or false when it cannot be known.
 func (p *unsentProbe) unsent() (int, bool) {
 	if p == nil {

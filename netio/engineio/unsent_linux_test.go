@@ -78,7 +78,7 @@ func BenchmarkUnsentProbe(b *testing.B) {
 // skipsAfterEmpty snapshots late; while it stays backed up every snapshot is checked.
 func TestLatestCheckSkips(t *testing.T) {
 	_, server := tcpPair(t) // the client end never reads
-	s := &Session{srv: &Server{cfg: Config{LatestMaxUnsent: 0}}, wsUnsent: newUnsentProbe(server)}
+	s := &Session{srv: &Server{cfg: Config{LatestMaxUnsent: 0}}, lat: &latestState{unsent: newUnsentProbe(server), unsentMade: true}}
 	if s.latestBlockedLocked() {
 		t.Fatal("an empty link held back")
 	}

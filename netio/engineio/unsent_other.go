@@ -11,3 +11,6 @@ type unsentProbe struct{}
 func newUnsentProbe(net.Conn) *unsentProbe { return nil }
 
 func (*unsentProbe) unsent() (int, bool) { return 0, false }
+
+// unsentOf cannot tell here.
+func unsentOf(uintptr) (int, bool) { return 0, false }

@@ -39,7 +39,7 @@ func (srv *Server) handshakeWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	srv.tuneConn(conn)
 	sess.mu.Lock()
-	sess.ws, sess.wsUnsent = conn, newUnsentProbe(conn.NetConn())
+	sess.ws = conn
 	sess.out.push(srv.openPacket(sess.id, TransportWebSocket))
 	if !sess.closed {
 		sess.heartbeat.start(sess)

@@ -3,7 +3,7 @@ package engineio
 import (
 	"errors"
 	"io"
-	"net"
+	"os"
 	"slices"
 	"syscall"
 	"time"
@@ -54,10 +54,14 @@ type wsReader struct {
 	err  error
 	ioFn func(fd uintptr) bool
 
-	mode  readMode
-	msgOp byte    // opcode of the message in progress; 0 when none
-	block bool    // ioFn parks on EAGAIN, rather than report 0 bytes
-	probe [1]byte // MSG_PEEK target of the readability test
+	mode   readMode
+	msgOp  byte    // opcode of the message in progress; 0 when none
+	block  bool    // ioFn parks on EAGAIN, rather than report 0 bytes
+	probe  [1]byte // MSG_PEEK target of the readability test
+	warm   bool    // waitWarm's read deadline is set
+	fresh  bool    // data came since it was set
+	busy   bool    // a frame came while warm: waitWarm keeps the buffer
+	inWarm bool    // ioFn is waitWarm's read-and-deliver (warmRead)
 }
 
 func (srv *Server) newReader(s *Session, c *websocket.Conn, mode readMode) *wsReader {
@@ -77,13 +81,13 @@ func (r *wsReader) run() {
 		if err = r.frame(); err != nil || r.r < r.w || r.rc == nil {
 			continue // more to parse, or blocking reads: the next frame waits in fill
 		}
-		// Everything read is parsed: wait for more holding no buffer. The wait's first
-		// look at the socket finds data already there as a read would, so no read is tried
-		// first (a player's next input is 50 ms away: that read nearly always came back
-		// empty, a syscall per input for nothing).
-		r.release()
+		// Everything read is parsed. A busy connection (a player's inputs) waits for its next
+		// frame here, keeping its buffer, and reads it at once when woken; a quiet one hands
+		// the wait to a fresh goroutine that holds no buffer.
 		var quiet bool
 		if quiet, err = r.waitWarm(); quiet {
+			r.release()
+			r.s.srv.traffic.readerHandoffs.Add(1)
 			go r.run()
 			return
 		}
@@ -97,29 +101,79 @@ func (r *wsReader) run() {
 // the server's CPU per player tick. A quiet one parks on the minimal stack.
 const idleHandoff = time.Second
 
-// waitWarm waits up to idleHandoff for data on this goroutine; quiet means none came and the
-// caller should hand the wait over. Only the session's own websocket does this; a closing
-// one (whose read deadline is the close grace) keeps the deadline it has.
+// waitWarm waits for the next bytes on this goroutine; quiet means none came for a while
+// (between one and two idleHandoff) and the caller should hand the wait over. A busy reader
+// (one that got a frame while warm: a player's inputs) keeps its buffer and reads into it
+// when woken: two reads per frame, one that finds nothing and one once woken. A reader that
+// is not busy yet waits without a buffer (a peek, then the read: three), so that a connection
+// that goes quiet after a frame (the Socket.IO connect of an idle one) never holds a buffer.
+//
+// The read deadline that measures quiet is not moved per frame (each move is a runtime timer
+// change): it is set once, and when it fires after data came meanwhile, set again. It stays
+// set when a frame goes on to the pull path (fill, payload); if it fires there, read clears
+// it and reads on. Only the session's own websocket does this; a closing one (whose read deadline is the close grace)
+// keeps the deadline it has.
 func (r *wsReader) waitWarm() (quiet bool, err error) {
-	if r.rc == nil || r.mode != readSession {
+	if r.mode != readSession {
 		return true, nil
 	}
-	nc := r.c.NetConn()
-	nc.SetReadDeadline(time.Now().Add(idleHandoff))
-	err = r.waitReadable()
-	var ne net.Error
-	timedOut := errors.As(err, &ne) && ne.Timeout()
-	if err != nil && !timedOut {
-		return false, err
+	r.r, r.w = 0, 0
+	for {
+		if !r.warm {
+			r.setWarmDeadline(true)
+		}
+		if r.busy {
+			// The wait, the read and the messages read are handled in one call (warmRead):
+			// inside it the poller remembers data that came meanwhile, so the next wait needs
+			// no read that finds nothing. It returns with a frame the pull path must take,
+			// an error, or the deadline.
+			r.inWarm, r.err = true, nil
+			err = r.rc.Read(r.ioFn)
+			r.inWarm = false
+			if err == nil {
+				err, r.err = r.err, nil
+			}
+			if err == nil {
+				return false, nil
+			}
+		} else {
+			r.release()
+			if err = r.waitReadable(); err == nil {
+				r.fresh, r.busy = true, true
+				return false, nil // the frame is read by fill
+			}
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return false, err
+		}
+		again := r.fresh // data came since the deadline was set: wait another idleHandoff
+		r.fresh = false
+		if closed := r.setWarmDeadline(again); closed {
+			return false, err // the close path's deadline: the reader ends
+		}
+		if !again {
+			r.busy = false
+			return true, nil
+		}
 	}
+}
+
+// setWarmDeadline sets the warm wait's read deadline idleHandoff from now, or clears it. Once
+// the session is closed the close path owns the deadline: it is left alone and closed is
+// reported.
+func (r *wsReader) setWarmDeadline(on bool) (closed bool) {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
 	if r.s.closed {
-		// The close path owns the deadline now (closeGrace); a timeout ends the reader.
-		return false, err
+		return true
 	}
-	nc.SetReadDeadline(time.Time{})
-	return timedOut, nil
+	var t time.Time
+	if on {
+		t = time.Now().Add(idleHandoff)
+	}
+	r.warm = on
+	r.c.NetConn().SetReadDeadline(t)
+	return false
 }
 
 // frame reads one frame and acts on it. Only errors end the reader.
@@ -130,6 +184,9 @@ func (r *wsReader) frame() error {
 	}
 	if h.isControl() {
 		return r.control(h.op, int(h.size), h.key)
+	}
+	if r.whole(h) {
+		return r.deliverWhole(h)
 	}
 	if h.op != opContinuation {
 		r.msgOp = h.op
@@ -148,7 +205,42 @@ func (r *wsReader) frame() error {
 	if fe := messageError(op, msg); fe != nil {
 		return r.reject(fe)
 	}
-	return r.deliver(op == opBinary, msg)
+	return r.deliver(op == opBinary, msg, false)
+}
+
+// whole reports whether the frame of header h, parsed from the unparsed bytes, is a whole
+// message lying in the buffer: unfragmented, a session's, its payload all read.
+func (r *wsReader) whole(h frameHeader) bool {
+	return h.fin && h.op != opContinuation && !h.isControl() && r.mode == readSession && uint64(r.w-r.r) >= h.size
+}
+
+// deliverWhole hands over the whole message of header h where it lies (see BorrowingHandler).
+func (r *wsReader) deliverWhole(h frameHeader) error {
+	msg := r.buf.b[r.r : r.r+int(h.size)]
+	r.r += int(h.size)
+	unmask(h.key, 0, msg)
+	if fe := messageError(h.op, msg); fe != nil {
+		return r.reject(fe)
+	}
+	return r.deliver(h.op == opBinary, msg, true)
+}
+
+// nextWhole delivers the message at the start of the unparsed bytes when it lies there whole,
+// and reports whether it did; it consumes nothing otherwise.
+func (r *wsReader) nextWhole() (bool, error) {
+	h, n, err := parseFrameHeader(r.buf.b[r.r:r.w], r.msgOp != 0, uint64(r.limit()-int64(len(r.msg))))
+	switch {
+	case err == errShortHeader:
+		return false, nil
+	case err != nil:
+		return false, r.reject(err.(*frameError))
+	}
+	r.r += n
+	if !r.whole(h) {
+		r.r -= n
+		return false, nil
+	}
+	return true, r.deliverWhole(h)
 }
 
 // header parses the next frame header (wsframe.go has the rules), reading until it is whole;
@@ -219,7 +311,7 @@ func (r *wsReader) control(op byte, n int, key uint32) error {
 	switch op {
 	case opPing:
 		// Errors are the connection's: the read side sees them too.
-		r.c.WriteControl(websocket.PongMessage, p, time.Now().Add(closeGrace))
+		r.writeControl(websocket.PongMessage, p)
 		return nil
 	case opPong:
 		return nil
@@ -234,14 +326,51 @@ func (r *wsReader) control(op byte, n int, key uint32) error {
 	if code != websocket.CloseNoStatusReceived {
 		reply = websocket.FormatCloseMessage(code, "")
 	}
-	r.c.WriteControl(websocket.CloseMessage, reply, time.Now().Add(closeGrace))
+	r.writeControl(websocket.CloseMessage, reply)
 	return &websocket.CloseError{Code: code, Text: text}
+}
+
+// writeControl writes a control frame, waiting at most closeGrace for the connection (as
+// gorilla's WriteControl does for its own lock): a direct write of the session (wsdirect.go)
+// must not be cut into. Errors are the connection's: the read side sees them too.
+//
+// No direct write may follow a close frame (the session is closed only later, when the reader
+// ends) or a failed write (gorilla refuses every later write then, and part of a frame may be
+// on the wire); the direct writer does not see gorilla's state, so it is told here.
+func (r *wsReader) writeControl(op int, data []byte) {
+	r.s.mu.Lock()
+	lat := r.s.latLocked()
+	if op == websocket.CloseMessage {
+		r.stopDirectLocked(lat)
+	}
+	r.s.mu.Unlock()
+	deadline := time.Now().Add(closeGrace)
+	for !lat.wmu.TryLock() {
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	defer lat.wmu.Unlock()
+	if err := r.c.WriteControl(op, data, deadline); err != nil {
+		r.s.mu.Lock()
+		r.stopDirectLocked(lat)
+		r.s.mu.Unlock()
+	}
+}
+
+// stopDirectLocked ends direct writes on the reader's websocket when it is the session's (a
+// probing one's frames do not concern them); s.mu is held.
+func (r *wsReader) stopDirectLocked(lat *latestState) {
+	if r.s.ws == r.c {
+		lat.noDirect = true
+	}
 }
 
 // reject sends the close frame for a protocol violation and returns the error ending the
 // reader.
 func (r *wsReader) reject(fe *frameError) error {
-	r.c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(fe.code, fe.text), time.Now().Add(closeGrace))
+	r.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(fe.code, fe.text))
 	return fe
 }
 
@@ -256,13 +385,14 @@ func isProtocolError(err error) bool {
 // without a close frame (gorilla's error for the same case).
 var errAbnormalClosure = &websocket.CloseError{Code: websocket.CloseAbnormalClosure, Text: io.ErrUnexpectedEOF.Error()}
 
-// deliver hands a complete message on according to the reader's mode.
-func (r *wsReader) deliver(binary bool, data []byte) error {
+// deliver hands a complete message on according to the reader's mode; borrowed says data is
+// the reader's buffer (only a session's messages are).
+func (r *wsReader) deliver(binary bool, data []byte, borrowed bool) error {
 	switch r.mode {
 	case readSession:
 		r.s.srv.traffic.received[websocketIndex].Add(uint64(len(data)))
 		if binary {
-			r.s.onPacket(Packet{Type: PacketMessage, Binary: true, Data: data})
+			r.s.onPacket(Packet{Type: PacketMessage, Binary: true, Data: data}, borrowed)
 			return nil
 		}
 		p, err := DecodePacket(data)
@@ -270,7 +400,7 @@ func (r *wsReader) deliver(binary bool, data []byte) error {
 			r.s.close(ReasonParseError, err, closeError)
 			return nil // read on until the closing handshake ends the connection
 		}
-		r.s.onPacket(p)
+		r.s.onPacket(p, borrowed)
 	case readUpgrade:
 		r.upgradeMessage(binary, data)
 	}
@@ -293,7 +423,7 @@ func (r *wsReader) finish(err error) {
 		r.s.close(reason, err, closeError)
 	case readUpgrade:
 		r.s.upgradeEnded(r.c, err)
-		r.c.WriteControl(websocket.CloseMessage, nil, time.Now().Add(closeGrace))
+		r.writeControl(websocket.CloseMessage, nil)
 	}
 	r.c.NetConn().Close()
 	r.s.srv.wg.Done()
@@ -304,6 +434,6 @@ func (r *wsReader) finish(err error) {
 // and dropped until the peer's close frame or closeGrace.
 func (r *wsReader) drain() {
 	r.mode = readDrain
-	r.c.WriteControl(websocket.CloseMessage, nil, time.Now().Add(closeGrace))
+	r.writeControl(websocket.CloseMessage, nil)
 	r.c.SetReadDeadline(time.Now().Add(closeGrace))
 }

@@ -11,6 +11,17 @@ import (
 // then ends it (TCP half-close). Whatever the bytes, the server must not panic, must drop
 // the connection, and the session must close exactly once with a reason the reader gives.
 func FuzzWebSocketFrames(f *testing.F) {
+	fuzzFrames(f, false)
+}
+
+// FuzzWebSocketFramesBusy is FuzzWebSocketFrames after two messages that make the reader busy,
+// so that the bytes reach the reader that delivers inside its read (warmRead), in whatever
+// pieces the kernel hands them over.
+func FuzzWebSocketFramesBusy(f *testing.F) {
+	fuzzFrames(f, true)
+}
+
+func fuzzFrames(f *testing.F, busy bool) {
 	seeds := [][]byte{
 		nil,
 		clientFrame(fin(opText), []byte("4hello"), true),
@@ -34,6 +45,12 @@ func FuzzWebSocketFrames(f *testing.F) {
 	e := newRawEnv(f, "fd", func(c *Config) { c.MaxHTTPBufferSize = 256; c.PingInterval = time.Minute })
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rc, h := e.dialRaw(t)
+		if busy {
+			for _, m := range []string{"4w", "4b"} {
+				rc.write(clientFrame(fin(opText), []byte(m), true))
+				h.waitMsg(t)
+			}
+		}
 		rc.c.Write(data) // the server may already have closed
 		rc.c.(*net.TCPConn).CloseWrite()
 		rc.expectEOF()

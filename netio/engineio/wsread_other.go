@@ -13,3 +13,5 @@ func rawConnOf(net.Conn) syscall.RawConn { return nil }
 func sysRead(uintptr, []byte) (int, error) { panic("engineio: no raw reads on this platform") }
 
 func sysReadable(uintptr, []byte) bool { panic("engineio: no raw reads on this platform") }
+
+func shutdownRaw(syscall.RawConn) { panic("engineio: no raw connections on this platform") }

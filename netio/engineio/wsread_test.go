@@ -40,8 +40,37 @@ func (l noFDListener) Accept() (net.Conn, error) {
 	return noFD{c}, nil
 }
 
+// fdOnly keeps the connection's syscall.Conn but hides the rest of *net.TCPConn (CloseRead,
+// CloseWrite): a wrapper the reader still reads through the descriptor.
+type fdOnly struct {
+	net.Conn
+	sc syscall.Conn
+}
+
+func (c fdOnly) SyscallConn() (syscall.RawConn, error) { return c.sc.SyscallConn() }
+
+type fdOnlyListener struct{ net.Listener }
+
+func (l fdOnlyListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return fdOnly{c, c.(syscall.Conn)}, nil
+}
+
 // newRawEnv is newEnv on the read path named by mode.
 func newRawEnv(t testing.TB, mode string, mod func(*Config)) *env {
+	t.Helper()
+	return newRawEnvConn(t, mode, mod, func(e *env, s *Session) {
+		h := &testSess{s: s, msgs: make(chan Message, 1024), closed: make(chan closeEvent, 4), echo: true}
+		s.SetHandler(h)
+		e.sessions <- h
+	})
+}
+
+// newRawEnvConn is newRawEnv with its own connection handler.
+func newRawEnvConn(t testing.TB, mode string, mod func(*Config), onConn func(e *env, s *Session)) *env {
 	t.Helper()
 	cfg := testConfig()
 	if mod != nil {
@@ -50,18 +79,17 @@ func newRawEnv(t testing.TB, mode string, mod func(*Config)) *env {
 	e := &env{sessions: make(chan *testSess, 64)}
 	e.t, _ = t.(*testing.T)
 	e.client = &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
-	srv, err := NewServer(&cfg, func(s *Session) {
-		h := &testSess{s: s, msgs: make(chan Message, 1024), closed: make(chan closeEvent, 4), echo: true}
-		s.SetHandler(h)
-		e.sessions <- h
-	})
+	srv, err := NewServer(&cfg, func(s *Session) { onConn(e, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.srv = srv
 	e.hs = httptest.NewUnstartedServer(srv)
-	if mode == "blocking" {
+	switch mode {
+	case "blocking":
 		e.hs.Listener = noFDListener{e.hs.Listener}
+	case "fd-only":
+		e.hs.Listener = fdOnlyListener{e.hs.Listener}
 	}
 	e.hs.Start()
 	e.url = e.hs.URL + "/engine.io/"
@@ -528,4 +556,172 @@ func TestWSIdleReaderHandover(t *testing.T) {
 func allStacks() string {
 	buf := make([]byte, 1<<20)
 	return string(buf[:runtime.Stack(buf, true)])
+}
+
+// TestReaderWarmHandoff: a reader that gets a frame every 200 ms keeps its goroutine (its
+// read deadline is moved only when it fires); once the client goes quiet it hands over.
+func TestReaderWarmHandoff(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PingInterval = time.Minute }) // the client does not answer pings
+	c, _, h := e.dialWS()
+	base := e.srv.traffic.readerHandoffs.Load()
+	for i := 0; i < 15; i++ {
+		writeWS(t, c, "4m")
+		h.waitMsg(t)
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := e.srv.traffic.readerHandoffs.Load() - base; n != 0 {
+		t.Fatalf("%d handoffs while a frame came every 200 ms", n)
+	}
+	waitFor(t, "a handoff once quiet", func() bool { return e.srv.traffic.readerHandoffs.Load() > base })
+	writeWS(t, c, "4after")
+	if m := h.waitMsg(t); string(m.Data) != "after" {
+		t.Fatalf("got %q", m.Data)
+	}
+}
+
+// borrowSess is a BorrowingHandler: it copies what it is given and notes where it lay.
+type borrowSess struct {
+	testSess
+	at chan *byte // &m.Data[0] of each non-empty message
+}
+
+func (h *borrowSess) BorrowsMessages() {}
+
+func (h *borrowSess) OnMessage(m Message) {
+	if len(m.Data) > 0 {
+		h.at <- &m.Data[0]
+	}
+	h.testSess.OnMessage(Message{Binary: m.Binary, Data: bytes.Clone(m.Data)})
+}
+
+// TestWSBorrowedMessages: a message that arrives whole is handed to a BorrowingHandler where
+// the reader's buffer holds it (two in a row on a busy reader lie at the same place); a fragmented one and one
+// larger than the buffer are assembled as before; a handler that does not borrow gets data
+// of its own, which the next read does not overwrite.
+func TestWSBorrowedMessages(t *testing.T) {
+	for _, mode := range readModes {
+		t.Run(mode, func(t *testing.T) {
+			sessions := make(chan *borrowSess, 1)
+			e := newRawEnvConn(t, mode, nil, func(_ *env, s *Session) {
+				h := &borrowSess{testSess: testSess{s: s, msgs: make(chan Message, 16), closed: make(chan closeEvent, 4)}, at: make(chan *byte, 16)}
+				s.SetHandler(h)
+				sessions <- h
+			})
+			rc := e.dialRawQuery(t, "EIO=4&transport=websocket", "")
+			rc.read() // open
+			h := <-sessions
+			// From the second message on the reader is busy and keeps its buffer.
+			var at [3]*byte
+			for i, text := range []string{"4first", "4secnd", "4third"} {
+				rc.write(clientFrame(fin(opText), []byte(text), true))
+				if m := h.waitMsg(t); string(m.Data) != text[1:] {
+					t.Fatalf("got %q", m.Data)
+				}
+				at[i] = <-h.at
+			}
+			if at[1] != at[2] {
+				t.Fatal("two whole messages were not handed over in the reader's buffer")
+			}
+			rc.write(clientFrame(opText, []byte("4frag"), true), clientFrame(fin(opContinuation), []byte("mented"), true))
+			if m := h.waitMsg(t); string(m.Data) != "fragmented" {
+				t.Fatalf("fragmented: got %q", m.Data)
+			}
+			big := bytes.Repeat([]byte("b"), 3*e.srv.cfg.WebSocketReadBufferSize)
+			rc.write(clientFrame(fin(opBinary), big, true))
+			if m := h.waitMsg(t); !bytes.Equal(m.Data, big) {
+				t.Fatalf("large: %d bytes", len(m.Data))
+			}
+
+			// The plain test handler owns its messages. Two messages first make the reader
+			// busy: it then keeps its buffer, and reads the next two to the same place, so
+			// the second would overwrite the first if the first were not copied.
+			e2 := newRawEnv(t, mode, nil)
+			rc2, h2 := e2.dialRaw(t)
+			h2.echo = false
+			for _, m := range []string{"4a", "4b"} {
+				rc2.write(clientFrame(fin(opText), []byte(m), true))
+				h2.waitMsg(t)
+			}
+			rc2.write(clientFrame(fin(opText), []byte("4first"), true))
+			first := h2.waitMsg(t)
+			rc2.write(clientFrame(fin(opText), []byte("4secnd"), true))
+			h2.waitMsg(t)
+			if string(first.Data) != "first" {
+				t.Fatalf("a handler that does not borrow saw its message overwritten: %q", first.Data)
+			}
+		})
+	}
+}
+
+// cutSess is a handler that drops its own connection from OnMessage on "cut".
+type cutSess struct{ testSess }
+
+func (h *cutSess) OnMessage(m Message) {
+	if string(m.Data) == "cut" {
+		h.s.close(ReasonTransportError, nil, closeAbort)
+	}
+	h.testSess.OnMessage(m)
+}
+
+// TestWSHandlerCutsBusyReader: a busy reader runs handlers inside its read of the descriptor
+// (warmRead); a handler that drops the connection there (closeAbort) must not wait for that
+// read to end (it would wait forever): the session closes and the client sees the end. The
+// same holds for a connection wrapper that has a descriptor but no CloseRead/CloseWrite.
+func TestWSHandlerCutsBusyReader(t *testing.T) {
+	for _, mode := range []string{"fd", "fd-only"} {
+		t.Run(mode, func(t *testing.T) {
+			sessions := make(chan *cutSess, 1)
+			e := newRawEnvConn(t, mode, nil, func(_ *env, s *Session) {
+				h := &cutSess{testSess{s: s, msgs: make(chan Message, 16), closed: make(chan closeEvent, 4)}}
+				s.SetHandler(h)
+				sessions <- h
+			})
+			rc := e.dialRawQuery(t, "EIO=4&transport=websocket", "")
+			rc.read() // open
+			h := <-sessions
+			for _, m := range []string{"4a", "4b", "4c"} { // the reader is busy from the second
+				rc.write(clientFrame(fin(opText), []byte(m), true))
+				h.waitMsg(t)
+			}
+			rc.write(clientFrame(fin(opText), []byte("4cut"), true))
+			if ev := h.waitClose(t); ev.reason != ReasonTransportError {
+				t.Fatalf("closed with %q", ev.reason)
+			}
+			rc.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := io.Copy(io.Discard, rc.br); err != nil {
+				t.Fatalf("the connection did not end: %v", err)
+			}
+		})
+	}
+}
+
+// TestWSFrameSplitAcrossWarmDeadline: a frame whose bytes arrive more than idleHandoff apart
+// (a message split across TCP segments, a slow upload) is read to its end, whether the reader
+// was busy (its first bytes reached warmRead) or had just woken from a wait without a buffer:
+// the warm wait's read deadline does not apply to the pull path.
+func TestWSFrameSplitAcrossWarmDeadline(t *testing.T) {
+	for _, busy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("busy=%v", busy), func(t *testing.T) {
+			t.Parallel()
+			e := newRawEnv(t, "fd", func(c *Config) { c.PingInterval = time.Minute })
+			rc, h := e.dialRaw(t)
+			h.echo = false
+			n := 1
+			if busy {
+				n = 3 // the reader is busy from the second
+			}
+			for i := 0; i < n; i++ {
+				rc.write(clientFrame(fin(opText), []byte("4x"), true))
+				h.waitMsg(t)
+			}
+			f := clientFrame(fin(opText), []byte("4split"), true)
+			rc.write(f[:4])
+			time.Sleep(idleHandoff + idleHandoff/2)
+			rc.write(f[4:])
+			if m := h.waitMsg(t); string(m.Data) != "split" {
+				t.Fatalf("got %q", m.Data)
+			}
+			h.assertOpen(t)
+		})
+	}
 }

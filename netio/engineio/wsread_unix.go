@@ -53,3 +53,9 @@ func sysReadable(fd uintptr, one []byte) bool {
 		return true
 	}
 }
+
+// shutdownRaw shuts both directions of the socket down, without closing the descriptor (see
+// cutConn). A descriptor closed already needs nothing more.
+func shutdownRaw(rc syscall.RawConn) {
+	rc.Control(func(fd uintptr) { syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
+}

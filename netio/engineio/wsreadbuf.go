@@ -1,8 +1,10 @@
 package engineio
 
 import (
+	"errors"
 	"io"
 	"net"
+	"os"
 	"syscall"
 )
 
@@ -53,6 +55,12 @@ func (r *wsReader) release() {
 
 // read reads into dst once, parking until there is data when block is set; it reports io.EOF
 // when the peer has closed its side.
+//
+// The warm wait's read deadline (waitWarm) may still be set: it is not cleared when the wait
+// hands a frame to this pull path, which would cost a timer change per frame. It measures
+// quiet between frames, not how long a frame takes (one split across TCP segments, a slow
+// upload): when it fires here it is cleared and the read goes on, unless the session has
+// closed (the deadline is then the close path's).
 func (r *wsReader) read(dst []byte, block bool) (int, error) {
 	if r.rc == nil {
 		n, err := r.c.NetConn().Read(dst)
@@ -66,6 +74,12 @@ func (r *wsReader) read(dst []byte, block bool) (int, error) {
 	}
 	r.dst, r.block = dst, block
 	err := r.rc.Read(r.ioFn)
+	for err != nil && r.warm && errors.Is(err, os.ErrDeadlineExceeded) {
+		if closed := r.setWarmDeadline(false); closed {
+			break
+		}
+		err = r.rc.Read(r.ioFn)
+	}
 	r.dst = nil
 	if err != nil {
 		return 0, err
@@ -75,6 +89,9 @@ func (r *wsReader) read(dst []byte, block bool) (int, error) {
 
 // ioFD is the rc.Read callback: it returns false to park until the socket is readable.
 func (r *wsReader) ioFD(fd uintptr) bool {
+	if r.inWarm {
+		return r.warmRead(fd)
+	}
 	if r.dst == nil {
 		return sysReadable(fd, r.probe[:])
 	}
@@ -93,6 +110,44 @@ func (r *wsReader) ioFD(fd uintptr) bool {
 		r.n, r.err = n, nil
 	}
 	return true
+}
+
+// warmRead is ioFD for a busy reader's wait (waitWarm): it reads what has come and delivers
+// every whole message of it on the spot, then returns false to wait for more, still inside the
+// same rc.Read: the poller keeps a readiness that came meanwhile, which a new rc.Read would
+// forget (and so must begin with a read that may find nothing). It returns true, with r.err
+// set or with unparsed bytes that are not a whole message (a control frame, a fragment, a
+// large frame: the pull path takes them), when it is done. The buffer is empty on entry.
+//
+// Handlers run here, inside the descriptor's read: nothing may Close the connection while
+// they do (Close waits for the read to end), which is why sessions cut connections with
+// shutdown (cutConn) and leave the Close to the reader.
+func (r *wsReader) warmRead(fd uintptr) bool {
+	n, err := sysRead(fd, r.buf.b[r.w:])
+	switch {
+	case err == syscall.EAGAIN:
+		return false
+	case err != nil:
+		r.err = &net.OpError{Op: "read", Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: err}
+		return true
+	case n == 0:
+		r.err = io.EOF
+		return true
+	}
+	r.w += n
+	r.fresh = true
+	for r.r < r.w {
+		ok, err := r.nextWhole()
+		if err != nil {
+			r.err = err
+			return true
+		}
+		if !ok {
+			return true
+		}
+	}
+	r.r, r.w = 0, 0
+	return false
 }
 
 // fill reads at least one more byte into the buffer, waiting if need be.

@@ -92,7 +92,7 @@ func (r *wsReader) upgradeMessage(binary bool, data []byte) {
 		return
 	case err == nil && p.Type == PacketUpgrade:
 		s.abandonUpgradeLocked()
-		s.ws, s.wsUnsent = c, newUnsentProbe(c.NetConn())
+		s.ws = c
 		s.openTransportLocked(websocketIndex)
 		if s.pollActive {
 			s.wakePollLocked()

@@ -41,7 +41,7 @@ func (s *Session) startWriterLocked() {
 		return
 	}
 	s.writing = true
-	if s.writerEnd != 0 && time.Since(s.srv.epoch)-s.writerEnd < writerLinger {
+	if s.writerEnd != 0 && s.srv.since()-s.writerEnd < writerLinger {
 		s.writerStreak = min(s.writerStreak+1, lingerStreak)
 	} else {
 		s.writerStreak = 0
@@ -55,9 +55,10 @@ func (s *Session) startWriterLocked() {
 
 // writerEndedLocked records that the writer goroutine ends.
 func (s *Session) writerEndedLocked() {
+	s.dropContLocked()
 	s.writing, s.parked, s.wake = false, false, nil
 	s.out.held = 0 // whatever it held is dropped with it
-	s.writerEnd = time.Since(s.srv.epoch)
+	s.writerEnd = s.srv.since()
 }
 
 // busyWriterLocked reports a writer goroutine that is writing (not parked).
@@ -95,8 +96,19 @@ func (s *Session) writeLoop(c *websocket.Conn, wake chan struct{}) {
 			s.mu.Unlock()
 			return
 		}
+		if s.lat != nil && s.lat.cont != nil { // the rest of a partial direct write goes first
+			lat, cont := s.lat, s.lat.cont
+			lat.cont = nil
+			s.mu.Unlock()
+			if err := s.writeCont(w, lat, cont); err != nil {
+				s.mu.Lock()
+				s.writeFailedLocked(c, err)
+				return
+			}
+			continue
+		}
 		batch := s.out.take()
-		if len(batch) == 0 && s.latest != nil {
+		if len(batch) == 0 && s.hasLatestLocked() {
 			s.out.recycle(batch)
 			if s.latestBlockedLocked() {
 				// The link is backed up: wait, and let newer states replace this one.
@@ -104,9 +116,9 @@ func (s *Session) writeLoop(c *websocket.Conn, wake chan struct{}) {
 				time.Sleep(latestPoll)
 				continue
 			}
-			l := s.takeLatestLocked()
+			l, _ := s.takeLatestLocked()
 			s.mu.Unlock()
-			if err := s.writeLatest(w, l); err != nil {
+			if err := s.writeLatest(w, &l); err != nil {
 				s.mu.Lock()
 				s.writeFailedLocked(c, err)
 				return
@@ -164,19 +176,20 @@ func (s *Session) writeLoop(c *websocket.Conn, wake chan struct{}) {
 // writeLatest writes a slot group unless it is no longer valid, then reports it written. A
 // panic in valid or written closes the session (on this goroutine nothing else would catch it).
 func (s *Session) writeLatest(w *wsWriter, l *latestSlot) error {
-	ok, panicked := s.latestValid(l)
+	ok, panicked := s.latestValid(l.hooks, l.tag)
 	if !ok {
 		if panicked {
 			s.closePanicked()
 		}
 		return nil
 	}
-	for _, m := range l.msgs {
+	var one [1]Message
+	for _, m := range l.messages(&one) {
 		if err := s.writePacket(w, Packet{Type: PacketMessage, Binary: m.Binary, Data: m.Data}); err != nil {
 			return err
 		}
 	}
-	if s.latestWritten(l) {
+	if s.latestWritten(l.hooks, l.tag) {
 		s.closePanicked()
 	}
 	return nil
@@ -188,9 +201,7 @@ func (s *Session) writeLatest(w *wsWriter, l *latestSlot) error {
 // has passed since it was set, not on every frame (setting it costs more than the check).
 func (s *Session) writePacket(ww *wsWriter, p Packet) error {
 	c := ww.c
-	limit := s.srv.cfg.PingInterval + s.srv.cfg.PingTimeout
-	if now := time.Now(); ww.deadline.Sub(now) < limit-limit/4 {
-		ww.deadline = now.Add(limit)
+	if ww.moveDeadline(s) {
 		c.SetWriteDeadline(ww.deadline)
 	}
 	if p.Binary {
@@ -207,6 +218,18 @@ func (s *Session) writePacket(ww *wsWriter, p Packet) error {
 	return w.Close()
 }
 
+// moveDeadline moves the writer's deadline to a full limit ahead when a quarter of the limit
+// has passed since it was set, and reports whether it moved.
+func (ww *wsWriter) moveDeadline(s *Session) bool {
+	limit := s.writeDeadlineLimit()
+	now := time.Now()
+	if ww.deadline.Sub(now) >= limit-limit/4 {
+		return false
+	}
+	ww.deadline = now.Add(limit)
+	return true
+}
+
 // writeFailedLocked ends the writer after a failed write: the session closes and the
 // connection is cut. s.mu is held on entry and released.
 func (s *Session) writeFailedLocked(c *websocket.Conn, err error) {
@@ -215,7 +238,7 @@ func (s *Session) writeFailedLocked(c *websocket.Conn, err error) {
 	after := s.closeLocked(writeFailureReason(err), err, closeAbort)
 	s.mu.Unlock()
 	after()
-	c.NetConn().Close()
+	cutConn(c.NetConn())
 }
 
 // writeFailureReason names a failed write. A peer that has gone away (its connection reset,

@@ -75,6 +75,11 @@ func TestAppendCanonicalEvent(t *testing.T) {
 				if p, err := DecodeMsgpack(got[3:]); err != nil || p.Type != Event {
 					t.Fatalf("decode: %+v %v", p, err)
 				}
+				if n == 1 {
+					if got1, ok := AppendCanonicalEvent1([]byte("pre"), nsp, name, args[0].(Canonical)); !ok || !bytes.Equal(got1, want) {
+						t.Fatalf("one argument, nsp %q name %q: % x (%v), want % x", nsp, name, got1, ok, want)
+					}
+				}
 			}
 		}
 	}
@@ -91,6 +96,11 @@ func TestAppendCanonicalEvent(t *testing.T) {
 	} {
 		if got, ok := AppendCanonicalEvent([]byte("pre"), c.nsp, c.name, c.args); ok || string(got) != "pre" {
 			t.Fatalf("%+v: built % x", c, got)
+		}
+		if arg, one := c.args[0].(Canonical); one && len(c.args) == 1 {
+			if got, ok := AppendCanonicalEvent1([]byte("pre"), c.nsp, c.name, arg); ok || string(got) != "pre" {
+				t.Fatalf("%+v: built % x with one argument", c, got)
+			}
 		}
 	}
 }
@@ -137,6 +147,17 @@ func checkSplit(t *testing.T, data []byte) {
 				t.Fatalf("% x skip %d: arg %d % x, library % x", data, skip, i, got.Raw(i), w[i])
 			}
 		}
+		for k := 0; k <= len(w); k++ {
+			from := got.From(k)
+			if from.Len() != len(w)-k {
+				t.Fatalf("% x skip %d: From(%d) has %d args, want %d", data, skip, k, from.Len(), len(w)-k)
+			}
+			for i := range w[k:] {
+				if !bytes.Equal(from.Raw(i), w[k+i]) {
+					t.Fatalf("% x skip %d: From(%d) arg %d % x, library % x", data, skip, k, i, from.Raw(i), w[k+i])
+				}
+			}
+		}
 	}
 }
 
@@ -164,5 +185,21 @@ func TestSplitArgs(t *testing.T) {
 		if s, ok := a.String(i); s != want || ok != (want != "") {
 			t.Fatalf("String(%d) = %q, %v; want %q", i, s, ok, want)
 		}
+		if b, ok := a.StringBytes(i); string(b) != want || ok != (want != "") {
+			t.Fatalf("StringBytes(%d) = %q, %v; want %q", i, b, ok, want)
+		}
+	}
+	// An input event (a name and one argument) is split, and its name read, with no allocation.
+	input, err := JSONToMsgpack([]byte(`["input",{"seq":1,"x":0.5,"y":-1}]`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		a, _ := SplitArgs(input, 0)
+		if name, _ := a.StringBytes(0); string(name) != "input" || a.From(1).Len() != 1 {
+			t.Fatal("input split wrong")
+		}
+	}); n != 0 {
+		t.Fatalf("%v allocations to split an input event", n)
 	}
 }

@@ -50,6 +50,13 @@ func (c *client) onConnectTimeout() {
 	}
 }
 
+// BorrowsMessages implements engineio.BorrowingHandler: OnMessage keeps nothing of m.Data
+// (DecodeMsgpack writes its own copy, the text decoder copies text and attachments), so a
+// player's input is read where the reader's buffer holds it.
+func (c *client) BorrowsMessages() {}
+
+var _ engineio.BorrowingHandler = (*client)(nil)
+
 // OnMessage implements engineio.SessionHandler.
 func (c *client) OnMessage(m engineio.Message) {
 	kind := c.kind()

@@ -18,6 +18,10 @@ type Server struct {
 
 	counts counters // what the server refused or survived (Stats)
 
+	// packetBufs holds the buffers Socket.OfferLatest builds packets in (*[]byte, so that
+	// putting one back allocates nothing); a session copies a packet it keeps.
+	packetBufs sync.Pool
+
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace // guarded by mu
 	parents []*Namespace          // guarded by mu: OfFunc matchers, in registration order

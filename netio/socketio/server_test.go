@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/sioparser"
 )
 
@@ -377,6 +378,58 @@ func TestEmitLatestReplacesAndReports(t *testing.T) {
 			t.Fatal(w)
 		}
 		if err := s.EmitLatest("connect", nil, nil); !errors.Is(err, ErrReservedEvent) {
+			t.Fatalf("reserved: %v", err)
+		}
+	})
+}
+
+// offerHooks records the writes OfferLatest reports.
+type offerHooks struct{ written chan uint64 }
+
+func (h offerHooks) LatestValid(tag engineio.LatestTag) bool { return tag.B == 0 }
+func (h offerHooks) LatestWritten(tag engineio.LatestTag)    { h.written <- tag.A }
+
+// TestOfferLatest: an event with one canonical argument reaches msgpack and text peers alike,
+// its write is reported with its tag, one its hooks refuse is dropped, and the caller's
+// buffer is its own again when OfferLatest returns.
+func TestOfferLatest(t *testing.T) {
+	forParsers(t, func(t *testing.T, text bool) {
+		srv, hs := newTestServer(t, nil)
+		socks := make(chan *Socket, 1)
+		srv.OnConnection(func(s *Socket) { socks <- s })
+		p := dialPeer(t, hs, text)
+		p.connect("/", nil)
+		s := <-socks
+		h := offerHooks{written: make(chan uint64, 4)}
+		arg, err := sioparser.EncodeValue(map[string]any{"t": 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.OfferLatest("state", arg, h, engineio.LatestTag{A: 1}); err != nil {
+			t.Fatal(err)
+		}
+		nine, _ := sioparser.EncodeValue(map[string]any{"t": 9})
+		copy(arg, nine) // the caller's buffer again: what was offered does not change
+		if g := generic(t, p.mustNext().Data); g != `["state",{"t":1}]` {
+			t.Fatalf("got %s", g)
+		}
+		if w := <-h.written; w != 1 {
+			t.Fatalf("reported %d, want 1", w)
+		}
+		if err := s.OfferLatest("state", arg, h, engineio.LatestTag{A: 2, B: 1}); err != nil { // refused
+			t.Fatal(err)
+		}
+		arg, _ = sioparser.EncodeValue(map[string]any{"t": 3})
+		if err := s.OfferLatest("state", arg, h, engineio.LatestTag{A: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if g := generic(t, p.mustNext().Data); g != `["state",{"t":3}]` {
+			t.Fatalf("got %s", g)
+		}
+		if w := <-h.written; w != 3 {
+			t.Fatalf("reported %d, want 3", w)
+		}
+		if err := s.OfferLatest("connect", arg, h, engineio.LatestTag{}); !errors.Is(err, ErrReservedEvent) {
 			t.Fatalf("reserved: %v", err)
 		}
 	})

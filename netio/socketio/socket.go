@@ -37,13 +37,14 @@ type EventHandler func(s *Socket, args Args, ack Ack)
 
 // Socket is one client's connection to one namespace.
 type Socket struct {
-	id        string     // static
-	nsp       *Namespace // static
-	nspName   string     // static
-	client    *client    // static
-	auth      Auth       // static: the CONNECT auth object
-	connAt    time.Time  // static
-	transport string     // static: the transport at connect time
+	id        string            // static
+	nsp       *Namespace        // static
+	nspName   string            // static
+	client    *client           // static
+	sess      *engineio.Session // static: client.sess, kept here for the snapshot path
+	auth      Auth              // static: the CONNECT auth object
+	connAt    time.Time         // static
+	transport string            // static: the transport at connect time
 
 	rooms map[string]struct{} // guarded by nsp.mu; nil until the first Join; never holds the own id room
 
@@ -59,6 +60,7 @@ type Socket struct {
 	data          map[string]any                // guarded by mu
 	connected     bool                          // guarded by mu
 	closing       bool                          // guarded by mu: onClose has started
+	msgpack       bool                          // static: the client's parser is msgpack
 }
 
 type pendingAck struct {
@@ -72,6 +74,8 @@ func newSocket(n *Namespace, c *client, auth Auth, nspName string) *Socket {
 		nsp:       n,
 		nspName:   nspName,
 		client:    c,
+		sess:      c.sess,
+		msgpack:   c.kind() == parserMsgpack, // known: the CONNECT that makes a socket set it
 		auth:      auth,
 		connAt:    time.Now(),
 		transport: c.sess.Transport(),
@@ -186,7 +190,9 @@ func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
 // written, goes out after the events queued with Emit, and waits while the
 // kernel holds unsent bytes for a backed-up link. Just before writing, valid
 // (when not nil) decides whether it still makes sense; after writing,
-// written (when not nil) is called from the writer. It is for state that
+// written (when not nil) is called. Both run on the goroutine that writes
+// the connection, never on the caller's, and must not call the socket (valid
+// may be asked with the connection's lock held). It is for state that
 // supersedes itself, such as game snapshots; it never blocks.
 func (s *Socket) EmitLatest(event string, valid func() bool, written func(), args ...any) error {
 	if sioparser.IsReservedEvent(event) {
@@ -214,6 +220,54 @@ func (s *Socket) EmitLatest(event string, valid func() bool, written func(), arg
 		return err
 	}
 	return s.client.sess.SendLatest(msgs, valid, written)
+}
+
+// OfferLatest is EmitLatest for an event with one argument, arg, already encoded as canonical
+// msgpack (sioparser.Canonical), with hooks instead of functions
+// (engineio.Session.OfferLatest): for a msgpack peer nothing is allocated, and when the
+// connection is idle the caller writes the packet itself, and h's calls happen on its
+// goroutine (engineio.LatestHooks says what they may do). arg is only read during the call.
+// It is for the game snapshot each player gets every tick; it never blocks.
+func (s *Socket) OfferLatest(event string, arg sioparser.Canonical, h engineio.LatestHooks, tag engineio.LatestTag) error {
+	if sioparser.IsReservedEvent(event) {
+		return ErrReservedEvent
+	}
+	if !s.msgpack {
+		data, err := sioparser.EncodeArgs(event, []any{arg})
+		if err != nil {
+			return err
+		}
+		if !s.Connected() {
+			return ErrDisconnected
+		}
+		msgs, err := newOutPacket(sioparser.Packet{Type: sioparser.Event, Namespace: s.nspName, Data: data}).messages(s.client.kind())
+		if err != nil {
+			return err
+		}
+		return s.sess.SendLatestHooks(msgs, h, tag)
+	}
+	srv := s.nsp.srv
+	buf, _ := srv.packetBufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	defer srv.putPacketBuffer(buf)
+	b, ok := sioparser.AppendCanonicalEvent1((*buf)[:0], s.nspName, event, arg)
+	if !ok { // an empty arg, a bad namespace
+		return sioparser.ErrInvalidPacket
+	}
+	*buf = b
+	if !s.Connected() {
+		return ErrDisconnected
+	}
+	return s.sess.OfferLatest(engineio.Message{Binary: true, Data: b}, h, tag)
+}
+
+// putPacketBuffer gives b back unless it grew too large to keep (a full state of a big room).
+func (s *Server) putPacketBuffer(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		s.packetBufs.Put(b)
+	}
 }
 
 // EmitWithAck sends an event and calls cb once with the client's ack
@@ -361,7 +415,7 @@ func (s *Socket) onEvent(p *sioparser.Packet) {
 		s.client.sess.Close(ReasonParseError)
 		return
 	}
-	name, ok := all.String(0)
+	rawName, ok := all.StringBytes(0)
 	if !ok {
 		s.client.sess.Close(ReasonParseError)
 		return
@@ -373,9 +427,10 @@ func (s *Socket) onEvent(p *sioparser.Packet) {
 	}
 	s.mu.Lock()
 	// A player sends the same event (input) over and over: a field of the socket is in cache
-	// where the map's memory, one map per connection, is not.
-	h := s.lastHandler
-	if name != s.lastEvent || h == nil {
+	// where the map's memory, one map per connection, is not, and its name is not copied.
+	h, name := s.lastHandler, s.lastEvent
+	if string(rawName) != name || h == nil {
+		name = string(rawName)
 		h = s.handlers[name]
 		s.lastEvent, s.lastHandler = name, h
 	}

@@ -86,7 +86,7 @@ func (p *Peer) Close(reason string) {
 // baseline must be the last snapshot written (or 0), the map must decode,
 // its section must apply, and `h`, when present, must equal the mirror's
 // hash.
-func (p *Peer) OfferSnapshot(tick, base uint64, pkt []byte, written func()) error {
+func (p *Peer) OfferSnapshot(tick, base uint64, pkt []byte, w rooms.Written) error {
 	p.mu.Lock()
 	err := p.apply(tick, base, pkt)
 	p.mu.Unlock()
@@ -94,7 +94,7 @@ func (p *Peer) OfferSnapshot(tick, base uint64, pkt []byte, written func()) erro
 		p.t.Errorf("roomtest: player %d: %v", p.id, err)
 		return nil // the room goes on: the error is the test's
 	}
-	written()
+	w.SnapshotWritten(tick, base)
 	return nil
 }
 

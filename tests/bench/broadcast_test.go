@@ -97,7 +97,7 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 		before := rss(b)
 		startClients(b, url, n)
 		waitSockets(b, srv, n)
-		time.Sleep(2 * time.Second) // idle: past the readers' hand-over (engineio idleHandoff)
+		time.Sleep(3 * time.Second) // idle: past the readers' hand-over (one to two engineio idleHandoff)
 		settle()
 		after := rss(b)
 		// The same after returning free pages to the OS: what the connections hold,

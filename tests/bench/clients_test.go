@@ -45,6 +45,17 @@ func TestMain(m *testing.M) {
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
+// childCommand is the command of a benchmark's child process (its clients or players): this
+// binary again. With BENCH_CHILD_CPUS set (a taskset CPU list) the child runs on those CPUs;
+// started as `taskset -c 0 bench.test ...` with BENCH_CHILD_CPUS=1, the server and its clients
+// then run on different cores.
+func childCommand() *exec.Cmd {
+	if cpus := os.Getenv("BENCH_CHILD_CPUS"); cpus != "" {
+		return exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^$")
+	}
+	return exec.Command(os.Args[0], "-test.run=^$")
+}
+
 // runClients is the child process: it opens n msgpack Socket.IO connections
 // over WebSocket, prints "ready", then every 5 ms prints the smallest number
 // of events any connection has received, until stdin closes.
@@ -138,7 +149,7 @@ type clients struct {
 
 func startClients(tb testing.TB, wsURL string, n int) *clients {
 	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := childCommand()
 	cmd.Env = append(os.Environ(), roleEnv+"=clients", "BENCH_URL="+wsURL, "BENCH_N="+strconv.Itoa(n))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()

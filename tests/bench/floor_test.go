@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -140,7 +139,7 @@ func benchFloor(b *testing.B, nRooms int, direct bool) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd := childCommand()
 		cmd.Env = append(os.Environ(), roleEnv+"=floor-peers", "BENCH_URL="+ln.Addr().String(), "BENCH_N="+strconv.Itoa(n))
 		cmd.Stderr = os.Stderr
 		stdin, _ := cmd.StdinPipe()

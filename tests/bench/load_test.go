@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
@@ -81,7 +80,8 @@ func runArenaPlayers(url string, nRooms int) error {
 // players in a child process, 20 inputs a second each) against the
 // in-process server for 10 s and reports the server's CPU per player per
 // tick: the whole path, input frames read and decoded, ticks, snapshot
-// encoding and frame writes. BENCH_ROOMS changes the room count.
+// encoding and frame writes; and the process's RSS at the end. BENCH_ROOMS
+// changes the room count.
 func BenchmarkArenaLoad(b *testing.B) { arenaLoad(b, newGameServer) }
 
 // arenaLoad is BenchmarkArenaLoad against the server newServer starts (it returns the
@@ -94,7 +94,7 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 	const seconds = 10
 	for i := 0; i < b.N; i++ {
 		url := newServer(b)
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd := childCommand()
 		cmd.Env = append(os.Environ(), roleEnv+"=arena-players", "BENCH_URL="+url, "BENCH_ROOMS="+strconv.Itoa(nRooms))
 		cmd.Stderr = os.Stderr
 		stdin, _ := cmd.StdinPipe()
@@ -116,6 +116,8 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 			defer f.Close()
 		}
 		received := func() int64 { return askCount(b, stdin, sc, "players") }
+		// The window's allocations alone: go tool pprof -base $BENCH_MEMPROFILE.base $BENCH_MEMPROFILE.
+		writeAllocsProfile(os.Getenv("BENCH_MEMPROFILE"), ".base")
 		snaps0, t0 := received(), time.Now()
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
@@ -123,15 +125,11 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 		time.Sleep(seconds * time.Second)
 		user1, sys1 := cpuTimes()
 		runtime.ReadMemStats(&ms1)
+		rssEnd := rss(b)
 		wall, snaps := time.Since(t0), received()-snaps0
 		cpu := user1 - user0 + sys1 - sys0
 		pprof.StopCPUProfile()
-		if path := os.Getenv("BENCH_MEMPROFILE"); path != "" {
-			if f, err := os.Create(path); err == nil {
-				pprof.Lookup("allocs").WriteTo(f, 0)
-				f.Close()
-			}
-		}
+		writeAllocsProfile(os.Getenv("BENCH_MEMPROFILE"), "")
 		stdin.Close()
 		for sc.Scan() {
 		}
@@ -140,11 +138,25 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 		// Allocations are counted, not timed: a number that does not move with the machine.
 		b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/playerTicks, "allocs/player-tick")
 		b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/playerTicks, "B/player-tick")
+		// The whole process at the end of the window (the players are another process): run
+		// BenchmarkArenaLoad alone for the server's own.
+		b.ReportMetric(float64(rssEnd)/(1<<20), "server-rss-MB")
 		// A players process short of CPU reads late, the server skips snapshots for
 		// it (latest wins), and the server's cost per tick looks smaller than it is.
 		if rate < 18 {
 			b.Fatalf("players received %.1f snapshots/s of 20: the players process could not keep up, so the server's CPU per tick is not measured", rate)
 		}
+	}
+}
+
+// writeAllocsProfile writes the allocs profile to path+suffix, when path is set.
+func writeAllocsProfile(path, suffix string) {
+	if path == "" {
+		return
+	}
+	if f, err := os.Create(path + suffix); err == nil {
+		pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
 	}
 }
 
