@@ -116,8 +116,8 @@ func (fc *floorConn) writeLoop() {
 // per connection one reader goroutine taking 20 input messages a second,
 // and per room of 10 one goroutine ticking at 20 Hz that gives each player
 // a snapshot-sized message. In "writers" each connection's writer goroutine
-// writes it (tickroom's shape: the room never touches a socket); in
-// "room-writes" the room goroutine writes it itself, the cheapest a Go
+// writes it (tickroom's shape until its rooms wrote to idle sockets themselves); in
+// "room-writes" the room goroutine writes it itself (tickroom's shape since), the cheapest a Go
 // server can be. No WebSocket, Socket.IO, game or encoding: what is left is
 // the kernel's loopback path and the Go runtime's goroutines, the part of
 // the 20 us budget no protocol or game work can get back. BENCH_ROOMS
