@@ -9,7 +9,7 @@ NPM ?= npm
 # Node packages the tests need; each dir has a package.json and a committed package-lock.json.
 NODE_DIRS := tests/node netio/sioparser/testdata/capture client-js
 GOTEST_TIMEOUT ?= 12m
-FUZZTIME ?= 10s
+FUZZTIME ?= 6s
 EIO_SUITE ?=
 SIO_SUITE ?=
 
