@@ -123,31 +123,39 @@ func (r *wsReader) ioFD(fd uintptr) bool {
 // they do (Close waits for the read to end), which is why sessions cut connections with
 // shutdown (cutConn) and leave the Close to the reader.
 func (r *wsReader) warmRead(fd uintptr) bool {
-	n, err := sysRead(fd, r.buf.b[r.w:])
-	switch {
-	case err == syscall.EAGAIN:
-		return false
-	case err != nil:
-		r.err = &net.OpError{Op: "read", Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: err}
-		return true
-	case n == 0:
-		r.err = io.EOF
-		return true
-	}
-	r.w += n
-	r.fresh = true
-	for r.r < r.w {
-		ok, err := r.nextWhole()
-		if err != nil {
-			r.err = err
+	for {
+		n, err := sysRead(fd, r.buf.b[r.w:])
+		switch {
+		case err == syscall.EAGAIN:
+			return false
+		case err != nil:
+			r.err = &net.OpError{Op: "read", Net: "tcp", Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: err}
+			return true
+		case n == 0:
+			r.err = io.EOF
 			return true
 		}
-		if !ok {
-			return true
+		full := r.w+n == len(r.buf.b)
+		r.w += n
+		r.fresh = true
+		for r.r < r.w {
+			ok, err := r.nextWhole()
+			if err != nil {
+				r.err = err
+				return true
+			}
+			if !ok {
+				return true
+			}
 		}
+		r.r, r.w = 0, 0
+		if !full {
+			return false
+		}
+		// The read filled the buffer: the socket may hold more. The poller's wait reports
+		// only what arrives after it, so waiting now could hold those bytes until the client
+		// sends again: read on (until EAGAIN), as the net package's own reads do.
 	}
-	r.r, r.w = 0, 0
-	return false
 }
 
 // fill reads at least one more byte into the buffer, waiting if need be.
