@@ -421,9 +421,9 @@ func (b *bot) send() {
 	b.buf = b.in.appendMsgpack(b.buf[:0])
 	b.mu.Unlock()
 	st := &b.r.stats
-	// Canonical: encoded once, copied as is into the event (sioparser.EncodeArgs copies it, so
-	// the buffer is free again when Emit returns).
-	if err := b.s.Emit("input", sioparser.Canonical(b.buf)); err != nil {
+	// Canonical: encoded once, copied as is into the event (EmitCanonical copies it, so the
+	// buffer is free again when it returns), and not boxed into an interface (an allocation).
+	if err := b.s.EmitCanonical("input", sioparser.Canonical(b.buf)); err != nil {
 		st.addFailure(failureOf("input", err))
 		return
 	}

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/tickroom/tickroom/netio/engineio"
@@ -103,22 +102,18 @@ func (s *Socket) emitID(event string, args []any, volatile bool, cb AckCallback,
 	}
 	// An event of canonical arguments without an ack (a bot's input) is written in one go,
 	// with no array or packet encoded on the way; the rest goes through the parser.
-	var one [1]engineio.Packet
-	var msgs []engineio.Packet
-	var p sioparser.Packet
 	if cb == nil && s.m.opts.Parser == ParserMsgpack {
-		if b, ok := sioparser.AppendCanonicalEvent(nil, s.nsp, event, args); ok {
-			one[0] = engineio.Packet{Type: engineio.PacketMessage, Binary: true, Data: b}
-			msgs = one[:]
-		}
-	}
-	if msgs == nil {
-		data, err := sioparser.EncodeArgs(event, args)
-		if err != nil {
+		if tried, err := s.emitEncoded(volatile, func(dst []byte) ([]byte, bool) {
+			return sioparser.AppendCanonicalEvent(dst, s.nsp, event, args)
+		}); tried {
 			return 0, err
 		}
-		p = sioparser.Packet{Type: sioparser.Event, Namespace: s.nsp, Data: data}
 	}
+	data, err := sioparser.EncodeArgs(event, args)
+	if err != nil {
+		return 0, err
+	}
+	p := sioparser.Packet{Type: sioparser.Event, Namespace: s.nsp, Data: data}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.active {
@@ -133,21 +128,11 @@ func (s *Socket) emitID(event string, args []any, volatile bool, cb AckCallback,
 		s.nextAck++
 		p.ID, p.HasID = id, true
 	}
-	var err error
-	if msgs == nil {
-		if msgs, err = s.m.encode(&p); err != nil {
-			return 0, err
-		}
-	}
-	if s.connected {
-		err = s.conn.send(msgs, volatile)
-		if err == ErrDisconnected && !volatile {
-			err = s.bufferLocked(msgs) // the connection just died: wait for the next one
-		}
-	} else {
-		err = s.bufferLocked(msgs)
-	}
+	msgs, err := s.m.encode(&p)
 	if err != nil {
+		return 0, err
+	}
+	if err := s.sendLocked(msgs, volatile, false); err != nil {
 		return 0, err
 	}
 	if cb != nil {
@@ -160,12 +145,68 @@ func (s *Socket) emitID(event string, args []any, volatile bool, cb AckCallback,
 	return id, nil
 }
 
-// bufferLocked keeps a copy of msgs: an emit's may be on its stack.
-func (s *Socket) bufferLocked(msgs []engineio.Packet) error {
+// EmitCanonical sends an event of one argument already encoded as canonical msgpack, as
+// Emit(event, arg) would, without boxing arg into an interface (an allocation per emit:
+// cmd/gamebot's inputs). arg is copied: the caller may reuse it once EmitCanonical returns.
+func (s *Socket) EmitCanonical(event string, arg sioparser.Canonical) error {
+	if sioparser.IsReservedEvent(event) {
+		return ErrReservedEvent
+	}
+	if s.m.opts.Parser == ParserMsgpack {
+		if tried, err := s.emitEncoded(false, func(dst []byte) ([]byte, bool) {
+			return sioparser.AppendCanonicalEvent1(dst, s.nsp, event, arg)
+		}); tried {
+			return err
+		}
+	}
+	return s.emit(event, []any{arg}, false, nil, 0)
+}
+
+// emitEncoded sends the one binary message enc appends to the socket's encoding buffer;
+// tried is false, and nothing is sent, when enc cannot write it (the parser's path must). The
+// buffer is reused by the next emit: what is queued rather than written keeps a copy.
+func (s *Socket) emitEncoded(volatile bool, enc func(dst []byte) ([]byte, bool)) (tried bool, err error) {
+	s.encMu.Lock()
+	defer s.encMu.Unlock()
+	b, ok := enc(s.enc[:0])
+	if !ok {
+		return false, nil
+	}
+	if cap(b) <= maxKeptBuffer {
+		s.enc = b
+	}
+	one := [1]engineio.Packet{{Type: engineio.PacketMessage, Binary: true, Data: b}}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.active {
+		return true, ErrDisconnected
+	}
+	if volatile && !s.connected {
+		return true, nil // dropped, as the npm client drops volatile emits while disconnected
+	}
+	return true, s.sendLocked(one[:], volatile, true)
+}
+
+// sendLocked sends msgs on the connection, or buffers them until the namespace is joined;
+// borrowed says their data is a buffer the caller reuses, copied if kept. s.mu is held.
+func (s *Socket) sendLocked(msgs []engineio.Packet, volatile, borrowed bool) error {
+	if !s.connected {
+		return s.bufferLocked(msgs, borrowed)
+	}
+	err := s.conn.sendPackets(msgs, volatile, borrowed)
+	if err == ErrDisconnected && !volatile {
+		err = s.bufferLocked(msgs, borrowed) // the connection just died: wait for the next one
+	}
+	return err
+}
+
+// bufferLocked keeps a copy of msgs (an emit's may be on its stack), and of their data when
+// it is borrowed.
+func (s *Socket) bufferLocked(msgs []engineio.Packet, borrowed bool) error {
 	if s.bufN+len(msgs) > s.m.opts.QueueSize {
 		return ErrQueueFull
 	}
-	s.buf = append(s.buf, slices.Clone(msgs))
+	s.buf = append(s.buf, appendOwned(nil, msgs, borrowed))
 	s.bufN += len(msgs)
 	return nil
 }

@@ -181,6 +181,12 @@ func (c *engineConn) onPacket(p engineio.Packet) {
 // WebSocket it writes them itself, with a write that does not block (inline). It never
 // closes the connection: callers hold locks (Socket.mu) that closing takes.
 func (c *engineConn) send(pkts []engineio.Packet, volatile bool) error {
+	return c.sendPackets(pkts, volatile, false)
+}
+
+// sendPackets is send; borrowed says the packets' data is a buffer the caller reuses once it
+// returns, so that what is queued rather than written at once is copied.
+func (c *engineConn) sendPackets(pkts []engineio.Packet, volatile, borrowed bool) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -195,10 +201,10 @@ func (c *engineConn) send(pkts []engineio.Packet, volatile bool) error {
 		return ErrQueueFull
 	}
 	if tr, ok := c.inlineLocked(); ok {
-		c.inline(tr, pkts) // unlocks mu
+		c.inline(tr, pkts, borrowed) // unlocks mu
 		return nil
 	}
-	c.q = append(c.q, pkts...)
+	c.q = appendOwned(c.q, pkts, borrowed)
 	c.kickLocked()
 	c.mu.Unlock()
 	return nil
@@ -229,7 +235,7 @@ func (c *engineConn) inlineLocked() (*wsTransport, bool) {
 // anything else. A failed write is left to the writer too, which meets the error and closes
 // the connection on its own goroutine: the caller holds Socket.mu, which closing takes, and
 // handlers must not run on it.
-func (c *engineConn) inline(tr *wsTransport, pkts []engineio.Packet) {
+func (c *engineConn) inline(tr *wsTransport, pkts []engineio.Packet, borrowed bool) {
 	c.mu.Unlock()
 	res := tr.tryWrite(pkts)
 	c.mu.Lock()
@@ -238,13 +244,24 @@ func (c *engineConn) inline(tr *wsTransport, pkts []engineio.Packet) {
 	case c.closed:
 	case res == inlineNotWritten:
 		q := make([]engineio.Packet, 0, len(pkts)+len(c.q))
-		c.q = append(append(q, pkts...), c.q...)
+		c.q = append(appendOwned(q, pkts, borrowed), c.q...)
 	case res == inlineTail:
 		c.flush = true
 	}
 	c.kickLocked()
 	c.mu.Unlock()
 	c.writeMu.Unlock()
+}
+
+// appendOwned appends pkts to dst, each packet's data copied when it is borrowed.
+func appendOwned(dst, pkts []engineio.Packet, borrowed bool) []engineio.Packet {
+	for _, p := range pkts {
+		if borrowed {
+			p.Data = bytes.Clone(p.Data)
+		}
+		dst = append(dst, p)
+	}
+	return dst
 }
 
 // sendControl queues a packet past the bound: pongs must go out even when data backs up.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tickroom/tickroom/internal/mpwire"
 	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/sioparser"
 )
@@ -135,6 +136,22 @@ func TestDirectWriteAfterControlDeadline(t *testing.T) {
 // TestEmitWithoutRawSocket: a transport with no raw descriptor to write to directly (as over
 // TLS) sends every emit through the queue and its writer, whole and in order.
 func TestEmitWithoutRawSocket(t *testing.T) {
+	var arg []byte // EmitCanonical's argument, reused: what is queued must be a copy
+	for _, tc := range []struct {
+		name string
+		emit func(s *Socket, i int) error
+	}{
+		{"Emit", func(s *Socket, i int) error { return s.Emit("e", i) }},
+		{"EmitCanonical", func(s *Socket, i int) error {
+			arg = mpwire.AppendInt(arg[:0], int64(i))
+			return s.EmitCanonical("e", sioparser.Canonical(arg))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { emitWithoutRawSocket(t, tc.emit) })
+	}
+}
+
+func emitWithoutRawSocket(t *testing.T, emit func(s *Socket, i int) error) {
 	events := make(chan []byte, 64)
 	srv := fakeServer(t, 60000, func(ws *websocket.Conn) {
 		for {
@@ -157,7 +174,7 @@ func TestEmitWithoutRawSocket(t *testing.T) {
 	}
 	const n = 200
 	for i := range n {
-		if err := s.Emit("e", i); err != nil {
+		if err := emit(s, i); err != nil {
 			t.Fatal(err)
 		}
 	}

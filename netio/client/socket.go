@@ -40,6 +40,11 @@ type Socket struct {
 	buf         [][]engineio.Packet    // guarded by mu: emits waiting for a connection
 	bufN        int                    // guarded by mu: packets in buf
 	waiters     []chan error           // guarded by mu: Connect calls waiting
+
+	// encMu is held around an emit that encodes into enc, taken before mu: the buffer an
+	// emit of canonical arguments is written in, reused (emitEncoded).
+	encMu sync.Mutex
+	enc   []byte
 }
 
 type pendingAck struct {

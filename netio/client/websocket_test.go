@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tickroom/tickroom/internal/mpwire"
 	"github.com/tickroom/tickroom/netio/engineio"
 	"github.com/tickroom/tickroom/netio/sioparser"
 )
@@ -214,61 +215,90 @@ func stallServer(t *testing.T, resume <-chan struct{}, events chan<- []byte) *ht
 
 // TestEmitOrderUnderBackpressure: emits written inline, queued behind a full socket, and cut
 // into a tail (every tenth is larger than a socket buffer) all reach a server that stopped
-// reading for a while, whole and in order.
+// reading for a while, whole and in order; with EmitCanonical too, whose encoding buffer the
+// next emit reuses (and whose argument the caller reuses), so what waits must be a copy.
 func TestEmitOrderUnderBackpressure(t *testing.T) {
-	resume := make(chan struct{})
-	events := make(chan []byte, 64)
-	s := dialWS(t, stallServer(t, resume, events).URL, 1<<20)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	const n = 1000
 	blob := func(i int) []byte {
 		if i%10 == 0 {
 			return bytes.Repeat([]byte{byte(i)}, 70_001)
 		}
 		return bytes.Repeat([]byte{byte(i)}, 2999)
 	}
-	for i := range n {
-		if err := s.Emit("e", i, blob(i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m := s.Manager()
-	m.mu.Lock()
-	c := m.conn
-	m.mu.Unlock()
-	c.mu.Lock()
-	backlog := len(c.q) > 0 || c.flush || c.writing
-	c.mu.Unlock()
-	if !backlog {
-		t.Fatal("the socket took every emit: nothing exercised the queue behind a full socket")
-	}
-	close(resume)
-	for i := range n {
-		var data []byte
-		select {
-		case data = <-events:
-		case <-ctx.Done():
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
+	var arg []byte // EmitCanonical's argument, reused
+	for _, tc := range []struct {
+		name string
+		emit func(s *Socket, i int) error
+		args int // the arguments of the event: (i, blob), or one array [i, blob]
+	}{
+		{"Emit", func(s *Socket, i int) error { return s.Emit("e", i, blob(i)) }, 2},
+		{"EmitCanonical", func(s *Socket, i int) error {
+			arg = mpwire.AppendArrayHeader(arg[:0], 2)
+			arg = mpwire.AppendInt(arg, int64(i))
+			arg = mpwire.AppendBin(arg, blob(i))
+			return s.EmitCanonical("e", sioparser.Canonical(arg))
+		}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resume := make(chan struct{})
+			events := make(chan []byte, 64)
+			s := dialWS(t, stallServer(t, resume, events).URL, 1<<20)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			const n = 1000
+			for i := range n {
+				if err := tc.emit(s, i); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m := s.Manager()
+			m.mu.Lock()
+			c := m.conn
+			m.mu.Unlock()
 			c.mu.Lock()
-			t.Logf("q %d flush %v writing %v parked %v inlining %v closed %v", len(c.q), c.flush, c.writing, c.parked, c.inlining, c.closed)
+			backlog := len(c.q) > 0 || c.flush || c.writing
 			c.mu.Unlock()
-			t.Fatalf("event %d never came\n%s", i, buf)
-		}
-		p, err := sioparser.DecodeMsgpack(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		args, err := sioparser.SplitArgs(p.Data, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got int
-		var b []byte
-		if args.Decode(0, &got) != nil || args.Decode(1, &b) != nil || got != i || !bytes.Equal(b, blob(i)) {
-			t.Fatalf("event %d: got %d with %d bytes", i, got, len(b))
-		}
+			if !backlog {
+				t.Fatal("the socket took every emit: nothing exercised the queue behind a full socket")
+			}
+			close(resume)
+			for i := range n {
+				var data []byte
+				select {
+				case data = <-events:
+				case <-ctx.Done():
+					buf := make([]byte, 1<<20)
+					buf = buf[:runtime.Stack(buf, true)]
+					c.mu.Lock()
+					t.Logf("q %d flush %v writing %v parked %v inlining %v closed %v", len(c.q), c.flush, c.writing, c.parked, c.inlining, c.closed)
+					c.mu.Unlock()
+					t.Fatalf("event %d never came\n%s", i, buf)
+				}
+				p, err := sioparser.DecodeMsgpack(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				args, err := sioparser.SplitArgs(p.Data, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got int
+				var b []byte
+				if tc.args == 1 {
+					var pair struct {
+						_msgpack struct{} `msgpack:",as_array"`
+						I        int
+						B        []byte
+					}
+					err = args.Decode(0, &pair)
+					got, b = pair.I, pair.B
+				} else if err = args.Decode(0, &got); err == nil {
+					err = args.Decode(1, &b)
+				}
+				if err != nil || args.Len() != tc.args || got != i || !bytes.Equal(b, blob(i)) {
+					t.Fatalf("event %d: got %d with %d bytes in %d arguments (%v)", i, got, len(b), args.Len(), err)
+				}
+			}
+		})
 	}
 }
 
