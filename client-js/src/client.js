@@ -187,7 +187,7 @@ export class Client {
     let room = null;
     const joined = await this.request(event, payload, (j) => {
       if (!j.url) {
-        room = this._enter(j, null);
+        room = this._enter(j, null, event === "room:rejoin");
         this.timeSync(3).catch(() => {});
       }
       return j;
@@ -203,12 +203,15 @@ export class Client {
 
   // _enter takes a Joined from the node that holds the seat: a new Room, or room (one that
   // rejoined) brought up to date. It runs inside the ack callback, before the full snapshot.
-  _enter(joined, room) {
+  // A new Room for a seat taken back (rejoin) does not know the seat's input seq until that
+  // snapshot's `a`: it takes no input before it.
+  _enter(joined, room, rejoin) {
     if (room) {
       room._rejoined(joined);
       return room;
     }
     room = new Room(this, joined);
+    if (rejoin) room._seqKnown = false;
     this.room = room;
     return room;
   }
@@ -241,7 +244,7 @@ export class Client {
           j = await this._ask(s, "room:rejoin", { seatToken: j.you.seatToken }, (back) => {
             if (back.url || (room && room.closed)) return back;
             this._use(s, to);
-            room = this._enter(back, room);
+            room = this._enter(back, room, true);
             return back;
           });
         } finally {

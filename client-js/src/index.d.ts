@@ -298,7 +298,10 @@ export class Room<S extends State = AnyState> {
   /** Drops every listener: on(), the state callbacks, onMessage, and all listen(). */
   removeAllListeners(): void;
 
-  /** Emits input with the next seq; returns the seq, or null when not connected. */
+  /**
+   * Emits input with the next seq; returns the seq, or null when not connected or, in a room
+   * entered by rejoin, before its first state (the seat's seq goes on from that state's `a`).
+   */
   sendInput(fields: InputOf<S>): number | null;
   /**
    * room:message to the mode's handler; resolves with its reply. Rejects with TickroomError

@@ -43,6 +43,9 @@ export class Room {
     /** The highest input seq of this player the server applied (the snapshots' `a`). */
     this.ack = 0;
     this._seq = 0;
+    // False for a seat taken back by a new Room (a rejoin) until its first full state: the
+    // seat's inputs go on from that state's `a`, which only it tells.
+    this._seqKnown = true;
     this._awaitFull = true;
     this._resyncing = false;
     this._reconnecting = false;
@@ -153,10 +156,12 @@ export class Room {
 
   /**
    * sendInput emits an input with the next seq and returns that seq, or null when the room is
-   * not connected (inputs are not queued across a reconnection).
+   * not connected (inputs are not queued across a reconnection) or, in a room entered by
+   * `rejoin` (or by following a seat to another node), before its first state has arrived (the
+   * seat's seq goes on from that state's `a`: an input sent before it would be dropped).
    */
   sendInput(fields) {
-    if (this.closed || this._reconnecting || !this.client.socket.connected) return null;
+    if (this.closed || this._reconnecting || !this._seqKnown || !this.client.socket.connected) return null;
     const input = { seq: ++this._seq, ...fields };
     input.seq = this._seq;
     this.client.socket.emit("input", input);
@@ -280,6 +285,7 @@ export class Room {
       this._awaitFull = false;
       // The input seq belongs to the seat: after a rejoin continue above the server's `a`.
       if (s.a > this._seq) this._seq = s.a;
+      this._seqKnown = true;
     }
     this.tick = s.t;
     this.ack = s.a;

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Room } from "../src/room.js";
+import { Client } from "../src/client.js";
 import { arenaSchema, hex, tick1, tick2 } from "./fixtures.mjs";
 
 const zeroGlobals = hex("08 03 00 00"); // a full state: no entities, phase 0, endTick 0
@@ -147,4 +148,25 @@ test("a closed room refuses requests with NOT_IN_ROOM without sending", async ()
     await assert.rejects(p, (e) => e.code === "NOT_IN_ROOM");
   }
   assert.equal(sent, 0);
+});
+
+test("a room entered by rejoin takes inputs only once its first state tells the seat's a", () => {
+  for (const rejoin of [false, true]) {
+    const sent = [];
+    const client = {
+      opts: { interpolationDelay: 100, requestTimeout: 1000, schemas: { arena: arenaSchema } },
+      socket: { connected: true, emit: (ev, input) => sent.push(input.seq) },
+      room: null,
+      serverNow: (t) => t,
+      request: () => Promise.resolve({ ok: true }),
+    };
+    const joined = { room: { id: "r1", code: "ABCDEF", mode: "arena" }, you: { playerId: 7, seatToken: "tok" }, players: [{ id: 7, name: "ann" }] };
+    const r = Client.prototype._enter.call(client, joined, null, rejoin);
+    // A new seat's seq starts at 1; a seat taken back goes on from its a (5 here), which only
+    // the first state tells: an input before it would be dropped by the server.
+    assert.equal(r.sendInput({ x: 1 }), rejoin ? null : 1, `rejoin=${rejoin}: before the first state`);
+    r._onSnapshot({ ...snap(1, 0, zeroGlobals), a: rejoin ? 5 : 0 });
+    assert.equal(r.sendInput({ x: 1 }), rejoin ? 6 : 2, `rejoin=${rejoin}: after it`);
+    assert.deepEqual(sent, rejoin ? [6] : [1, 2]);
+  }
 });

@@ -39,13 +39,21 @@ function track(room) {
 // keepsPlaying: the room's callbacks fire, its snapshots pass the hash check, and an input of
 // its own is applied, on the node it is on now.
 async function keepsPlaying(room, cb) {
+  await waitFor(() => room.tick > 0, 5000, "the room's first state"); // inputs wait for it after a rejoin
   const { changes, snapshots } = cb;
   const checked = room.stats.hashChecks;
   const me = room.me;
   const seq = room.sendInput({ x: me && me.fields.x > 0 ? -1 : 1, y: 0.5 }); // towards the middle
   assert.notEqual(seq, null, "the room takes inputs");
-  await waitFor(() => room.ack >= seq && cb.changes > changes && cb.snapshots > snapshots + 5 && room.stats.hashChecks > checked + 5,
-    8000, "the input applied, changes and hash-checked snapshots");
+  try {
+    await waitFor(() => room.ack >= seq && cb.changes > changes && cb.snapshots > snapshots + 5 && room.stats.hashChecks > checked + 5,
+      8000, "the input applied, changes and hash-checked snapshots");
+  } catch (e) {
+    // Which of them did not come says where it stopped.
+    throw new Error(`${e.message}: ack ${room.ack} of ${seq}, changes +${cb.changes - changes}, ` +
+      `snapshots +${cb.snapshots - snapshots}, hash checks +${room.stats.hashChecks - checked}, ` +
+      `desyncs ${room.stats.desyncs}, status ${room.status}`);
+  }
   assert.equal(room.stats.desyncs, 0);
   assert.ok(room.me, "the own entity is in view");
 }
