@@ -358,3 +358,46 @@ func TestWriteFailureReason(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerCloseWhileSending: a client's close frame arriving while the server has messages to
+// write is "transport close" every time. The reader's close reply makes gorilla refuse later
+// writes (websocket.ErrCloseSent); a writer meeting that refusal before the reader has closed
+// the session must not report the clean close as "transport error" (seen with the npm client
+// closing right after connecting, while the server's welcome event was queued).
+func TestPeerCloseWhileSending(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := range 100 {
+		c, _, h := e.dialWS()
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if h.s.Send(Message{Data: []byte("welcome")}) != nil {
+					return
+				}
+				time.Sleep(50 * time.Microsecond) // about the writer's pace: no slow-client close
+			}
+		}()
+		readWS(t, c) // the sender is under way
+		go func() {  // keep reading, as a client does, so the server's outbox never fills
+			for {
+				if _, _, err := c.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}()
+		c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		ev := h.waitClose(t)
+		close(stop)
+		<-done
+		if ev.reason != ReasonTransportClose {
+			t.Fatalf("round %d: closed as %q (%v), want %q", i, ev.reason, ev.err, ReasonTransportClose)
+		}
+	}
+}

@@ -231,9 +231,17 @@ func (ww *wsWriter) moveDeadline(s *Session) bool {
 }
 
 // writeFailedLocked ends the writer after a failed write: the session closes and the
-// connection is cut. s.mu is held on entry and released.
+// connection is cut, unless the reader has begun the closing handshake (it closes both).
+// s.mu is held on entry and released.
 func (s *Session) writeFailedLocked(c *websocket.Conn, err error) {
 	s.writerEndedLocked()
+	if errors.Is(err, websocket.ErrCloseSent) && !s.closed {
+		// The reader has written a close frame (its answer to the peer's, or its refusal of
+		// a protocol violation) and is ending: it closes the session with the reason only it
+		// knows, "transport close" or "transport error", and then the connection.
+		s.mu.Unlock()
+		return
+	}
 	s.wsCloseFrame = false
 	after := s.closeLocked(writeFailureReason(err), err, closeAbort)
 	s.mu.Unlock()
