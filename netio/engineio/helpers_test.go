@@ -1,8 +1,10 @@
 package engineio
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -171,6 +173,26 @@ func (e *env) dialWS() (*websocket.Conn, string, *testSess) {
 		e.t.Fatal(err)
 	}
 	return c, open.SID, e.nextSession()
+}
+
+// dialWSReadBuffer opens a websocket session whose client socket has a receive buffer of n
+// bytes, so that a client that stops reading backs the server's writes up soon; the open
+// packet is left unread.
+func (e *env) dialWSReadBuffer(n int) (*websocket.Conn, *testSess) {
+	e.t.Helper()
+	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			conn.(*net.TCPConn).SetReadBuffer(n)
+		}
+		return conn, err
+	}}
+	c, _, err := d.Dial(e.wsURL+"?EIO=4&transport=websocket", nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { c.Close() })
+	return c, e.nextSession()
 }
 
 func readWS(t *testing.T, c *websocket.Conn) (int, []byte) {

@@ -1,9 +1,7 @@
 package engineio
 
 import (
-	"context"
 	"encoding/binary"
-	"net"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -90,20 +88,8 @@ func TestOfferLatestAfterQueuedEvent(t *testing.T) {
 // instead of a backlog.
 func TestSendLatestBackedUpLink(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.WebSocketSendBuffer = 4096 })
-	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err == nil {
-			conn.(*net.TCPConn).SetReadBuffer(4096)
-		}
-		return conn, err
-	}}
-	c, _, err := d.Dial(e.wsURL+"?EIO=4&transport=websocket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, h := e.dialWSReadBuffer(4096)
 	readWS(t, c) // open
-	h := e.nextSession()
 	const offers = 2000
 	var nWritten atomic.Int64
 	for i := 0; i < offers; i++ {

@@ -270,19 +270,7 @@ func TestOutboxBytesWebSocket(t *testing.T) {
 		c.MaxOutboxBytes = 256 << 10
 		c.WebSocketSendBuffer = 4096
 	})
-	d := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
-		conn, err := net.Dial(network, addr)
-		if err == nil {
-			conn.(*net.TCPConn).SetReadBuffer(4096)
-		}
-		return conn, err
-	}}
-	c, _, err := d.Dial(e.wsURL+"?EIO=4&transport=websocket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	h := e.nextSession()
+	_, h := e.dialWSReadBuffer(4096)
 	msg := Message{Binary: true, Data: make([]byte, 16<<10)}
 	var sent int
 	for sent = 0; sent < 200; sent++ {

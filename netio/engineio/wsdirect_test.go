@@ -2,7 +2,6 @@ package engineio
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -133,20 +132,8 @@ func TestOfferLatestPartialWrite(t *testing.T) {
 		c.WebSocketSendBuffer = 16384
 		c.LatestMaxUnsent = -1 // no unsent check: offers go direct until the kernel refuses
 	})
-	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err == nil {
-			conn.(*net.TCPConn).SetReadBuffer(65536)
-		}
-		return conn, err
-	}}
-	c, _, err := d.Dial(e.wsURL+"?EIO=4&transport=websocket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, h := e.dialWSReadBuffer(65536)
 	readWS(t, c) // open
-	h := e.nextSession()
 	idleWriter(t, h.s)
 	hooks := &recordHooks{}
 	const size = 3000
