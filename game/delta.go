@@ -98,11 +98,12 @@ func (w *World) classify(baseTick uint64, baseView, curView []EntityID) *deltaLi
 			}
 			j++
 		default:
-			if e := w.get(b); e == nil {
-				d.removed = append(d.removed, i)
-			} else if e.changed > baseTick {
-				// A kind without fields has a change time and no mask: nothing to send.
-				if mask := changedMask(e, baseTick); mask != 0 {
+			// Most held entities are unchanged: their stamp alone says so.
+			if w.stamp(b) > baseTick {
+				if e := w.get(b); e == nil {
+					d.removed = append(d.removed, i)
+				} else if mask := changedMask(e, baseTick); mask != 0 {
+					// A kind without fields has a change time and no mask: nothing to send.
 					d.updated = append(d.updated, update{pos: i, e: e, mask: mask})
 				}
 			}
@@ -134,8 +135,11 @@ func appendRemoved(dst []byte, removed []int) []byte {
 }
 
 // changedMask returns the fields of e whose wire value changed after
-// baseTick, bit i for field i.
+// baseTick, bit i for field i; e's stamp is after baseTick.
 func changedMask(e *entity, baseTick uint64) uint64 {
+	if e.older <= baseTick {
+		return e.last
+	}
 	var mask uint64
 	for f := range e.vals {
 		if e.vals[f].at > baseTick {

@@ -17,9 +17,14 @@ type fieldVal struct {
 }
 
 type entity struct {
-	kind    int
-	changed uint64 // the largest at over vals: skips unchanged entities in O(1)
-	vals    []fieldVal
+	kind int
+	// last is the fields changed at the entity's last change tick (its
+	// stamp), older a tick at or after every other field's change: when
+	// older is at or below a delta's baseline, last is the delta's mask,
+	// with no walk over the fields (a moving entity changes the same few
+	// fields every tick).
+	last, older uint64
+	vals        []fieldVal
 }
 
 // World is a game's visible state: entities of the schema's kinds, each
@@ -39,6 +44,11 @@ type World struct {
 	globals        []fieldVal
 	globalsChanged uint64
 	delta          deltaLists // AppendDelta's lists, kept for reuse
+	// stamps is indexed like ents: an entity's last change tick (the
+	// largest at over its fields), removedStamp once it is gone. A delta
+	// checks every held entity's stamp; kept here, side by side, those
+	// checks read one small array instead of every entity's memory.
+	stamps []uint64
 }
 
 // NewWorld returns an empty world of schema s at tick 0. It panics if s
@@ -49,7 +59,8 @@ func NewWorld(s *Schema) *World {
 		panic(err)
 	}
 	// The zero fieldVal is every kind's zero value: 0.0 has all bits clear.
-	return &World{c: c, ents: make([]*entity, 1, 64), globals: make([]fieldVal, len(s.Globals))}
+	return &World{c: c, ents: make([]*entity, 1, 64), stamps: append(make([]uint64, 0, 64), removedStamp),
+		globals: make([]fieldVal, len(s.Globals))}
 }
 
 // Schema returns the world's schema.
@@ -78,11 +89,13 @@ func (w *World) Spawn(kind int) EntityID {
 		panic("game: entity ids exhausted")
 	}
 	id := EntityID(len(w.ents))
-	e := &entity{kind: kind, changed: w.tick, vals: make([]fieldVal, len(w.c.kinds[kind]))}
+	e := &entity{kind: kind, vals: make([]fieldVal, len(w.c.kinds[kind]))}
 	for i := range e.vals {
 		e.vals[i].at = w.tick
+		e.last |= 1 << i
 	}
 	w.ents = append(w.ents, e)
+	w.stamps = append(w.stamps, w.tick)
 	w.live++
 	return id
 }
@@ -95,6 +108,7 @@ func (w *World) Remove(id EntityID) {
 		return
 	}
 	w.ents[id] = nil
+	w.stamps[id] = removedStamp
 	w.live--
 }
 
@@ -149,6 +163,18 @@ func (w *World) get(id EntityID) *entity {
 	return w.ents[id]
 }
 
+// removedStamp is the stamp of an id that is not live: after every
+// baseline, so a delta looks at the entity and finds it gone.
+const removedStamp = math.MaxUint64
+
+// stamp returns the last change tick of id, removedStamp if it is not live.
+func (w *World) stamp(id EntityID) uint64 {
+	if uint64(id) >= uint64(len(w.stamps)) {
+		return removedStamp
+	}
+	return w.stamps[id]
+}
+
 // field returns the entity and field slot for a write, checking the type.
 func (w *World) field(id EntityID, f int, want FieldKind) (*entity, *fieldVal, Field) {
 	e := w.get(id)
@@ -162,18 +188,28 @@ func (w *World) field(id EntityID, f int, want FieldKind) (*entity, *fieldVal, F
 	return e, &e.vals[f], fs[f]
 }
 
-func (w *World) set(e *entity, v *fieldVal, n uint64) {
-	if v.n != n {
+func (w *World) set(id EntityID, e *entity, f int, n uint64) {
+	if v := &e.vals[f]; v.n != n {
 		v.n = n
-		v.at = w.tick
-		e.changed = w.tick
+		w.touch(id, e, f)
 	}
+}
+
+// touch stamps field f of entity id (e) as changed at the current tick.
+func (w *World) touch(id EntityID, e *entity, f int) {
+	e.vals[f].at = w.tick
+	if s := w.stamps[id]; s != w.tick {
+		// Every field not changed at this tick last changed at or before s.
+		e.older, e.last = s, 0
+		w.stamps[id] = w.tick
+	}
+	e.last |= 1 << f
 }
 
 // SetInt sets int field f of entity id.
 func (w *World) SetInt(id EntityID, f int, x int64) {
-	e, v, _ := w.field(id, f, KindInt)
-	w.set(e, v, uint64(x))
+	e, _, _ := w.field(id, f, KindInt)
+	w.set(id, e, f, uint64(x))
 }
 
 // SetFloat sets float field f of entity id. For a quantized field only a
@@ -181,13 +217,13 @@ func (w *World) SetInt(id EntityID, f int, x int64) {
 func (w *World) SetFloat(id EntityID, f int, x float64) {
 	e, v, fd := w.field(id, f, KindFloat)
 	v.f = x
-	w.set(e, v, floatWire(fd, x))
+	w.set(id, e, f, floatWire(fd, x))
 }
 
 // SetBool sets bool field f of entity id.
 func (w *World) SetBool(id EntityID, f int, x bool) {
-	e, v, _ := w.field(id, f, KindBool)
-	w.set(e, v, boolWire(x))
+	e, _, _ := w.field(id, f, KindBool)
+	w.set(id, e, f, boolWire(x))
 }
 
 // SetString sets string field f of entity id.
@@ -195,8 +231,7 @@ func (w *World) SetString(id EntityID, f int, x string) {
 	e, v, _ := w.field(id, f, KindString)
 	if v.s != x {
 		v.s = x
-		v.at = w.tick
-		e.changed = w.tick
+		w.touch(id, e, f)
 	}
 }
 

@@ -134,6 +134,7 @@ func TestOrbEatingAndRespawn(t *testing.T) {
 	put := func() game.EntityID { // the first orb right under the player
 		o := &g.orbs[0]
 		o.x, o.y = p.x+fx, p.y
+		g.grid.move(0, o.x, o.y)
 		return o.ent
 	}
 	// Waiting: nothing is eaten.

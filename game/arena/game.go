@@ -53,6 +53,8 @@ type arenaGame struct {
 	players  []*player
 	orbs     []orb
 	byID     []int           // the orbs' slots in ascending entity id order, so View visits in id order
+	grid     orbGrid         // the orbs' slots by where they are, for eat
+	near     []int           // eat's scratch
 	viewBuf  []game.EntityID // View's scratch
 	phase    int
 	endTick  uint64
@@ -71,6 +73,7 @@ func newGame(ctx *game.Context) *arenaGame {
 	g := &arenaGame{
 		ctx: ctx, w: ctx.World, rnd: ctx.Rand, settings: ctx.Settings,
 		orbs:   make([]orb, OrbCount),
+		grid:   newOrbGrid(OrbCount),
 		speed:  int64(Speed) * fx / int64(rate),
 		boostT: BoostSeconds * rate,
 		coolT:  BoostCooldownSeconds * rate,
@@ -100,6 +103,7 @@ func (g *arenaGame) spawnOrb(i int) {
 	g.w.SetFloat(o.ent, OrbY, toUnits(y))
 	g.w.SetInt(o.ent, OrbValue, o.v)
 	g.orbs[i] = o
+	g.grid.move(i, x, y)
 }
 
 func toUnits(v int64) float64 { return float64(v) / fx }
@@ -273,8 +277,12 @@ func (g *arenaGame) publish(p *player) {
 	g.w.SetBool(p.ent, PlayerBoost, p.boostLeft > 0)
 }
 
+// eat lets p eat every orb it reaches, in slot order. Only the orbs near p
+// can be reached (however much p grows meanwhile), and they are visited in
+// the same order as in a scan of every slot.
 func (g *arenaGame) eat(p *player) {
-	for i := range g.orbs {
+	g.near = g.grid.near(g.near[:0], p.x, p.y, eatReach)
+	for _, i := range g.near {
 		o := &g.orbs[i]
 		dx, dy, reach := o.x-p.x, o.y-p.y, p.r+orbRFx
 		if dx*dx+dy*dy >= reach*reach {
