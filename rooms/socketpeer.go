@@ -148,9 +148,19 @@ func (h *snapshotHooks) LatestWritten(tag engineio.LatestTag) {
 func (p *SocketPeer) Close(reason string) { go p.s.Disconnect(true) }
 
 // Activate releases what was held, in order, and lets later sends through.
-func (p *SocketPeer) Activate() {
+func (p *SocketPeer) Activate() { p.ActivateWith(nil) }
+
+// ActivateWith runs first (it writes the ack of the request that seated the
+// player), then does what Activate does, in one step: nothing the room sends
+// comes between the ack and the release, and nothing held is left behind by
+// a connection that closes once the client has its ack (a server shutting
+// down right after a join).
+func (p *SocketPeer) ActivateWith(first func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if first != nil {
+		first()
+	}
 	for _, e := range p.events {
 		_ = p.s.EmitPrepared(e)
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/game"
+	"github.com/tickroom/tickroom/rooms"
 )
 
 // RoomInfo is the contract's RoomInfo: a room as lobby:list, lobby:watch,
@@ -55,6 +56,10 @@ type Joined struct {
 	// when it is not the node that answered: the client connects there and
 	// sends room:rejoin with You.SeatToken. Empty: the seat is here.
 	URL string `msgpack:"url,omitempty"`
+
+	// held is the seated connection's peer, held until the ack is out:
+	// answer writes the ack and releases it in one step (never encoded).
+	held *rooms.SocketPeer
 }
 
 // Names of the events the lobby sends.

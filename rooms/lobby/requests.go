@@ -125,7 +125,15 @@ func (h *Host) answer(ack socketio.Ack, res any, after func(), err error) {
 		_ = ack(errorAck{Error: reqErr(CodeInternal, "internal error")})
 		return
 	}
-	_ = ack(out)
+	send := func() { _ = ack(out) }
+	if j, ok := res.(*Joined); ok && j.held != nil {
+		// The ack, then what the seat held, in one step: a room closing
+		// right after the client has its ack (a shutdown) still reaches it
+		// with room:closed, before the connection closes.
+		j.held.ActivateWith(send)
+	} else {
+		send()
+	}
 	if after != nil {
 		after()
 	}

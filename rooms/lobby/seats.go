@@ -34,7 +34,7 @@ func joinerOf(c *conn, meta map[string]any) joiner {
 
 // seat takes the seat reserved in hr for c (hr.reserve succeeded) and
 // builds the Joined result. The joiner's peer is held until the ack is out
-// (after), then auto start is checked.
+// (Joined.held), then auto start is checked (after).
 func (h *Host) seat(c *conn, hr *hostedRoom, meta map[string]any) (any, func(), error) {
 	peer := rooms.NewSocketPeer(c.s)
 	res, err := h.takeSeat(hr, joinerOf(c, meta), peer)
@@ -42,10 +42,8 @@ func (h *Host) seat(c *conn, hr *hostedRoom, meta map[string]any) (any, func(), 
 		return nil, nil, err
 	}
 	h.lateDisconnect(c)
-	return res, func() {
-		peer.Activate()
-		h.autoStart(hr)
-	}, nil
+	res.held = peer
+	return res, func() { h.autoStart(hr) }, nil
 }
 
 // seatFor takes the seat reserved in hr for a player of another node: the
@@ -228,7 +226,8 @@ func (h *Host) rejoinSeat(c *conn, ref *seatRef, tok string) (any, func(), error
 		return nil, nil, err
 	}
 	h.lateDisconnect(c)
-	return res, peer.Activate, nil
+	res.held = peer
+	return res, nil, nil
 }
 
 // renew gives the seat ref, named by token tok, a fresh token for a rejoin
