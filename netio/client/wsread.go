@@ -18,20 +18,21 @@ import (
 // (netio/engineio/wsreadbuf.go, warmRead): inside one wait on the descriptor, each time it is
 // readable, one read takes what came and every whole frame of it is handled on the spot, and
 // then the wait goes on; the poller remembers data that came meanwhile, so a frame costs one
-// read and one wake-up, not a read that finds nothing as well (except once per endCheck). Handlers then run inside that
-// read of the descriptor: nothing may Close the connection while the reader runs (Close would
-// wait for the read to end, and from a handler forever). The transport cuts it instead
-// (shutdownRaw) and the reader, ending on the cut, closes it.
+// read and one wake-up, not a read that finds nothing as well (but once per endCheck).
+// Handlers then run inside that read of the descriptor: nothing may Close the connection
+// while the reader runs (Close would wait for the read to end, and from a handler forever).
+// The transport cuts it instead (shutdownRaw) and the reader, ending on the cut, closes it.
 type frameReader struct {
 	nc net.Conn        // static: the connection
 	rc syscall.RawConn // static: its descriptor; nil: blocking reads of nc
 	// buf[r:w] is read and not parsed yet; len(buf) is the room to read into. A delivered
 	// payload lies in buf until the next read.
-	buf  []byte
-	r, w int
-	size int    // static: the size buf starts at and shrinks back to
-	msg  []byte // the fragmented message being put together; its data until the next frame
-	op   byte   // that message's opcode; 0 when none is in progress
+	buf   []byte
+	r, w  int
+	size  int           // static: the size buf starts at and shrinks back to
+	check time.Duration // static: endCheck (shorter in tests)
+	msg   []byte        // the fragmented message being put together; its data until the next frame
+	op    byte          // that message's opcode; 0 when none is in progress
 
 	// The descriptor path's callback (onReadable, bound once: a method value made per wait
 	// would allocate), the handler it calls and the error it ends with.
@@ -42,7 +43,7 @@ type frameReader struct {
 
 // newFrameReader reads frames from nc, pending first: bytes that came with the handshake.
 func newFrameReader(nc net.Conn, pending []byte, size int) *frameReader {
-	fr := &frameReader{nc: nc, size: size, rc: rawConnOf(nc)}
+	fr := &frameReader{nc: nc, size: size, rc: rawConnOf(nc), check: endCheck}
 	fr.buf = make([]byte, max(size, len(pending)))
 	fr.w = copy(fr.buf, pending)
 	if fr.rc != nil {
@@ -148,7 +149,7 @@ func (fr *frameReader) run(handle func(op byte, payload []byte) error) error {
 		return err
 	}
 	for {
-		if err := fr.nc.SetReadDeadline(time.Now().Add(endCheck)); err != nil {
+		if err := fr.nc.SetReadDeadline(time.Now().Add(fr.check)); err != nil {
 			return err
 		}
 		fr.handle, fr.err = handle, nil

@@ -103,10 +103,10 @@ type gotFrame struct {
 	data string
 }
 
-// frameStream is frames of every shape: small and large messages, a message in three
-// fragments with a ping between two of them, an empty one, control frames.
-func frameStream() ([]byte, []gotFrame) {
-	big := bytes.Repeat([]byte("0123456789abcdef"), 700) // 11,200 bytes: past the buffer
+// frameStream is frames of every shape: small and large messages (of 16 x large bytes), a
+// message in three fragments with a ping between two of them, an empty one, control frames.
+func frameStream(large int) ([]byte, []gotFrame) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), large)
 	var b []byte
 	var want []gotFrame
 	add := func(op byte, fin bool, p []byte) { b = append(b, serverFrameBytes(op, fin, p)...) }
@@ -124,8 +124,8 @@ func frameStream() ([]byte, []gotFrame) {
 	want = append(want, gotFrame{2, ""})
 	add(websocket.PongMessage, true, nil)
 	want = append(want, gotFrame{10, ""})
-	add(websocket.BinaryMessage, false, big[:5000])
-	add(0, true, big[5000:])
+	add(websocket.BinaryMessage, false, big[:len(big)/2])
+	add(0, true, big[len(big)/2:])
 	want = append(want, gotFrame{2, string(big)})
 	add(websocket.CloseMessage, true, []byte{0x03, 0xe8})
 	want = append(want, gotFrame{8, "\x03\xe8"})
@@ -136,7 +136,7 @@ func frameStream() ([]byte, []gotFrame) {
 // reads, part of it already buffered (as after a handshake), on a socket (the descriptor
 // path) and on a pipe (blocking reads).
 func TestFrameReader(t *testing.T) {
-	stream, want := frameStream()
+	stream, want := frameStream(700) // 11,200 bytes: past the buffer
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, kind := range []string{"tcp", "pipe"} {
 		for round := 0; round < 10; round++ {
@@ -149,6 +149,7 @@ func TestFrameReader(t *testing.T) {
 			pre := rng.IntN(40)
 			wr := rand.New(rand.NewPCG(6, uint64(round))) // the writer's
 			fr := newFrameReader(client, stream[:pre], 64)
+			fr.check = 20 * time.Millisecond // an end read with the last bytes is seen within it
 			if (fr.rc != nil) != (kind == "tcp") {
 				t.Fatalf("%s: descriptor %v", kind, fr.rc != nil)
 			}
