@@ -293,7 +293,8 @@ func (t *wsTransport) run(c *engineConn) error {
 	if t.rd != nil {
 		// The reader owns the connection's end: shutdown only cuts it (see frameReader).
 		defer t.conn.Close()
-		return wsReadError(t.rd.run(func(op byte, data []byte) error { return t.onFrame(c, op, data) }))
+		err := t.rd.run(func(op byte, data []byte) error { return t.onFrame(c, op, data) })
+		return wsReadError(t.protocolError(err))
 	}
 	for {
 		p, err := t.read()
@@ -316,7 +317,7 @@ func (t *wsTransport) onFrame(c *engineConn, op byte, data []byte) error {
 	case websocket.CloseMessage:
 		code, err := closeCode(data)
 		if err != nil {
-			return t.protocolError(err)
+			return err // run answers it
 		}
 		_ = t.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(controlWait))
 		return errTransportClosed
@@ -329,8 +330,8 @@ func (t *wsTransport) onFrame(c *engineConn, op byte, data []byte) error {
 	return nil
 }
 
-// protocolError sends the close frame of a frame the server must not send, as gorilla's
-// reader does, and returns err.
+// protocolError sends the close frame of a frame the server must not send (err a
+// *wsProtocolError: a bad header or close payload), as gorilla's reader does, and returns err.
 func (t *wsTransport) protocolError(err error) error {
 	var pe *wsProtocolError
 	if errors.As(err, &pe) {

@@ -355,3 +355,40 @@ func TestCloseFromHandler(t *testing.T) {
 		t.Fatal("no disconnect after the server's close packet")
 	}
 }
+
+// TestProtocolErrorAnswered: a frame the server must not send ends the connection as a
+// transport error, after a close frame with code 1002, as gorilla's reader ended it.
+func TestProtocolErrorAnswered(t *testing.T) {
+	closed := make(chan []byte, 1)
+	url := rawEngineServer(t, []byte{0x83, 0}, func(c net.Conn, r *bufio.Reader) {
+		for {
+			op, p, err := readFrame(r)
+			if err != nil {
+				return
+			}
+			if op == websocket.CloseMessage {
+				closed <- p
+			}
+		}
+	})
+	o := DefaultOptions()
+	o.Transport = TransportWebSocket
+	o.Reconnection = false
+	m, err := NewManager(url, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	s := m.Socket("/", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.Connect(ctx) // the connection ends before the namespace is joined
+	select {
+	case p := <-closed:
+		if len(p) < 2 || binary.BigEndian.Uint16(p) != websocket.CloseProtocolError {
+			t.Errorf("close frame % x", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no close frame")
+	}
+}
