@@ -16,6 +16,10 @@ type Mirror struct {
 	c       *compiled
 	ents    []mirrorEntity // ascending by id: a section's positions index it
 	globals []fieldVal     // n and s only
+	// st is the staging of the section being applied, its slices kept from one Apply to the
+	// next: a client applies 20 sections a second, and fresh ones were most of what a bot
+	// allocated per snapshot. Nothing held points into it (insert copies created values out).
+	st staged
 }
 
 type mirrorEntity struct {
@@ -34,7 +38,8 @@ func NewMirror(s *Schema) *Mirror {
 	return &Mirror{c: c, globals: make([]fieldVal, len(c.globals))}
 }
 
-// Clone returns an independent copy, such as a baseline kept aside.
+// Clone returns an independent copy, such as a baseline kept aside. The copy
+// shares no memory with m.
 func (m *Mirror) Clone() *Mirror {
 	n := &Mirror{c: m.c, ents: make([]mirrorEntity, len(m.ents)), globals: slices.Clone(m.globals)}
 	for i, e := range m.ents {
@@ -44,7 +49,8 @@ func (m *Mirror) Clone() *Mirror {
 }
 
 // staged is a parsed section, checked against the mirror before any of it
-// is applied, so a malformed section leaves the mirror untouched.
+// is applied, so a malformed section leaves the mirror untouched. Its slices
+// are reused by the next section (reset).
 type staged struct {
 	removed []int // positions in Mirror.ents, ascending
 	updated []stagedUpdate
@@ -66,15 +72,40 @@ type stagedCreate struct {
 	off  int // first value in staged.vals
 }
 
+// reset empties st for the next section, keeping its slices' memory up to
+// maxKeptStaged items each: the full state a seat starts with stages several
+// times what a delta does, and a thousand bots need not keep that.
+func (st *staged) reset() {
+	clear(st.vals) // string values: let them go
+	clear(st.gvals)
+	*st = staged{
+		removed: keptStaged(st.removed), updated: keptStaged(st.updated), created: keptStaged(st.created),
+		vals: keptStaged(st.vals), gvals: keptStaged(st.gvals),
+	}
+}
+
+// maxKeptStaged bounds each slice a Mirror keeps between sections.
+const maxKeptStaged = 128
+
+func keptStaged[T any](s []T) []T {
+	if cap(s) > maxKeptStaged {
+		return nil
+	}
+	return s[:0]
+}
+
 // Apply applies one section. full (the snapshot's b is 0) clears the mirror
 // first. A section that is malformed, or that does not fit what the mirror
 // holds (a position beyond the entities held, an update of a removed
 // entity, a create of a held id), returns an error wrapping ErrBadSection
 // and leaves the mirror unchanged. Apply never panics; what it allocates
-// is in proportion to len(section), plus the growth of the held list.
+// is in proportion to len(section), plus the growth of the held list; a
+// section that creates no entity allocates nothing once the mirror has applied
+// sections as large before.
 func (m *Mirror) Apply(section []byte, full bool) error {
-	st, err := m.parse(section, full)
-	if err != nil {
+	st := &m.st
+	defer st.reset()
+	if err := m.parse(section, full); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSection, err)
 	}
 	if full {
@@ -130,6 +161,13 @@ func (m *Mirror) insert(st *staged) {
 	if c == 0 {
 		return
 	}
+	// The created entities' values, copied out of the staging (which the next
+	// section reuses) into one block of their own.
+	nv := 0
+	for _, cr := range st.created {
+		nv += len(m.c.kinds[cr.kind])
+	}
+	vals := make([]fieldVal, 0, nv)
 	n := len(m.ents)
 	m.ents = slices.Grow(m.ents, c)[:n+c]
 	i, j := n-1, c-1
@@ -141,9 +179,10 @@ func (m *Mirror) insert(st *staged) {
 		}
 		cr := st.created[j]
 		nf := len(m.c.kinds[cr.kind])
-		// The values are the staged ones, capped so that no entity can
-		// append into its neighbour's.
-		m.ents[k] = mirrorEntity{id: cr.id, kind: cr.kind, vals: st.vals[cr.off : cr.off+nf : cr.off+nf]}
+		// Capped, so that no entity can append into its neighbour's values.
+		start := len(vals)
+		vals = append(vals, st.vals[cr.off:cr.off+nf]...)
+		m.ents[k] = mirrorEntity{id: cr.id, kind: cr.kind, vals: vals[start:len(vals):len(vals)]}
 		j--
 	}
 }
@@ -256,20 +295,21 @@ func (r *reader) value(c codec) fieldVal {
 	}
 }
 
-func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
+// parse stages section in m.st, which is empty on entry.
+func (m *Mirror) parse(section []byte, full bool) error {
 	r := &reader{b: section}
-	st := &staged{}
+	st := &m.st
 	held := len(m.ents)
 	if full {
 		held = 0
 	}
 	if len(r.b) == 0 {
-		return nil, fmt.Errorf("empty section: no flags byte")
+		return fmt.Errorf("empty section: no flags byte")
 	}
 	flags := r.b[0]
 	r.b = r.b[1:]
 	if flags&^sectionFlags != 0 {
-		return nil, fmt.Errorf("flags %#x have unknown bits", flags)
+		return fmt.Errorf("flags %#x have unknown bits", flags)
 	}
 	// part reads the count of a part the flags say is there; a present part is not empty.
 	part := func(bit byte, what string) int {
@@ -284,9 +324,9 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 	}
 	nrem := part(hasRemoved, "removed")
 	if r.err == nil && nrem > held {
-		return nil, fmt.Errorf("%d removals of %d entities held", nrem, held)
+		return fmt.Errorf("%d removals of %d entities held", nrem, held)
 	}
-	st.removed = make([]int, 0, nrem)
+	st.removed = slices.Grow(st.removed, nrem)
 	prev := -1
 	for i := 0; i < nrem && r.err == nil; i++ {
 		prev = r.position(prev, held, "removed")
@@ -294,9 +334,9 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 	}
 	nupd := part(hasUpdated, "updated")
 	if r.err == nil && nupd > held-nrem {
-		return nil, fmt.Errorf("%d updates of %d entities kept", nupd, held-nrem)
+		return fmt.Errorf("%d updates of %d entities kept", nupd, held-nrem)
 	}
-	st.updated = make([]stagedUpdate, 0, nupd)
+	st.updated = slices.Grow(st.updated, nupd)
 	prev = -1
 	var prevMask uint64
 	for i, ri := 0, 0; i < nupd && r.err == nil; i++ {
@@ -309,10 +349,10 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 		if head&1 == 0 {
 			mask = r.uvarint()
 			if r.err == nil && mask != 0 && mask == prevMask {
-				return nil, fmt.Errorf("update of position %d writes the previous update's mask %#x again", prev, mask)
+				return fmt.Errorf("update of position %d writes the previous update's mask %#x again", prev, mask)
 			}
 		} else if prevMask == 0 {
-			return nil, fmt.Errorf("the first update (position %d) repeats a mask", prev)
+			return fmt.Errorf("the first update (position %d) repeats a mask", prev)
 		}
 		if r.err != nil {
 			break
@@ -322,16 +362,16 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 			ri++
 		}
 		if ri < len(st.removed) && st.removed[ri] == prev {
-			return nil, fmt.Errorf("update of entity %d, removed by the same section", m.ents[prev].id)
+			return fmt.Errorf("update of entity %d, removed by the same section", m.ents[prev].id)
 		}
 		u, err := m.stageUpdate(r, st, prev, mask)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		st.updated = append(st.updated, u)
 	}
 	ncre := part(hasCreated, "created")
-	st.created = make([]stagedCreate, 0, ncre)
+	st.created = slices.Grow(st.created, ncre)
 	var prevID uint64
 	for i := 0; i < ncre && r.err == nil; i++ {
 		delta := r.uvarint()
@@ -340,13 +380,13 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 			break
 		}
 		if delta == 0 || delta > math.MaxUint32-prevID {
-			return nil, fmt.Errorf("created id delta %d after id %d: not ascending or above 2^32-1", delta, prevID)
+			return fmt.Errorf("created id delta %d after id %d: not ascending or above 2^32-1", delta, prevID)
 		}
 		id := prevID + delta
 		prevID = id
 		c, err := m.stageCreate(r, st, EntityID(id), kind, full)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		st.created = append(st.created, c)
 	}
@@ -357,7 +397,7 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 		}
 	}
 	if r.err == nil && st.gmask>>len(m.c.globals) != 0 {
-		return nil, fmt.Errorf("global mask %#x has unknown bits", st.gmask)
+		return fmt.Errorf("global mask %#x has unknown bits", st.gmask)
 	}
 	for g, c := range m.c.globals {
 		if st.gmask&(1<<g) != 0 {
@@ -365,15 +405,15 @@ func (m *Mirror) parse(section []byte, full bool) (*staged, error) {
 		}
 	}
 	if r.err != nil {
-		return nil, r.err
+		return r.err
 	}
 	if full && st.gmask != 1<<len(m.c.globals)-1 {
-		return nil, fmt.Errorf("full state without every global")
+		return fmt.Errorf("full state without every global")
 	}
 	if len(r.b) != 0 {
-		return nil, fmt.Errorf("%d trailing bytes", len(r.b))
+		return fmt.Errorf("%d trailing bytes", len(r.b))
 	}
-	return st, nil
+	return nil
 }
 
 func (m *Mirror) stageUpdate(r *reader, st *staged, pos int, mask uint64) (stagedUpdate, error) {

@@ -1,6 +1,7 @@
 package game
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -109,5 +110,68 @@ func TestSnapshotDecode(t *testing.T) {
 		if c.hash && *s.H != 0x01020304 {
 			t.Fatalf("h %x", *s.H)
 		}
+	}
+}
+
+// TestMirrorStagingReused: one mirror applies a chain of deltas, a refused section (cut short,
+// so it fails partway through staging) before each, and a full state now and then; the
+// staging it reuses never leaks into what it holds, and the values of created entities
+// outlive the sections that created them.
+func TestMirrorStagingReused(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	w := NewWorld(testSchema)
+	m := NewMirror(testSchema)
+	var live, prev []EntityID
+	for tick := uint64(1); tick <= 300; tick++ {
+		w.BeginTick(tick)
+		mutate(w, rng, &live)
+		view := randomView(w, rng)
+		full := tick == 1 || tick%50 == 0
+		baseTick, base := tick-1, prev
+		if full {
+			baseTick, base = 0, nil
+		}
+		sec := w.AppendDelta(nil, baseTick, base, view)
+		if !full && len(sec) > 2 {
+			if err := m.Apply(sec[:len(sec)-1], false); err == nil {
+				t.Fatalf("tick %d: a section cut short applied", tick)
+			}
+		}
+		if err := m.Apply(sec, full); err != nil {
+			t.Fatalf("tick %d: %v", tick, err)
+		}
+		if d := diffMirror(w, view, m); d != "" {
+			t.Fatalf("tick %d: %s", tick, d)
+		}
+		prev = view
+	}
+}
+
+// TestMirrorApplyAllocs: once warm, a delta that only updates entities allocates nothing.
+func TestMirrorApplyAllocs(t *testing.T) {
+	w := NewWorld(testSchema)
+	w.BeginTick(1)
+	var view []EntityID
+	for i := 0; i < 8; i++ {
+		id := w.Spawn(1)
+		w.SetFloat(id, fX, float64(i))
+		view = append(view, id)
+	}
+	m := NewMirror(testSchema)
+	if err := m.Apply(w.AppendDelta(nil, 0, nil, view), true); err != nil {
+		t.Fatal(err)
+	}
+	w.BeginTick(2)
+	for i, id := range view {
+		w.SetFloat(id, fX, float64(i)+0.5)
+	}
+	sec := w.AppendDelta(nil, 1, view, view)
+	allocs := testing.AllocsPerRun(100, func() { // an update applies again to its own result
+		if err := m.Apply(sec, false); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per Apply of an update-only delta", allocs)
 	}
 }

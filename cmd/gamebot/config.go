@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -97,6 +98,14 @@ type Config struct {
 	// a heap profile at nine tenths of the duration (every bot still playing): to see what the bots themselves cost.
 	CPUProfile, MemProfile string
 
+	// GCPercent is the Go collector's target (GOGC) for the bot process, set when the run
+	// starts; 0 leaves the runtime's own (the GOGC environment variable, else 100). Without
+	// --gogc, a GOGC in the environment stands. Bots
+	// allocate little that lives long, and a thousand of them hold a small heap, so a higher
+	// target trades a few megabytes of memory for collections that cost a share of every
+	// bot's CPU; the load scripts compare the bots' CPU with the server's.
+	GCPercent int
+
 	// StatusEvery is the period of the status line; 0 turns it off.
 	StatusEvery time.Duration
 	// ConnectTimeout bounds one bot's connect, and JoinTimeout its join request.
@@ -127,6 +136,7 @@ func DefaultConfig() Config {
 		MaxErrors:       0,
 		MaxSnapshotGap:  3 * time.Second,
 		MaxOverruns:     -1,
+		GCPercent:       DefaultGCPercent,
 		StatusEvery:     time.Second,
 		ConnectTimeout:  20 * time.Second,
 		JoinTimeout:     20 * time.Second,
@@ -169,11 +179,16 @@ func (c *Config) Validate() error {
 		return bad("--rooms %q must be quickjoin or private", c.Rooms)
 	case c.MaxP99 < 0 || c.MaxSnapshotGap < 0:
 		return bad("--max-p99 and --max-snapshot-gap must not be negative")
+	case c.GCPercent < 0:
+		return bad("--gogc must not be negative")
 	case c.StatusEvery < 0 || c.ConnectTimeout <= 0 || c.JoinTimeout <= 0:
 		return bad("timeouts must be positive")
 	}
 	return nil
 }
+
+// DefaultGCPercent is the default of --gogc.
+const DefaultGCPercent = 400
 
 // urls are the servers the bots connect to: URLs, or URL alone.
 func (c *Config) urls() []string {
@@ -214,6 +229,7 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&c.MaxOverruns, "max-overruns", c.MaxOverruns, "fail when the server dropped more tick steps than this during the run, from its /stats (-1: no limit)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.StringVar(&c.MemProfile, "memprofile", "", "write a heap profile at 9/10 of the duration to this file")
+	fs.IntVar(&c.GCPercent, "gogc", c.GCPercent, "the Go GC target percent of the bot process (0: the runtime's; without this flag a GOGC environment variable stands)")
 	fs.DurationVar(&c.StatusEvery, "status-every", c.StatusEvery, "status line period on stderr (0: off)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -230,6 +246,11 @@ func parseConfig(args []string, stderr io.Writer) (Config, error) {
 		for _, u := range strings.Split(*urls, ",") {
 			c.URLs = append(c.URLs, strings.TrimSpace(u))
 		}
+	}
+	gogcSet := false
+	fs.Visit(func(f *flag.Flag) { gogcSet = gogcSet || f.Name == "gogc" })
+	if !gogcSet && os.Getenv("GOGC") != "" {
+		c.GCPercent = 0 // the environment's GOGC stands unless --gogc is given
 	}
 	c.Behaviour = Behaviour(*behaviour)
 	c.Rooms = RoomPolicy(*rooms)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -223,6 +224,30 @@ func TestDefaultConfigValid(t *testing.T) {
 	c.RoomSize = 0
 	if err := c.Validate(); !errors.Is(err, ErrConfig) {
 		t.Errorf("room size 0: %v, want ErrConfig", err)
+	}
+}
+
+// TestGCPercentFlag: --gogc sets the bots' GC target; without it the default applies unless
+// GOGC is in the environment, which then stands.
+func TestGCPercentFlag(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		args []string
+		want int
+	}{
+		{"", nil, DefaultGCPercent},
+		{"", []string{"--gogc", "150"}, 150},
+		{"200", nil, 0},
+		{"200", []string{"--gogc", "150"}, 150},
+	} {
+		t.Setenv("GOGC", c.env)
+		cfg, err := parseConfig(c.args, io.Discard)
+		if err != nil || cfg.GCPercent != c.want {
+			t.Errorf("GOGC=%q %q: %d, %v; want %d", c.env, c.args, cfg.GCPercent, err, c.want)
+		}
+	}
+	if _, err := parseConfig([]string{"--gogc", "-1"}, io.Discard); !errors.Is(err, ErrConfig) {
+		t.Errorf("--gogc -1: %v, want ErrConfig", err)
 	}
 }
 

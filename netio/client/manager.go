@@ -30,6 +30,9 @@ type Manager struct {
 	ownHTTP *http.Transport      // static; nil when the caller supplied HTTPClient
 	wsPool  websocket.BufferPool // static
 	logger  *slog.Logger         // static
+	// noTakeover, static, leaves reading a WebSocket's frames to gorilla, as over TLS or a
+	// proxy (dialWebSocket): tests set it to run that path on a plain connection.
+	noTakeover bool
 
 	wg sync.WaitGroup // every goroutine the Manager and its connections start
 

@@ -89,8 +89,10 @@ type Options struct {
 	// QueueSize bounds the packets waiting for the writer of a connection, and the packets a
 	// disconnected socket buffers for its next connection. Emit returns ErrQueueFull past it.
 	QueueSize int
-	// WebSocketReadBufferSize is the per-connection read buffer of gorilla/websocket. Small
-	// keeps idle clients cheap; bigger frames are still read whole.
+	// WebSocketReadBufferSize is the per-connection read buffer: the size the frame reader's
+	// buffer starts at (it grows for a larger frame, and shrinks back past 64 KB), and
+	// gorilla/websocket's during the handshake. Small keeps idle clients cheap; bigger frames
+	// are still read whole.
 	WebSocketReadBufferSize int
 	// WebSocketWriteBufferSize is the size of gorilla/websocket's pooled write buffers, held
 	// only while writing. The client writes its data, pong and close frames itself, not

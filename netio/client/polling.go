@@ -178,23 +178,24 @@ func (m *Manager) engineURL(transport, sid string) *url.URL {
 // polling and switches: the npm client's upgrade sequence. On success this goroutine becomes
 // the WebSocket reader. On failure before the switch the session stays on polling.
 func (c *engineConn) upgrade(m *Manager, pt *pollingTransport) error {
-	ws, err := m.dialWebSocket(c.ctx, c.hs.SID)
+	wc, err := m.dialWebSocket(c.ctx, c.hs.SID)
 	if err != nil {
 		return err
 	}
+	ws := wc.ws
 	window := pingWindow(c.hs)
 	fail := func(err error) error {
-		_ = ws.NetConn().Close()
+		wc.close()
 		return err
 	}
-	stop := context.AfterFunc(c.ctx, func() { _ = ws.NetConn().Close() })
+	stop := context.AfterFunc(c.ctx, wc.close)
 	defer stop()
 	_ = ws.SetWriteDeadline(time.Now().Add(window))
 	if err := ws.WriteMessage(websocket.TextMessage, []byte("2probe")); err != nil {
 		return fail(err)
 	}
 	_ = ws.SetReadDeadline(time.Now().Add(window))
-	p, err := readWSPacket(ws)
+	p, err := wc.readPacket()
 	if err != nil {
 		return fail(err)
 	}
@@ -214,7 +215,7 @@ func (c *engineConn) upgrade(m *Manager, pt *pollingTransport) error {
 	c.mu.Unlock()
 	pt.paused.Store(true)
 	c.writeMu.Lock()
-	wst, err := c.switchTo(pt, ws, window)
+	wst, err := c.switchTo(pt, wc, window)
 	c.writeMu.Unlock()
 	if err != nil {
 		return fail(err)
@@ -225,7 +226,8 @@ func (c *engineConn) upgrade(m *Manager, pt *pollingTransport) error {
 
 // switchTo waits for the polling reader to stop, sends the upgrade packet and makes ws the
 // connection's transport. The caller holds writeMu, so no POST is in flight.
-func (c *engineConn) switchTo(pt *pollingTransport, ws *websocket.Conn, window time.Duration) (*wsTransport, error) {
+func (c *engineConn) switchTo(pt *pollingTransport, wc *wsConn, window time.Duration) (*wsTransport, error) {
+	ws := wc.ws
 	timer := time.NewTimer(window)
 	defer timer.Stop()
 	select {
@@ -242,7 +244,7 @@ func (c *engineConn) switchTo(pt *pollingTransport, ws *websocket.Conn, window t
 		c.close(ReasonTransportError, err, false)
 		return nil, err
 	}
-	wst := newWSTransport(ws, window)
+	wst := newWSTransport(wc, window)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -10,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"syscall"
 	"time"
@@ -19,16 +21,19 @@ import (
 )
 
 // wsTransport is Engine.IO over one WebSocket: a text frame per text packet, a binary frame
-// per binary message. gorilla/websocket reads the frames; the transport writes its own (a
-// client's frames are masked), so that a write that must not block (tryWrite) can go straight
-// to the socket, and so that every frame, the pong and close frames gorilla would write
-// included, goes out in order under one lock.
+// per binary message. gorilla/websocket does the handshake; the transport reads frames itself
+// (frameReader) where the handshake left it the connection, else through gorilla (TLS, a
+// proxy: see dialWebSocket). It writes its own frames (a client's frames are masked), so that
+// a write that must not block (tryWrite) can go straight to the socket, and so that every
+// frame, the pong and close frames gorilla would write included, goes out in order under one
+// lock.
 type wsTransport struct {
 	ws           *websocket.Conn    // static
-	conn         net.Conn           // static: ws.NetConn(), where frames are written
+	conn         net.Conn           // static: where frames are written (and read, by rd)
 	nb           *nonblockingWriter // static: for writes that must not block; nil when conn has no raw descriptor (TLS)
+	rd           *frameReader       // static: reads the frames; nil: gorilla does
 	writeTimeout time.Duration      // static
-	readBuf      []byte             // the reader's: every message is read into it (see run)
+	readBuf      []byte             // gorilla's reader's: every message is read into it (see read)
 
 	// mu is held around every write to conn: a channel of capacity 1 rather than a
 	// sync.Mutex, so that the reader answering a ping gives up after a while (lockBefore)
@@ -56,9 +61,10 @@ func (e *writeError) Unwrap() error { return e.err }
 // its pong.
 const controlWait = time.Second
 
-func newWSTransport(ws *websocket.Conn, writeTimeout time.Duration) *wsTransport {
-	t := newFrameWriter(ws.NetConn(), writeTimeout)
-	t.ws = ws
+func newWSTransport(wc *wsConn, writeTimeout time.Duration) *wsTransport {
+	t := newFrameWriter(wc.nc, writeTimeout)
+	t.ws, t.rd = wc.ws, wc.rd
+	ws := wc.ws
 	// gorilla answers a ping and a close frame by writing a frame of its own, which would
 	// bypass mu: the transport writes those answers itself. (The close frame gorilla writes
 	// on a protocol error it reads still bypasses mu: the connection ends then anyway.)
@@ -284,6 +290,12 @@ func maskPayload(b, key []byte) {
 }
 
 func (t *wsTransport) run(c *engineConn) error {
+	if t.rd != nil {
+		// The reader owns the connection's end: shutdown only cuts it (see frameReader).
+		defer t.conn.Close()
+		err := t.rd.run(func(op byte, data []byte) error { return t.onFrame(c, op, data) })
+		return wsReadError(t.protocolError(err))
+	}
 	for {
 		p, err := t.read()
 		if err != nil {
@@ -291,6 +303,41 @@ func (t *wsTransport) run(c *engineConn) error {
 		}
 		c.onPacket(p)
 	}
+}
+
+// onFrame handles a frame frameReader read, as gorilla's reader and the handlers set on it in
+// newWSTransport would: a ping is answered, a close frame echoed, a message handed on. Its
+// data is the reader's buffer, as read's is.
+func (t *wsTransport) onFrame(c *engineConn, op byte, data []byte) error {
+	switch op {
+	case websocket.PingMessage:
+		return t.writeControl(websocket.PongMessage, data, time.Now().Add(controlWait))
+	case websocket.PongMessage:
+		return nil
+	case websocket.CloseMessage:
+		code, err := closeCode(data)
+		if err != nil {
+			return err // run answers it
+		}
+		_ = t.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(controlWait))
+		return errTransportClosed
+	}
+	p, err := wsPacket(int(op), data)
+	if err != nil {
+		return err
+	}
+	c.onPacket(p)
+	return nil
+}
+
+// protocolError sends the close frame of a frame the server must not send (err a
+// *wsProtocolError: a bad header or close payload), as gorilla's reader does, and returns err.
+func (t *wsTransport) protocolError(err error) error {
+	var pe *wsProtocolError
+	if errors.As(err, &pe) {
+		_ = t.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseProtocolError, pe.text), time.Now().Add(controlWait))
+	}
+	return err
 }
 
 // read reads one message into readBuf: the packet's data is valid until the next read. Every
@@ -323,14 +370,44 @@ func (t *wsTransport) read() (engineio.Packet, error) {
 	return wsPacket(mt, buf)
 }
 
-// readWSPacket reads one frame as a packet whose data is its own; a clean end of the
-// connection is errTransportClosed and a bad text frame a *parseError.
-func readWSPacket(ws *websocket.Conn) (engineio.Packet, error) {
-	mt, data, err := ws.ReadMessage()
-	if err != nil {
-		return engineio.Packet{}, wsReadError(err)
+// readPacket reads one message as a packet whose data is its own, before the connection has
+// a transport (the handshake, an upgrade's probe): control frames are answered through
+// gorilla, which nothing else writes to yet. A clean end of the connection is
+// errTransportClosed and a bad text frame a *parseError.
+func (wc *wsConn) readPacket() (engineio.Packet, error) {
+	if wc.rd == nil {
+		mt, data, err := wc.ws.ReadMessage()
+		if err != nil {
+			return engineio.Packet{}, wsReadError(err)
+		}
+		return wsPacket(mt, data)
 	}
-	return wsPacket(mt, data)
+	for {
+		op, data, err := wc.rd.readFrame()
+		if err != nil {
+			return engineio.Packet{}, wsReadError(err)
+		}
+		switch op {
+		case websocket.PingMessage:
+			// An answer given up on is no reason to stop, as with gorilla's own handler.
+			_ = wc.ws.WriteControl(websocket.PongMessage, data, time.Now().Add(controlWait))
+			continue
+		case websocket.PongMessage:
+			continue
+		case websocket.CloseMessage:
+			code, err := closeCode(data)
+			if err != nil {
+				var pe *wsProtocolError
+				if errors.As(err, &pe) {
+					_ = wc.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseProtocolError, pe.text), time.Now().Add(controlWait))
+				}
+				return engineio.Packet{}, err
+			}
+			_ = wc.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""), time.Now().Add(controlWait))
+			return engineio.Packet{}, errTransportClosed
+		}
+		return wsPacket(int(op), bytes.Clone(data))
+	}
 }
 
 // wsReadError maps the end of the connection, clean or not, to errTransportClosed; a broken
@@ -365,11 +442,33 @@ func (t *wsTransport) shutdown(graceful bool) {
 	if graceful {
 		_ = t.writeControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 	}
+	if t.rd != nil && t.rd.rc != nil {
+		// The reader may be inside a read of the descriptor, running a handler that called
+		// this: cut the connection, and the reader, ending on it, closes it (run).
+		shutdownRaw(t.rd.rc)
+		return
+	}
 	_ = t.conn.Close()
 }
 
+// wsConn is a WebSocket just dialed.
+type wsConn struct {
+	ws *websocket.Conn // did the handshake; writes an upgrade's probe and upgrade packets
+	nc net.Conn        // where frames are written, and read when rd is set
+	rd *frameReader    // nil: gorilla reads the frames
+}
+
+// close closes the connection; only before a transport reads it.
+func (wc *wsConn) close() { _ = wc.ws.NetConn().Close() }
+
 // dialWebSocket opens the Engine.IO WebSocket, for a new session (sid empty) or to upgrade one.
-func (m *Manager) dialWebSocket(ctx context.Context, sid string) (*websocket.Conn, error) {
+//
+// gorilla does the handshake. On a plain connection with no proxy, the frames are then read by
+// a frameReader, which takes the connection over from gorilla: gorilla's reader may hold bytes
+// past the handshake's response (a server writes its first frames at once), so the bytes read
+// during the handshake are recorded, and the reader starts with what follows the response in
+// them. Over TLS or a proxy the recorded bytes would not be the frames, and gorilla reads them.
+func (m *Manager) dialWebSocket(ctx context.Context, sid string) (*wsConn, error) {
 	u := m.engineURL(engineio.TransportWebSocket, sid)
 	switch u.Scheme {
 	case "http":
@@ -377,8 +476,24 @@ func (m *Manager) dialWebSocket(ctx context.Context, sid string) (*websocket.Con
 	case "https":
 		u.Scheme = "wss"
 	}
+	var rec *recordingConn // set when the connection may be taken over
+	proxied := false
 	d := websocket.Dialer{
-		Proxy:            http.ProxyFromEnvironment,
+		Proxy: func(r *http.Request) (*url.URL, error) {
+			p, err := http.ProxyFromEnvironment(r)
+			proxied = p != nil
+			return p, err
+		},
+		// gorilla's own dial, and the recording of a connection it may take over.
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			var nd net.Dialer
+			c, err := nd.DialContext(ctx, network, addr)
+			if err != nil || u.Scheme != "ws" || proxied || m.noTakeover {
+				return c, err
+			}
+			rec = &recordingConn{Conn: c}
+			return rec, nil
+		},
 		HandshakeTimeout: m.opts.ConnectTimeout,
 		ReadBufferSize:   m.opts.WebSocketReadBufferSize,
 		WriteBufferSize:  m.opts.WebSocketWriteBufferSize,
@@ -403,18 +518,54 @@ func (m *Manager) dialWebSocket(ctx context.Context, sid string) (*websocket.Con
 	if err != nil {
 		return nil, err
 	}
-	return ws, nil
+	wc := &wsConn{ws: ws, nc: ws.NetConn()}
+	if rec != nil {
+		if pending, ok := rec.afterResponse(); ok {
+			wc.nc = rec.Conn
+			wc.rd = newFrameReader(rec.Conn, pending, m.opts.WebSocketReadBufferSize)
+		}
+	}
+	return wc, nil
+}
+
+// recordingConn records what is read through it: gorilla's reads during the handshake. Only
+// the dialing goroutine uses it until the dial returns, and nothing reads through it after.
+type recordingConn struct {
+	net.Conn
+	rec []byte
+}
+
+func (c *recordingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.rec = append(c.rec, b[:n]...)
+	return n, err
+}
+
+// afterResponse returns the recorded bytes that follow the handshake's response: what gorilla
+// read ahead of its parse. The response is parsed again, by the parser gorilla's dial used
+// (http.ReadResponse; a 101 has no body), so the two end at the same byte. ok is false if it
+// does not parse, which a dial that succeeded rules out.
+func (c *recordingConn) afterResponse() (pending []byte, ok bool) {
+	src := bytes.NewReader(c.rec)
+	br := bufio.NewReader(src)
+	if _, err := http.ReadResponse(br, nil); err != nil {
+		return nil, false
+	}
+	rest := br.Buffered() + src.Len()
+	pending = c.rec[len(c.rec)-rest:]
+	c.rec = nil
+	return pending, true
 }
 
 // openWebSocket makes a new Engine.IO session over WebSocket: the first frame is the
 // handshake.
 func (m *Manager) openWebSocket(ctx context.Context) (*engineConn, error) {
-	ws, err := m.dialWebSocket(ctx, "")
+	wc, err := m.dialWebSocket(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { _ = ws.NetConn().Close() })
-	p, err := readWSPacket(ws)
+	stop := context.AfterFunc(ctx, wc.close)
+	p, err := wc.readPacket()
 	stop()
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
@@ -424,10 +575,10 @@ func (m *Manager) openWebSocket(ctx context.Context) (*engineConn, error) {
 		hs, err = parseHandshake(p)
 	}
 	if err != nil {
-		_ = ws.NetConn().Close()
+		wc.close()
 		return nil, err
 	}
-	tr := newWSTransport(ws, pingWindow(hs))
+	tr := newWSTransport(wc, pingWindow(hs))
 	c := newEngineConn(m, hs, tr, m.opts.QueueSize, &m.wg)
 	c.start(nil)
 	return c, nil
