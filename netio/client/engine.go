@@ -362,7 +362,9 @@ func (c *engineConn) writeLoop(wake chan struct{}) {
 		c.writeMu.Unlock()
 		clear(batch)
 		if err != nil {
-			c.close(ReasonTransportError, err, false)
+			if !errors.Is(err, errCloseSent) { // else the connection is ending: see errCloseSent
+				c.close(ReasonTransportError, err, false)
+			}
 			c.mu.Lock()
 			c.writerEndedLocked()
 			c.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -49,7 +50,27 @@ type wsTransport struct {
 	// follow a cut one, so every later write fails with it and the connection closes (gorilla
 	// marks its connection dead after a write error the same way).
 	broken *writeError
+	// closeSent, guarded by mu, is set once a close frame is written: no data frame may
+	// follow it (RFC 6455, section 5.5.1), so later writes fail with errCloseSent.
+	closeSent bool
+	// ends counts the reader's end and shutdown; the second closes the connection (endOne).
+	ends atomic.Int32
 }
+
+// endOne records the reader's end or the transport's shutdown; the second of them closes the
+// connection. Neither alone may: a handler running inside the reader's read may shut the
+// transport down (the read must end first), and a reader that ends before the connection's
+// close has recorded why (a server's close frame, its FIN) would let the writer meet a
+// closed connection and report that instead.
+func (t *wsTransport) endOne() {
+	if t.ends.Add(1) == 2 {
+		_ = t.conn.Close()
+	}
+}
+
+// errCloseSent is a write refused after the close frame: the connection is ending, and
+// whoever wrote the close frame (the reader answering the server's, or a close) says why.
+var errCloseSent = errors.New("client: websocket close frame sent")
 
 // writeError is what a write that may have cut a frame failed with: the connection is dead.
 type writeError struct{ err error }
@@ -127,6 +148,9 @@ func (t *wsTransport) write(pkts []engineio.Packet) error {
 	if t.broken != nil {
 		return t.broken
 	}
+	if t.closeSent {
+		return errCloseSent
+	}
 	t.out = appendFrames(append(t.out[:0], t.tail...), pkts)
 	t.tail = t.tail[:0]
 	t.moveDeadline()
@@ -173,7 +197,7 @@ func (t *wsTransport) tryWrite(pkts []engineio.Packet) inlineResult {
 		return inlineNotWritten
 	}
 	defer t.unlock()
-	if len(t.tail) > 0 || t.broken != nil {
+	if len(t.tail) > 0 || t.broken != nil || t.closeSent {
 		return inlineNotWritten
 	}
 	t.moveDeadline()
@@ -216,6 +240,9 @@ func (t *wsTransport) writeControl(op int, data []byte, deadline time.Time) erro
 	if t.broken != nil {
 		return t.broken
 	}
+	if t.closeSent {
+		return nil // one close frame, and nothing after it
+	}
 	t.out = appendFrame(append(t.out[:0], t.tail...), byte(op), data)
 	t.deadline = deadline
 	_ = t.conn.SetWriteDeadline(deadline)
@@ -223,6 +250,7 @@ func (t *wsTransport) writeControl(op int, data []byte, deadline time.Time) erro
 	switch {
 	case err == nil:
 		t.tail = t.tail[:0]
+		t.closeSent = op == websocket.CloseMessage
 	case n > 0:
 		t.broken = &writeError{err}
 		return t.broken
@@ -291,8 +319,8 @@ func maskPayload(b, key []byte) {
 
 func (t *wsTransport) run(c *engineConn) error {
 	if t.rd != nil {
-		// The reader owns the connection's end: shutdown only cuts it (see frameReader).
-		defer t.conn.Close()
+		// The reader and shutdown end the connection together (endOne; see frameReader).
+		defer t.endOne()
 		err := t.rd.run(func(op byte, data []byte) error { return t.onFrame(c, op, data) })
 		return wsReadError(t.protocolError(err))
 	}
@@ -444,8 +472,10 @@ func (t *wsTransport) shutdown(graceful bool) {
 	}
 	if t.rd != nil && t.rd.rc != nil {
 		// The reader may be inside a read of the descriptor, running a handler that called
-		// this: cut the connection, and the reader, ending on it, closes it (run).
+		// this: cut the connection; whichever of the reader's end and this comes second
+		// closes it.
 		shutdownRaw(t.rd.rc)
+		t.endOne()
 		return
 	}
 	_ = t.conn.Close()

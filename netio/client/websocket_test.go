@@ -384,3 +384,70 @@ func TestBrokenWriteIsSticky(t *testing.T) {
 		t.Errorf("read error %v, want the write error kept", got)
 	}
 }
+
+// TestNoDataAfterCloseFrame: once the client has answered the server's close frame, it writes
+// nothing more, though it is sending as fast as it can (RFC 6455, section 5.5.1), and the
+// connection ends as "transport close", not as a failed write.
+func TestNoDataAfterCloseFrame(t *testing.T) {
+	after := make(chan []byte, 1) // the opcodes the server read after the client's close frame
+	url := rawEngineServer(t, nil, func(c net.Conn, r *bufio.Reader) {
+		var ops []byte
+		closed, sent := false, false
+		for {
+			op, _, err := readFrame(r)
+			if err != nil {
+				after <- ops
+				return
+			}
+			switch {
+			case closed:
+				ops = append(ops, op)
+			case op == websocket.CloseMessage:
+				closed = true
+				c.(*net.TCPConn).CloseWrite() // the closing handshake is done on this side
+			case !sent && op == websocket.TextMessage:
+				sent = true // the client is under way: close in the middle of its stream
+				c.Write(serverFrameBytes(websocket.CloseMessage, true, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")))
+			}
+		}
+	})
+	o := DefaultOptions()
+	o.Transport = TransportWebSocket
+	o.Reconnection = false
+	m, err := NewManager(url, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reason := make(chan string, 1)
+	m.OnClose(func(r string, _ error) { reason <- r })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	c, err := m.openWebSocket(ctx)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	m.conn = c // as dial makes it the manager's: its close is reported (OnClose)
+	m.mu.Unlock()
+	pkt := []engineio.Packet{{Type: engineio.PacketMessage, Data: []byte("x")}}
+	for !c.isClosed() {
+		_ = c.send(pkt, false)
+	}
+	select {
+	case ops := <-after:
+		if len(ops) > 0 {
+			t.Errorf("the client wrote %d frames after its close frame (opcodes %v)", len(ops), ops)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the client never ended the connection")
+	}
+	select {
+	case r := <-reason:
+		if r != ReasonTransportClose {
+			t.Errorf("reason %q, want %q", r, ReasonTransportClose)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no close reason")
+	}
+	m.wg.Wait()
+}
