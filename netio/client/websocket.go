@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/tickroom/tickroom/netio/engineio"
+	"github.com/tickroom/tickroom/netio/internal/rawfd"
 )
 
 // wsTransport is Engine.IO over one WebSocket: a text frame per text packet, a binary frame
@@ -474,7 +475,7 @@ func (t *wsTransport) shutdown(graceful bool) {
 		// The reader may be inside a read of the descriptor, running a handler that called
 		// this: cut the connection; whichever of the reader's end and this comes second
 		// closes it.
-		shutdownRaw(t.rd.rc)
+		rawfd.Shutdown(t.rd.rc)
 		t.endOne()
 		return
 	}

@@ -411,13 +411,7 @@ func TestNoDataAfterCloseFrame(t *testing.T) {
 			}
 		}
 	})
-	o := DefaultOptions()
-	o.Transport = TransportWebSocket
-	o.Reconnection = false
-	m, err := NewManager(url, &o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := wsManager(t, url)
 	reason := make(chan string, 1)
 	m.OnClose(func(r string, _ error) { reason <- r })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/tickroom/tickroom/netio/internal/rawfd"
 )
 
 // frameReader reads a server's WebSocket frames straight from the connection into one buffer
@@ -21,7 +23,8 @@ import (
 // read and one wake-up, not a read that finds nothing as well (but once per endCheck).
 // Handlers then run inside that read of the descriptor: nothing may Close the connection
 // while the reader runs (Close would wait for the read to end, and from a handler forever).
-// The transport cuts it instead (shutdownRaw) and the reader, ending on the cut, closes it.
+// The transport cuts it instead (rawfd.Shutdown), and the reader's end and the shutdown
+// together close it (wsTransport.endOne).
 type frameReader struct {
 	nc net.Conn        // static: the connection
 	rc syscall.RawConn // static: its descriptor; nil: blocking reads of nc
@@ -43,7 +46,7 @@ type frameReader struct {
 
 // newFrameReader reads frames from nc, pending first: bytes that came with the handshake.
 func newFrameReader(nc net.Conn, pending []byte, size int) *frameReader {
-	fr := &frameReader{nc: nc, size: size, rc: rawConnOf(nc), check: endCheck}
+	fr := &frameReader{nc: nc, size: size, rc: rawfd.Of(nc), check: endCheck}
 	fr.buf = make([]byte, max(size, len(pending)))
 	fr.w = copy(fr.buf, pending)
 	if fr.rc != nil {

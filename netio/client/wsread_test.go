@@ -255,6 +255,19 @@ func rawEngineServer(t *testing.T, more []byte, serve func(c net.Conn, r *bufio.
 	return "http://" + ln.Addr().String()
 }
 
+// wsManager is a Manager of url over WebSocket only, that does not reconnect.
+func wsManager(t *testing.T, url string) *Manager {
+	t.Helper()
+	o := DefaultOptions()
+	o.Transport = TransportWebSocket
+	o.Reconnection = false
+	m, err := NewManager(url, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // TestTakeoverKeepsHandshakeBytes: frames the server wrote with the handshake's response reach
 // the client (the reader takes over what gorilla read ahead), with the takeover and with
 // gorilla reading.
@@ -275,13 +288,7 @@ func TestTakeoverKeepsHandshakeBytes(t *testing.T) {
 				}
 			}
 		})
-		o := DefaultOptions()
-		o.Transport = TransportWebSocket
-		o.Reconnection = false
-		m, err := NewManager(url, &o)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := wsManager(t, url)
 		m.noTakeover = noTakeover
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		c, err := m.openWebSocket(ctx)
@@ -371,13 +378,7 @@ func TestProtocolErrorAnswered(t *testing.T) {
 			}
 		}
 	})
-	o := DefaultOptions()
-	o.Transport = TransportWebSocket
-	o.Reconnection = false
-	m, err := NewManager(url, &o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := wsManager(t, url)
 	defer m.Close()
 	s := m.Socket("/", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tickroom/tickroom/netio/internal/rawfd"
 )
 
 // Message is one Engine.IO message packet: text (UTF-8) or binary data.
@@ -356,11 +357,11 @@ func (s *Session) closeLocked(reason string, err error, mode closeMode) func() {
 // the descriptor to the reader, which ends on it. The reader may be inside a read of that
 // descriptor running a handler (wsreadbuf.go, warmRead): Close would wait for that read to
 // end, and from one of its own handlers forever. Every connection the reader reads that way
-// (rawConnOf finds its descriptor) is shut down on the descriptor, whatever wraps it; one
+// (rawfd.Of finds its descriptor) is shut down on the descriptor, whatever wraps it; one
 // without (TLS, a pipe) is read with blocking reads and is closed.
 func cutConn(nc net.Conn) {
-	if rc := rawConnOf(nc); rc != nil {
-		shutdownRaw(rc)
+	if rc := rawfd.Of(nc); rc != nil {
+		rawfd.Shutdown(rc)
 		return
 	}
 	nc.Close()

@@ -2,6 +2,8 @@ package engineio
 
 import (
 	"time"
+
+	"github.com/tickroom/tickroom/netio/internal/rawfd"
 )
 
 // The direct write: OfferLatest on a websocket whose writer goroutine is not writing (none
@@ -48,7 +50,7 @@ func (s *Session) canWriteDirectLocked() bool {
 	}
 	if !lat.directOK {
 		// Made at the first offer: a connection that never gets one (a lobby) keeps none.
-		if !lat.direct.init(rawConnOf(s.ws.NetConn())) {
+		if !lat.direct.init(rawfd.Of(s.ws.NetConn())) {
 			lat.noDirect = true
 			return false
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/tickroom/tickroom/netio/internal/rawfd"
 )
 
 // The WebSocket read side. gorilla/websocket does the handshake and every write (messages,
@@ -66,7 +67,7 @@ type wsReader struct {
 
 func (srv *Server) newReader(s *Session, c *websocket.Conn, mode readMode) *wsReader {
 	r := &wsReader{s: s, c: c, mode: mode}
-	r.rc = rawConnOf(c.NetConn())
+	r.rc = rawfd.Of(c.NetConn())
 	if r.rc != nil {
 		r.ioFn = r.ioFD
 	}

@@ -3,24 +3,9 @@
 package engineio
 
 import (
-	"net"
 	"os"
 	"syscall"
 )
-
-// rawConnOf returns the connection's file descriptor access, or nil when it has none (a
-// TLS connection, an in-memory pipe): the reader then blocks in nc.Read.
-func rawConnOf(nc net.Conn) syscall.RawConn {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	return rc
-}
 
 // sysRead is one non-blocking read(2); EINTR is retried. Errors other than EAGAIN are
 // wrapped as os.SyscallError.
@@ -52,10 +37,4 @@ func sysReadable(fd uintptr, one []byte) bool {
 		}
 		return true
 	}
-}
-
-// shutdownRaw shuts both directions of the socket down, without closing the descriptor (see
-// cutConn). A descriptor closed already needs nothing more.
-func shutdownRaw(rc syscall.RawConn) {
-	rc.Control(func(fd uintptr) { syscall.Shutdown(int(fd), syscall.SHUT_RDWR) })
 }
