@@ -13,6 +13,8 @@
 #   SERVER_ARGS=... (extra gameserver flags, e.g. -cpuprofile /tmp/server.prof)
 #   GAMESERVER_BIN=<path> GAMEBOT_BIN=<path> (run these binaries instead of building them:
 #   a before/after comparison runs the old and the new alternately)
+#   SERVER_CPUS=<list> BOT_CPUS=<list> (taskset CPU lists: e.g. 0 and 1 keep the server and
+#   the bots on cores of their own; unset, both run where the kernel puts them)
 # (BOTS overrides ROOMS x ROOM_SIZE.) The exit status is gamebot's: 1 when a
 # threshold in GAMEBOT_ARGS (--max-p99, --max-desyncs, --max-errors) is broken.
 set -euo pipefail
@@ -52,7 +54,7 @@ gamebot_bin=${GAMEBOT_BIN:-$work/gamebot}
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # The admin listener on a port of its own: another gameserver on this machine may hold 9090.
-"$gameserver_bin" -addr 127.0.0.1:0 -admin-addr 127.0.0.1:0 -hash-every "$HASH_EVERY" -log-level warn $SERVER_ARGS \
+${SERVER_CPUS:+taskset -c "$SERVER_CPUS"} "$gameserver_bin" -addr 127.0.0.1:0 -admin-addr 127.0.0.1:0 -hash-every "$HASH_EVERY" -log-level warn $SERVER_ARGS \
 	>"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 url=""
@@ -90,7 +92,7 @@ cpu_before=$(cpu_seconds "$server_pid")
 sys_before=$(sys_seconds "$server_pid")
 start=$(date +%s.%N)
 set +e
-/usr/bin/time -f '%e %U %S %M' -o "$work/gamebot.time" "$gamebot_bin" --url "$url" --bots "$BOTS" \
+/usr/bin/time -f '%e %U %S %M' -o "$work/gamebot.time" ${BOT_CPUS:+taskset -c "$BOT_CPUS"} "$gamebot_bin" --url "$url" --bots "$BOTS" \
 	--mode arena --rooms quickjoin --room-size "$ROOM_SIZE" --behaviour "$BEHAVIOUR" \
 	--input-rate "$INPUT_RATE" --duration "$DURATION" --ramp "$RAMP" --transport "$TRANSPORT" \
 	--parser "$PARSER" --json $GAMEBOT_ARGS >"$work/report.json"
