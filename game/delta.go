@@ -99,8 +99,10 @@ func (w *World) classify(baseTick uint64, baseView, curView []EntityID) *deltaLi
 			j++
 		default:
 			// Most held entities are unchanged: their stamp alone says so.
-			if w.stamp(b) > baseTick {
-				if e := w.get(b); e == nil {
+			if p := w.page(b); p == nil {
+				d.removed = append(d.removed, i) // its page went with its last entity
+			} else if p.stamps[b&pageMask] > baseTick {
+				if e := p.ents[b&pageMask]; e == nil {
 					d.removed = append(d.removed, i)
 				} else if mask := changedMask(e, baseTick); mask != 0 {
 					// A kind without fields has a change time and no mask: nothing to send.
@@ -186,7 +188,7 @@ func (w *World) appendCreated(dst []byte, created []EntityID) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(created)))
 	prev := EntityID(0)
 	for _, id := range created {
-		e := w.ents[id]
+		e := w.get(id)
 		dst = binary.AppendUvarint(dst, uint64(id-prev))
 		prev = id
 		dst = binary.AppendUvarint(dst, uint64(e.kind))
@@ -319,9 +321,14 @@ func (w *World) ViewHash(view []EntityID) uint32 {
 // fingerprint replay tests compare tick by tick.
 func (w *World) Hash() uint32 {
 	h := hasher(fnvOffset32)
-	for id, e := range w.ents {
-		if e != nil {
-			h.entity(EntityID(id), e.kind, w.c.kinds[e.kind], e.vals)
+	for i, p := range w.pages {
+		if p == nil {
+			continue
+		}
+		for j, e := range p.ents {
+			if e != nil {
+				h.entity(EntityID(i<<pageBits|j), e.kind, w.c.kinds[e.kind], e.vals)
+			}
 		}
 	}
 	h.globals(w.c.globals, w.globals)

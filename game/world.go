@@ -39,16 +39,47 @@ type entity struct {
 type World struct {
 	c              *compiled
 	tick           uint64
-	ents           []*entity // indexed by EntityID; nil = removed (index 0 unused)
+	pages          []*entPage // page i holds ids i<<pageBits ...; nil once all its ids are removed
+	spare          *entPage   // a freed page kept for the next one Spawn needs
+	next           EntityID   // the id Spawn hands out next (0 is never used)
 	live           int
 	globals        []fieldVal
 	globalsChanged uint64
 	delta          deltaLists // AppendDelta's lists, kept for reuse
-	// stamps is indexed like ents: an entity's last change tick (the
-	// largest at over its fields), removedStamp once it is gone. A delta
-	// checks every held entity's stamp; kept here, side by side, those
-	// checks read one small array instead of every entity's memory.
-	stamps []uint64
+}
+
+// Entity ids are never reused, so a long match hands out ids without end
+// (an arena respawns orbs, a shooter spawns a bullet per shot). The world
+// keeps them in pages of pageSize ids and drops a page once every id on it
+// has been handed out and removed: memory follows the live entities and
+// the pages they sit on, not every id ever spawned.
+const (
+	pageBits = 8
+	pageSize = 1 << pageBits
+	pageMask = pageSize - 1
+)
+
+// entPage is one page of ids. stamps[j] is entity j's last change tick
+// (the largest at over its fields), removedStamp while it is not live. A
+// delta checks every held entity's stamp; kept side by side, those checks
+// read one small array instead of every entity's memory.
+type entPage struct {
+	ents   [pageSize]*entity
+	stamps [pageSize]uint64
+	live   int // live entities on the page
+}
+
+// newPage returns an empty page: no entity, every stamp removedStamp.
+func (w *World) newPage() *entPage {
+	p := w.spare
+	if p == nil {
+		p = new(entPage)
+	}
+	w.spare = nil
+	for j := range p.stamps {
+		p.stamps[j] = removedStamp
+	}
+	return p
 }
 
 // NewWorld returns an empty world of schema s at tick 0. It panics if s
@@ -59,8 +90,7 @@ func NewWorld(s *Schema) *World {
 		panic(err)
 	}
 	// The zero fieldVal is every kind's zero value: 0.0 has all bits clear.
-	return &World{c: c, ents: make([]*entity, 1, 64), stamps: append(make([]uint64, 0, 64), removedStamp),
-		globals: make([]fieldVal, len(s.Globals))}
+	return &World{c: c, next: 1, globals: make([]fieldVal, len(s.Globals))}
 }
 
 // Schema returns the world's schema.
@@ -85,17 +115,22 @@ func (w *World) Spawn(kind int) EntityID {
 	if kind < 0 || kind >= len(w.c.kinds) {
 		panic(fmt.Sprintf("game: Spawn of unknown kind %d", kind))
 	}
-	if len(w.ents) > math.MaxUint32 {
+	if w.next == math.MaxUint32 {
 		panic("game: entity ids exhausted")
 	}
-	id := EntityID(len(w.ents))
+	id := w.next
 	e := &entity{kind: kind, vals: make([]fieldVal, len(w.c.kinds[kind]))}
 	for i := range e.vals {
 		e.vals[i].at = w.tick
 		e.last |= 1 << i
 	}
-	w.ents = append(w.ents, e)
-	w.stamps = append(w.stamps, w.tick)
+	if int(id>>pageBits) == len(w.pages) {
+		w.pages = append(w.pages, w.newPage())
+	}
+	p := w.pages[id>>pageBits]
+	p.ents[id&pageMask], p.stamps[id&pageMask] = e, w.tick
+	p.live++
+	w.next++
 	w.live++
 	return id
 }
@@ -107,9 +142,18 @@ func (w *World) Remove(id EntityID) {
 	if w.get(id) == nil {
 		return
 	}
-	w.ents[id] = nil
-	w.stamps[id] = removedStamp
+	i := id >> pageBits
+	p := w.pages[i]
+	p.ents[id&pageMask], p.stamps[id&pageMask] = nil, removedStamp
+	p.live--
 	w.live--
+	if p.live == 0 && w.next > i<<pageBits|pageMask {
+		// Every id of the page was handed out and is gone: none can come back.
+		w.pages[i] = nil
+		if w.spare == nil {
+			w.spare = p
+		}
+	}
 }
 
 // Exists reports whether id is a live entity.
@@ -128,9 +172,14 @@ func (w *World) Len() int { return w.live }
 
 // Entities calls visit for every live entity in ascending id order.
 func (w *World) Entities(visit func(EntityID)) {
-	for id, e := range w.ents {
-		if e != nil {
-			visit(EntityID(id))
+	for i, p := range w.pages {
+		if p == nil {
+			continue
+		}
+		for j, e := range p.ents {
+			if e != nil {
+				visit(EntityID(i<<pageBits | j))
+			}
 		}
 	}
 }
@@ -157,23 +206,23 @@ func (w *World) NormalizeView(view []EntityID) []EntityID {
 }
 
 func (w *World) get(id EntityID) *entity {
-	if uint64(id) >= uint64(len(w.ents)) {
-		return nil
+	if p := w.page(id); p != nil {
+		return p.ents[id&pageMask]
 	}
-	return w.ents[id]
+	return nil
+}
+
+// page returns the page of id, nil if none is kept for it.
+func (w *World) page(id EntityID) *entPage {
+	if i := int(id >> pageBits); i < len(w.pages) {
+		return w.pages[i]
+	}
+	return nil
 }
 
 // removedStamp is the stamp of an id that is not live: after every
 // baseline, so a delta looks at the entity and finds it gone.
 const removedStamp = math.MaxUint64
-
-// stamp returns the last change tick of id, removedStamp if it is not live.
-func (w *World) stamp(id EntityID) uint64 {
-	if uint64(id) >= uint64(len(w.stamps)) {
-		return removedStamp
-	}
-	return w.stamps[id]
-}
 
 // field returns the entity and field slot for a write, checking the type.
 func (w *World) field(id EntityID, f int, want FieldKind) (*entity, *fieldVal, Field) {
@@ -198,10 +247,10 @@ func (w *World) set(id EntityID, e *entity, f int, n uint64) {
 // touch stamps field f of entity id (e) as changed at the current tick.
 func (w *World) touch(id EntityID, e *entity, f int) {
 	e.vals[f].at = w.tick
-	if s := w.stamps[id]; s != w.tick {
-		// Every field not changed at this tick last changed at or before s.
-		e.older, e.last = s, 0
-		w.stamps[id] = w.tick
+	if st := &w.pages[id>>pageBits].stamps[id&pageMask]; *st != w.tick {
+		// Every field not changed at this tick last changed at or before *st.
+		e.older, e.last = *st, 0
+		*st = w.tick
 	}
 	e.last |= 1 << f
 }
@@ -277,7 +326,7 @@ func (w *World) Float(id EntityID, f int) float64 {
 	if v == nil {
 		return 0
 	}
-	if w.c.kinds[w.ents[id].kind][f] == codecF64 {
+	if w.c.kinds[w.get(id).kind][f] == codecF64 {
 		return math.Float64frombits(v.n)
 	}
 	return v.f

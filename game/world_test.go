@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -249,5 +250,90 @@ func TestAppendDeltaAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(100, func() { buf = w.AppendDelta(buf[:0], b, base, cur) }); n != 0 {
 			t.Errorf("baseline %d: %v allocations per AppendDelta", b, n)
 		}
+	}
+}
+
+// TestChurnFreesPages: a match that keeps spawning and removing entities
+// (bullets, respawned orbs) while a few live on from the start holds the
+// pages of its live entities, not one slot per id ever spawned; clients
+// following it with deltas, against baselines whose ids' pages are gone,
+// still see exactly their view.
+func TestChurnFreesPages(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	w := NewWorld(testSchema)
+	w.BeginTick(1)
+	keeper := w.Spawn(1) // lives through the match on page 0
+	w.SetFloat(keeper, fX, 1)
+	var bullets []EntityID // oldest first
+	var hist []held
+	const ticks, perTick, lifetime = 2000, 12, 6
+	for tick := uint64(2); tick <= ticks; tick++ {
+		w.BeginTick(tick)
+		for range perTick {
+			id := w.Spawn(rng.IntN(len(testSchema.Kinds)))
+			setRandomField(w, rng, id)
+			bullets = append(bullets, id)
+		}
+		for len(bullets) > perTick*lifetime {
+			w.Remove(bullets[0])
+			bullets = bullets[1:]
+		}
+		for _, id := range bullets[:len(bullets)/2] {
+			setRandomField(w, rng, id)
+		}
+		w.SetFloat(keeper, fX, float64(tick))
+		view := randomView(w, rng)
+		var base held
+		full := len(hist) == 0
+		if full {
+			base = held{m: NewMirror(testSchema)}
+		} else {
+			// Baselines up to 40 ticks old: 480 ids, their pages freed meanwhile.
+			lo := max(0, len(hist)-40)
+			base = hist[lo+rng.IntN(len(hist)-lo)]
+			base.m = base.m.Clone()
+		}
+		if err := base.m.Apply(w.AppendDelta(nil, base.tick, base.view, view), full); err != nil {
+			t.Fatalf("tick %d base %d: Apply: %v", tick, base.tick, err)
+		}
+		if d := diffMirror(w, view, base.m); d != "" {
+			t.Fatalf("tick %d base %d: %s", tick, base.tick, d)
+		}
+		hist = append(hist, held{tick: tick, view: view, m: base.m})
+		if len(hist) > 64 {
+			hist = hist[1:]
+		}
+	}
+
+	spawned := 1 + (ticks-1)*perTick
+	if got := int(w.next) - 1; got != spawned {
+		t.Fatalf("%d ids handed out, want %d", got, spawned)
+	}
+	kept := 0
+	for _, p := range w.pages {
+		if p != nil {
+			kept++
+		}
+	}
+	// The keeper's page, and the pages of the last 72 bullets (at most two).
+	if kept > 3 {
+		t.Errorf("after %d ids (%d pages), %d pages kept; want at most 3", spawned, len(w.pages), kept)
+	}
+	var all []EntityID
+	w.Entities(func(id EntityID) { all = append(all, id) })
+	if want := append([]EntityID{keeper}, bullets...); !slices.Equal(all, want) {
+		t.Errorf("Entities = %v, want %v", all, want)
+	}
+	if w.Len() != 1+len(bullets) {
+		t.Errorf("Len = %d, want %d", w.Len(), 1+len(bullets))
+	}
+	if w.Hash() != w.ViewHash(all) {
+		t.Errorf("Hash %#x differs from the hash of every live entity %#x", w.Hash(), w.ViewHash(all))
+	}
+	if gone := EntityID(2); w.Exists(gone) || w.Kind(gone) != -1 || w.Float(gone, fX) != 0 {
+		t.Errorf("entity %d, removed long ago: exists %v, kind %d", gone, w.Exists(gone), w.Kind(gone))
+	}
+	if w.Float(keeper, fX) != ticks {
+		t.Errorf("keeper x = %v, want %d", w.Float(keeper, fX), ticks)
 	}
 }
