@@ -2,12 +2,14 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,8 +124,10 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
 		user0, sys0 := cpuTimes()
+		players0, playersSys0, playersOK0 := procCPU(cmd.Process.Pid)
 		time.Sleep(seconds * time.Second)
 		user1, sys1 := cpuTimes()
+		players1, playersSys1, playersOK1 := procCPU(cmd.Process.Pid)
 		runtime.ReadMemStats(&ms1)
 		rssEnd := rss(b)
 		wall, snaps := time.Since(t0), received()-snaps0
@@ -141,12 +145,50 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 		// The whole process at the end of the window (the players are another process): run
 		// BenchmarkArenaLoad alone for the server's own.
 		b.ReportMetric(float64(rssEnd)/(1<<20), "server-rss-MB")
+		// The players process is a plain client: it reads every frame, decodes the Socket.IO
+		// packet, counts snapshots and sends inputs, and does nothing with the state. What it
+		// spends per player tick is a floor for any bot on this machine (gamebot adds the
+		// mirror, the hash checks and its strategy).
+		if playersOK0 && playersOK1 && cpu > 0 {
+			pc := players1 - players0
+			b.ReportMetric(float64(pc.Nanoseconds())/playerTicks, "players-cpu-ns/player-tick")
+			b.ReportMetric(float64(pc)/float64(cpu), "players/server")
+			if pc > 0 {
+				b.ReportMetric(float64(playersSys1-playersSys0)/float64(pc), "players-kernel-share")
+			}
+		}
 		// A players process short of CPU reads late, the server skips snapshots for
 		// it (latest wins), and the server's cost per tick looks smaller than it is.
 		if rate < 18 {
 			b.Fatalf("players received %.1f snapshots/s of 20: the players process could not keep up, so the server's CPU per tick is not measured", rate)
 		}
 	}
+}
+
+// procCPU is the CPU time process pid has used so far, and of it in the kernel (utime + stime
+// and stime from /proc/pid/stat, in clock ticks of 10 ms); false where there is no /proc.
+func procCPU(pid int) (cpu, sys time.Duration, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, false
+	}
+	// The command name (field 2) may hold spaces: count from its closing parenthesis, after
+	// which field 3 (state) comes first and utime, stime are fields 14 and 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	const tick = time.Second / 100 // /proc's clock tick (USER_HZ is 100 on Linux)
+	return time.Duration(utime+stime) * tick, time.Duration(stime) * tick, true
 }
 
 // writeAllocsProfile writes the allocs profile to path+suffix, when path is set.
