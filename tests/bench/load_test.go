@@ -145,10 +145,11 @@ func arenaLoad(b *testing.B, newServer func(testing.TB) string) {
 		// The whole process at the end of the window (the players are another process): run
 		// BenchmarkArenaLoad alone for the server's own.
 		b.ReportMetric(float64(rssEnd)/(1<<20), "server-rss-MB")
-		// The players process is a plain client: it reads every frame, decodes the Socket.IO
-		// packet, counts snapshots and sends inputs, and does nothing with the state. What it
-		// spends per player tick is a floor for any bot on this machine (gamebot adds the
-		// mirror, the hash checks and its strategy).
+		// The players process is a plain client: it reads every frame (through gorilla, with
+		// its allocations), decodes the Socket.IO packet, counts snapshots and sends inputs,
+		// and does nothing with the state. What it spends per player tick is what a simple
+		// bot costs on this machine, next to the server's cost in the same run (gamebot adds
+		// a mirror, hash checks and a strategy, and reads with fewer syscalls).
 		if playersOK0 && playersOK1 && cpu > 0 {
 			pc := players1 - players0
 			b.ReportMetric(float64(pc.Nanoseconds())/playerTicks, "players-cpu-ns/player-tick")
