@@ -1,13 +1,13 @@
 // Package soak holds the server's long run on the open internet (TestSoak): a gameserver with
 // every limit at its default and 200 well-behaved gamebot players in rooms of 10, played three
-// times on the same process: a warm-up, the soak window (60 s, or the -soak flag) with
-// abusers attacking the whole time from the test process, and the soak window again without
-// them, the baseline; the warm-up is as long as the window, so that its rooms and the
-// baseline's are the same age where their memory is compared. The abusers are the attacks of tests/hostile, tests/lobby and tests/e2e,
-// paced and running together: input floods and malformed input, every request flood the lobby
-// limits, clients that never read, garbage WebSocket frames and polling bodies, oversized
-// messages, auth and payloads, connect/disconnect churn, handshakes never followed up, POST
-// bodies that trickle.
+// times on the same process: a warm-up, the soak window (60 s, or the -soak flag) with abusers
+// attacking the whole time from the test process, and the soak window again without them, the
+// baseline; the warm-up is as long as the window, so that its rooms and the baseline's are the
+// same age where their memory is compared. The abusers are the attacks of tests/hostile,
+// tests/lobby and tests/e2e, paced and running together: input floods and malformed input,
+// every request flood the lobby limits, clients that never read, garbage WebSocket frames and
+// polling bodies, oversized messages, auth and payloads, connect/disconnect churn, handshakes
+// never followed up, POST bodies that trickle.
 //
 // It asserts what an operator needs from a public server: the process never exits; the
 // well-behaved players see no error and no desync under attack or after it; their p99

@@ -72,14 +72,6 @@ const (
 	goroutineSlack = fdSlack
 )
 
-// The first run's window, the warm-up, is as long as the baseline's: the players alone on the
-// fresh server, the memory before the attack read at its end, its p99 the reference the
-// baseline's is held to. As long, because a room's memory grows with its age for the first
-// minutes of a match (an arena respawns orbs with new entity ids, and the world's pages of ids
-// fill until the oldest orbs are eaten): the warm-up's rooms and the baseline's must be the
-// same age where their memory is compared (20 arena rooms of players steering at random grow
-// by about 100 KB from 35 s to 65 s; seeking players eat faster; the live heap is ~5 MiB).
-
 // minWindow is the shortest soak window: the baseline's end, where the memory after the attack
 // is read, must come after the server's longest timeout for what the attack left (a polling
 // session's 45 s heartbeat and its 30 s wait for a last GET), less the baseline's join.
@@ -170,6 +162,13 @@ func TestSoak(t *testing.T) {
 	t.Logf("gameserver %s (pid %d) %s; soak window %v, %d abusers, seed %d; load average %s",
 		srv.URL, pid, strings.Join(args, " "), window, len(list), *abuseSeed, loadAvg())
 
+	// The warm-up: the players alone on the fresh server, the memory before the attack read at
+	// its end, its p99 the reference the baseline's is held to. It is as long as the baseline,
+	// because a room's memory grows with its age for the first minutes of a match (an arena
+	// respawns orbs with new entity ids, and the world's pages of ids fill until the oldest
+	// orbs are eaten): the warm-up's rooms and the baseline's must be the same age where their
+	// memory is compared (20 arena rooms of players steering at random grow by about 100 KB
+	// from 35 s to 65 s; seeking players eat faster; the live heap is ~5 MiB).
 	warm := tg.run(t, "warm-up", window, nil)
 	alive(t, srv, pid, "after the warm-up")
 	if warm.botErr != nil {
