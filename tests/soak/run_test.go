@@ -54,6 +54,7 @@ type runResult struct {
 	memEnd                  memKB     // median over the window's last measureSpan
 	memPeak                 memKB     // the largest sample in the window
 	goEnd                   goRuntime // median over the window's last heapSpan, each figure on its own
+	liveLow                 float64   // the smallest live heap over the window's last heapSpan
 	goPeak                  goRuntime // the largest scrape in the window, each figure on its own
 	statsBefore, statsAfter serverStats
 	connectedEnd            int    // seated and connected players at the window's end
@@ -211,6 +212,8 @@ func figure[T any, N int64 | float64](xs []T, of func(T) N) []N {
 func median[N int64 | float64](sorted []N) N  { return sorted[len(sorted)/2] }
 func largest[N int64 | float64](sorted []N) N { return sorted[len(sorted)-1] }
 
+func smallest[N int64 | float64](sorted []N) N { return sorted[0] }
+
 // summarizer is a sample that sums up several of its kind, each figure on its own: the
 // median, or the largest when peak.
 type summarizer[T any] interface {
@@ -325,6 +328,9 @@ func (tg *target) run(t *testing.T, name string, window time.Duration, attack fu
 	r.window = closed.Sub(opened)
 	r.memEnd, r.memPeak = over(mem, closed.Add(-measureSpan), closed, false), over(mem, opened, closed, true)
 	r.goEnd, r.goPeak = over(gort, closed.Add(-heapSpan), closed, false), over(gort, opened, closed, true)
+	if xs := gort.within(closed.Add(-heapSpan), closed); len(xs) > 0 {
+		r.liveLow = smallest(figure(xs, goRuntime.liveBytes))
+	}
 	r.fdsEnd = openFDs(tg.pid)
 	r.timeline = timeline(mem, memKB.anonKB, 1024, opened, closed, 5*time.Second)
 	r.heapTimeline = timeline(gort, goRuntime.liveBytes, 1<<20, opened, closed, 5*time.Second)
