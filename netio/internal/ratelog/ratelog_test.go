@@ -29,22 +29,26 @@ func TestCounterConcurrentOneLine(t *testing.T) {
 	var c Counter
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	lines := 0
+	lines, reported := 0, uint64(0)
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := 0; j < 1000; j++ {
-				if log, _ := c.Add(); log {
+				if log, unlogged := c.Add(); log {
 					mu.Lock()
 					lines++
+					reported += unlogged
 					mu.Unlock()
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if lines != 1 || c.Load() != 8000 || c.unlogged.Load() != 7999 {
-		t.Fatalf("%d lines, %d counted, %d unlogged; want 1, 8000, 7999", lines, c.Load(), c.unlogged.Load())
+	// An event that lost the race to the line can be counted as unlogged before the winner
+	// takes the count: the line then reports it. None is lost or counted twice.
+	if lines != 1 || c.Load() != 8000 || reported+c.unlogged.Load() != 7999 {
+		t.Fatalf("%d lines, %d counted, %d unlogged (%d of them reported by the line); want 1, 8000, 7999",
+			lines, c.Load(), reported+c.unlogged.Load(), reported)
 	}
 }
